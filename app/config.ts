@@ -1,0 +1,94 @@
+/**
+ * Configuration from the environment, validated with zod. Fails fast, naming the variable. Secrets are never
+ * logged: `redactedConfig()` is what the start-up log prints.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalUrl = z.string().trim().optional().transform((v) => (v ? v : undefined));
+
+const schema = z.object({
+  WECOM_CORP_ID: z.string().trim().min(1, 'is required (企业ID, from 我的企业 → 企业信息)'),
+  WECOM_AGENT_ID: z.string().trim().regex(/^\d+$/, 'must be the numeric AgentId of the self-built app'),
+  WECOM_SECRET: z.string().trim().min(1, 'is required (the app’s Secret)'),
+  WECOM_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (接收消息 → Token)'),
+  WECOM_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits (EncodingAESKey)'),
+  WECOM_API_BASE: z.string().trim().url('must be a URL').default('https://qyapi.weixin.qq.com'),
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().trim().default('./data'),
+  REDIS_URL: optionalUrl,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  TZ: z.string().trim().default('Asia/Shanghai'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(0),
+  INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  PUBLIC_BASE_URL: optionalUrl,
+  PROCESS_CONFIG: z.string().trim().optional(),
+  ALLOW_TIME_TRAVEL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+});
+
+export type Config = {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+  apiBase: string;
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl?: string;
+  port: number;
+  adminToken?: string;
+  tz: string;
+  logLevel: string;
+  callbackMaxSkewSec: number;
+  inboxMaxAttempts: number;
+  outboxMaxAttempts: number;
+  publicBaseUrl?: string;
+  processConfig: string;
+  allowTimeTravel: boolean;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '?')} ${i.message}`);
+    throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    corpId: e.WECOM_CORP_ID,
+    agentId: Number(e.WECOM_AGENT_ID),
+    secret: e.WECOM_SECRET,
+    token: e.WECOM_TOKEN,
+    encodingAesKey: e.WECOM_ENCODING_AES_KEY,
+    apiBase: e.WECOM_API_BASE.replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    redisUrl: e.REDIS_URL,
+    port: e.PORT,
+    adminToken: e.ADMIN_TOKEN,
+    tz: e.TZ,
+    logLevel: e.LOG_LEVEL,
+    callbackMaxSkewSec: e.CALLBACK_MAX_SKEW_SEC,
+    inboxMaxAttempts: e.INBOX_MAX_ATTEMPTS,
+    outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    processConfig: path.resolve(cwd, e.PROCESS_CONFIG ?? 'config/process.yaml'),
+    allowTimeTravel: e.ALLOW_TIME_TRAVEL,
+  };
+}
+
+/** The configuration as it may appear in logs: secrets replaced, URLs without credentials. */
+export function redactedConfig(c: Config): Record<string, unknown> {
+  const stripAuth = (u?: string) => (u ? u.replace(/\/\/[^@/]*@/, '//***@') : undefined);
+  return {
+    ...c,
+    secret: '***', token: '***', encodingAesKey: '***', adminToken: c.adminToken ? '***' : undefined,
+    databaseUrl: stripAuth(c.databaseUrl), redisUrl: stripAuth(c.redisUrl),
+  };
+}

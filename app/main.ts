@@ -1,0 +1,50 @@
+/** Entry point: `npm start`. Loads configuration, migrates, serves, and shuts down gracefully on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig, redactedConfig } from './config';
+import { createLogger } from './logger';
+import { createBot } from './server';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  process.env.TZ = config.tz;
+  const log = createLogger(config.logLevel);
+  log.info({ config: redactedConfig(config) }, 'starting');
+  if (!config.databaseUrl) {
+    log.warn({ dataDir: config.dataDir }, 'using the embedded database (PGlite): fine for trying and demos; use PostgreSQL (DATABASE_URL) in production');
+  }
+  const bot = await createBot(config, { log });
+  await bot.start();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining workers');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    try {
+      await bot.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

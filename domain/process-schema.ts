@@ -1,0 +1,116 @@
+/**
+ * The zod schema of config/process.yaml. Shape only: cross-field rules (unknown stage references,
+ * duplicates, outcomes) live in process-checks.ts so their errors can point at the exact field.
+ *
+ * Every object inside the file is strict: a misspelled key in a stage or a guard is an error with
+ * its line, never silently ignored (a typo there would switch a rule off). The top level is strict
+ * too, but reserves `tasks` for the timer section that another part of the system owns.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+const stageKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, { error: 'stage keys use lower-case letters, digits and _ (e.g. first_call)' });
+
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== null, { error: 'invalid duration; write e.g. 72h, 30m, 2d or 1h30m' });
+
+const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+
+function compiles(pattern: string, flags?: string): boolean {
+  try {
+    new RegExp(pattern, flags);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const stageSchema = z
+  .object({
+    key: stageKey,
+    name: nonEmpty,
+    order: z.number().int().positive().optional(),
+    outcome: z.enum(['won', 'lost']).optional(),
+    reasonRequired: z.boolean().optional(),
+    from: z.array(stageKey).optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const stagePair = z.object({ from: stageKey, to: stageKey }).strict();
+
+const transitionsSchema = z
+  .object({
+    forward: z.boolean().default(true),
+    skip: z.boolean().default(false),
+    backward: z.boolean().default(true),
+    reopen: z.boolean().default(false),
+    allow: z.array(stagePair).default([]),
+    deny: z.array(stagePair).default([]),
+  })
+  .strict();
+
+const windowSchema = z
+  .object({ after: z.enum(['customer_last_message', 'stage_entered']), within: duration.optional() })
+  .strict();
+
+const namePattern = z.union(
+  [
+    nonEmpty.transform((contains) => ({ contains })),
+    z.object({ contains: nonEmpty }).strict(),
+    z
+      .object({ regex: nonEmpty, flags: z.string().regex(/^[imsu]*$/).optional() })
+      .strict()
+      .refine((p) => compiles(p.regex, p.flags), { error: 'regex does not compile' }),
+  ],
+  { error: 'expected a text, { contains: text } or { regex: pattern }' },
+);
+
+const guardBase = { from: stageKey.optional(), to: stageKey, hint: nonEmpty.optional() };
+
+const guardSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...guardBase,
+      kind: z.literal('document'),
+      fileTypes: z.array(nonEmpty).min(1).optional(),
+      name: namePattern.optional(),
+      window: windowSchema.optional(),
+      label: nonEmpty.optional(),
+    })
+    .strict(),
+  z
+    .object({ ...guardBase, kind: z.literal('form'), form: nonEmpty, label: nonEmpty.optional(), window: windowSchema.optional() })
+    .strict(),
+  z.object({ ...guardBase, kind: z.literal('field'), field: nonEmpty, label: nonEmpty.optional() }).strict(),
+  z.object({ ...guardBase, kind: z.literal('min_time_in_stage'), duration }).strict(),
+]);
+
+export const GUARD_KINDS = ['document', 'form', 'field', 'min_time_in_stage'] as const;
+
+const notifyTarget = z
+  .string()
+  .regex(/^(direct_supervisor|owner|user:[\w.@-]+)$/, { error: 'expected direct_supervisor, owner or user:<WeCom user id>' });
+
+const notifySchema = z
+  .object({
+    stageChange: z.array(notifyTarget).default(['direct_supervisor']),
+    override: z.array(notifyTarget).default(['direct_supervisor']),
+  })
+  .strict();
+
+export const processSchema = z
+  .object({
+    version: z.union([nonEmpty, z.number()], { error: 'required: a text or a number' }).transform(String),
+    stages: z.array(stageSchema).min(1),
+    transitions: transitionsSchema.default(transitionsSchema.parse({})),
+    guards: z.array(guardSchema).default([]),
+    notify: notifySchema.default(notifySchema.parse({})),
+    tasks: z.array(z.unknown()).optional(),
+  })
+  .strict();
+
+export type ProcessSchemaOutput = z.output<typeof processSchema>;

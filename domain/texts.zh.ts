@@ -1,0 +1,97 @@
+/**
+ * zh-CN texts of the domain: the chat help and the explanations of refused stage changes.
+ * One object, so it can move to the cards/ catalogue later without touching the logic.
+ * Times are shown in Asia/Shanghai (UTC+8, no daylight saving), formatted without the wall clock.
+ */
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** `11月20日 14:05` in Asia/Shanghai. */
+function formatTime(at: Date): string {
+  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
+  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+/** `72小时`, `1小时30分钟`, `2天`, `45秒`. */
+function formatDuration(ms: number): string {
+  const units: [number, string][] = [[86_400_000, '天'], [3_600_000, '小时'], [60_000, '分钟'], [1_000, '秒']];
+  if (ms % 86_400_000 !== 0) units.shift(); // 72h reads better as 72小时 than 3天
+  let rest = Math.max(0, Math.round(ms / 1000) * 1000);
+  const parts: string[] = [];
+  for (const [size, name] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${name}`);
+    rest -= n * size;
+  }
+  return parts.length ? parts.join('') : '0秒';
+}
+
+const q = (s: string): string => `“${s}”`;
+
+const HELP = [
+  '可用指令（客户可写全称、名称的一部分或拼音首字母，如 hxyl）：',
+  '• 新客户 <名称> [行业] — 例：新客户 华夏医疗 医疗',
+  '• <客户> 推进 <阶段> — 例：华夏医疗 推进 价格谈判中（阶段可写名称、编号或名称的一部分，如 5、谈判）',
+  '• <客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
+  '• <客户> 签约 — 例：华夏医疗 签约（也可写 赢单）',
+  '• <客户> 丢单 <原因> — 例：华夏医疗 丢单 预算被砍',
+  '• <客户> 强制推进 <阶段> 原因 <理由> — 例：华夏医疗 强制推进 5 原因 客户已口头确认报价（也可写 强推；会留痕并通知上级）',
+  '• <客户> 留言 <内容> — 记录客户最近一次留言，例：华夏医疗 留言 客户问能否分期付款',
+  '• <客户> 上传 — 获取上传资料的链接，例：华夏医疗 上传',
+  '• 查看 <客户> — 例：查看 华夏医疗（也可写：华夏医疗 状态）',
+  '• 我的客户 — 列出我负责的客户',
+  '• 帮助 — 显示本说明（也可写 help 或 ?）',
+].join('\n');
+
+export const TEXTS_ZH = {
+  help: HELP,
+  formatTime,
+  formatDuration,
+  fileTypeName: (t: string): string => (t.includes('/') ? t : t.toUpperCase()),
+
+  /** Default hints, used when a guard in the configuration has no `hint`. */
+  hint: {
+    document: (what: string, types: string[], contains: string | null, within: string | null): string =>
+      `请上传${what}` +
+      (types.length || contains ? `（${[types.length ? types.join('/') : '', contains ? `文件名包含${q(contains)}` : ''].filter(Boolean).join('，')}）` : '') +
+      (within ? `，须在客户最近一次留言后${within}内上传` : ''),
+    form: (label: string): string => `请先提交${q(label)}`,
+    field: (label: string): string => `请先补充客户的${q(label)}信息`,
+    minTime: (duration: string): string => `客户在当前阶段需停留满${duration}后才能推进`,
+  },
+
+  failure: {
+    unknownStage: (input: string, options: string[]): string => `没有找到阶段${q(input)}。可选阶段：${options.join('、')}`,
+    unknownCurrentStage: (stage: string): string => `客户当前阶段${q(stage)}已不在流程配置中，请联系管理员`,
+    sameStage: (name: string): string => `客户已处于${q(name)}阶段，无需变更`,
+    customerClosed: (name: string): string => `客户已${q(name)}，流程已关闭，不能再变更阶段`,
+    skip: (from: string, to: string, skipped: string[]): string =>
+      `不能跳过阶段：从${q(from)}到${q(to)}会跳过${skipped.map(q).join('、')}，请逐级推进`,
+    backward: (from: string, to: string): string => `流程不允许从${q(from)}退回到${q(to)}`,
+    forward: (from: string, to: string): string => `流程不允许从${q(from)}推进到${q(to)}`,
+    reopen: (from: string): string => `客户已${q(from)}，流程不允许重新打开`,
+    denied: (from: string, to: string): string => `流程配置禁止从${q(from)}变更到${q(to)}`,
+    outcomeFrom: (to: string, allowed: string[]): string => `只能从${allowed.map(q).join('、')}变更为${q(to)}`,
+    reasonRequired: (to: string): string => `变更为${q(to)}必须填写原因，例如：客户名 丢单 预算被砍`,
+
+    noAnchor: '没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 内容）',
+    noDocuments: (what: string): string => `还没有上传${what}`,
+    docIntro: (name: string): string => `最接近的文件${q(name)}`,
+    docType: (types: string[]): string => `不是${types.join('/')}格式`,
+    docName: (pattern: string): string => `文件名不含${q(pattern)}`,
+    docNameRegex: (pattern: string): string => `文件名不符合规则 ${pattern}`,
+    docTooEarly: (anchorAt: string): string =>
+      `上传于客户最近一次留言（${anchorAt}）之前，已过时，请上传更新后的版本`,
+    docTooLate: (within: string, anchorAt: string): string =>
+      `上传时间超过客户最近一次留言（${anchorAt}）后${within}，请与客户沟通并记录新留言后重新上传`,
+
+    formMissing: (label: string): string => `还没有提交${q(label)}`,
+    formOutsideWindow: (label: string, anchor: string, within: string | null): string =>
+      `${q(label)}需在${anchor}之后${within ? `${within}内` : ''}提交，现有记录不符合`,
+    anchorName: { customer_last_message: '客户最近一次留言', stage_entered: '进入当前阶段' } as Record<string, string>,
+    fieldMissing: (label: string): string => `客户的${q(label)}信息为空`,
+    tooSoon: (required: string, elapsed: string, allowedAt: string): string =>
+      `客户进入当前阶段仅${elapsed}，需满${required}（${allowedAt} 后可推进）`,
+  },
+} as const;

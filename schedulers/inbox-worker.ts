@@ -1,0 +1,77 @@
+/**
+ * Takes inbox rows to the router. Each row is handled in one transaction that marks it done, so its effects
+ * (state changes and outbox rows) commit exactly once. A handler that keeps failing is parked after
+ * `maxAttempts` with its error (GET /api/inbox?status=failed).
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock';
+import { createContext, type Actor } from '../bot/context';
+import type { WecomEvent } from '../bot/events';
+import type { Router } from '../bot/router';
+import { errorMessage } from '../bot/errors';
+import type { Database, Tx } from '../store/db';
+import type { InboxRepo, InboxRow } from '../store/inbox';
+import type { OutboxRepo } from '../store/outbox';
+import { findPerson } from '../store/people';
+
+export interface InboxWorkerOptions {
+  database: Database;
+  inbox: InboxRepo;
+  outbox: OutboxRepo;
+  router: Router;
+  clock: Clock;
+  log: Logger;
+  /** Called after a handler committed outbox rows (wakes the delivery worker). */
+  onOutbox(): void;
+  onHandled?(outcome: 'done' | 'retry' | 'failed'): void;
+  maxAttempts?: number;
+  leaseMs?: number;
+  batch?: number;
+}
+
+export function createInboxWorker(opts: InboxWorkerOptions) {
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const batch = opts.batch ?? 32;
+
+  async function resolveActor(tx: Tx, userId: string): Promise<Actor> {
+    const p = await findPerson(tx, userId);
+    return {
+      userId,
+      person: p ? { userId: p.userId, name: p.name, officeId: p.officeId, roles: p.roles, supervisorId: p.supervisorId } : null,
+    };
+  }
+
+  async function handle(row: InboxRow): Promise<void> {
+    const event = row.payload as WecomEvent;
+    const log = opts.log.child({ inboxId: row.id, kind: row.kind, user: row.userId });
+    const now = opts.clock.now();
+    let wrote = 0;
+    try {
+      await opts.database.db.transaction(async (tx) => {
+        if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
+        const actor = await resolveActor(tx, event.userId);
+        const ctx = createContext({ event, actor, tx, now, log, inboxId: row.id, enqueue: opts.outbox.enqueue });
+        await opts.router.dispatch(ctx);
+        wrote = ctx.outboxCount;
+      });
+      opts.onHandled?.('done');
+      if (wrote) opts.onOutbox();
+    } catch (err) {
+      const status = await opts.inbox.markFailed(row, errorMessage(err), opts.clock.now(), maxAttempts);
+      log.error({ err, attempts: row.attempts, status }, status === 'failed' ? 'handler failed; row parked' : 'handler failed; will retry');
+      opts.onHandled?.(status === 'failed' ? 'failed' : 'retry');
+    }
+  }
+
+  /** Claims and handles rows until none is due. Rows of different users run side by side. */
+  async function drain(): Promise<void> {
+    for (;;) {
+      const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
+      if (!rows.length) return;
+      await Promise.all(rows.map(handle));
+    }
+  }
+
+  return { drain, handle };
+}

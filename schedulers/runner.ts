@@ -1,0 +1,164 @@
+/**
+ * What wakes the workers. The same job code runs either way:
+ * - in-process (no REDIS_URL): kicks and delayed wake-ups are local; a periodic sweep is the safety net;
+ * - bull (REDIS_URL): kicks and delayed wake-ups travel through Redis so any instance may take the work; every
+ *   instance still sweeps the database, which stays the source of truth if Redis loses jobs.
+ * Jobs are "drains": each run claims whatever is due in the database, so extra kicks are harmless.
+ */
+import Bull from 'bull';
+import type { Logger } from 'pino';
+
+export type Drain = () => Promise<void>;
+
+export interface JobRunner {
+  readonly mode: 'in-process' | 'bull';
+  define(name: string, drain: Drain, opts?: { sweepMs?: number }): void;
+  /** Run `name` soon (coalesced). Never throws; failures are logged. */
+  kick(name: string): void;
+  /** Run `name` at (or just after) `at`, measured in real time from `nowMs` (the one clock's now). */
+  kickAt(name: string, at: Date, nowMs: number, jobId?: string): void;
+  /** Runs `name` now and resolves when that run (and any run it coalesced) is finished. */
+  runNow(name: string): Promise<void>;
+  start(): Promise<void>;
+  /** Stops sweeps and waits for running drains to finish (graceful shutdown). */
+  stop(): Promise<void>;
+}
+
+interface Job {
+  drain: Drain;
+  sweepMs: number;
+  running: Promise<void> | null;
+  again: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** Local coalescing runner: at most one run of a job at a time; a kick during a run schedules one more. */
+class LocalJobs {
+  readonly jobs = new Map<string, Job>();
+  readonly timers = new Set<NodeJS.Timeout>();
+  stopped = false;
+
+  constructor(private readonly log: Logger) {}
+
+  define(name: string, drain: Drain, sweepMs: number) {
+    this.jobs.set(name, { drain, sweepMs, running: null, again: false, timer: null });
+  }
+
+  run(name: string): Promise<void> {
+    const job = this.jobs.get(name);
+    if (!job) return Promise.reject(new Error(`unknown job ${name}`));
+    if (this.stopped) return Promise.resolve();
+    if (job.running) {
+      job.again = true;
+      return job.running;
+    }
+    job.running = (async () => {
+      try {
+        do {
+          job.again = false;
+          try {
+            await job.drain();
+          } catch (err) {
+            this.log.error({ err, job: name }, 'job run failed');
+          }
+        } while (job.again && !this.stopped);
+      } finally {
+        job.running = null;
+      }
+    })();
+    return job.running;
+  }
+
+  later(name: string, delayMs: number) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.run(name);
+    }, Math.min(Math.max(0, delayMs), MAX_TIMEOUT));
+    t.unref();
+    this.timers.add(t);
+  }
+
+  start() {
+    for (const [name, job] of this.jobs) {
+      if (job.sweepMs > 0) {
+        job.timer = setInterval(() => void this.run(name), job.sweepMs);
+        job.timer.unref();
+      }
+    }
+  }
+
+  async stop() {
+    this.stopped = true;
+    for (const job of this.jobs.values()) if (job.timer) clearInterval(job.timer);
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.jobs.values()].map((j) => j.running ?? Promise.resolve()));
+  }
+}
+
+export function createInProcessRunner(log: Logger): JobRunner {
+  const local = new LocalJobs(log);
+  return {
+    mode: 'in-process',
+    define: (name, drain, opts) => local.define(name, drain, opts?.sweepMs ?? 1000),
+    kick: (name) => void local.run(name),
+    kickAt: (name, at, nowMs) => local.later(name, at.getTime() - nowMs),
+    runNow: (name) => local.run(name),
+    start: async () => local.start(),
+    stop: () => local.stop(),
+  };
+}
+
+export interface BullRunnerOptions {
+  redisUrl: string;
+  /** Key prefix, so several deployments (or test runs) can share one Redis. */
+  prefix?: string;
+  log: Logger;
+}
+
+export function createBullRunner(opts: BullRunnerOptions): JobRunner {
+  const local = new LocalJobs(opts.log);
+  const queues = new Map<string, Bull.Queue>();
+  const prefix = opts.prefix ?? 'spb';
+
+  function queue(name: string): Bull.Queue {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Bull(name, opts.redisUrl, { prefix, settings: { stalledInterval: 15_000 } });
+      q.on('error', (err) => opts.log.warn({ err, queue: name }, 'bull queue error'));
+      queues.set(name, q);
+    }
+    return q;
+  }
+
+  function add(name: string, jobOpts: Bull.JobOptions) {
+    queue(name)
+      .add({}, { removeOnComplete: true, removeOnFail: true, ...jobOpts })
+      .catch((err: unknown) => {
+        // Redis is down: run locally now; the sweep will catch the rest.
+        opts.log.warn({ err, job: name }, 'could not enqueue on Redis; running locally');
+        if (!jobOpts.delay) void local.run(name);
+      });
+  }
+
+  return {
+    mode: 'bull',
+    define: (name, drain, o) => local.define(name, drain, o?.sweepMs ?? 1000),
+    kick: (name) => add(name, {}),
+    kickAt: (name, at, nowMs, jobId) => add(name, { delay: Math.max(0, at.getTime() - nowMs), ...(jobId ? { jobId } : {}) }),
+    runNow: (name) => local.run(name),
+    async start() {
+      for (const name of local.jobs.keys()) {
+        void queue(name).process(1, async () => {
+          await local.run(name);
+        });
+      }
+      local.start();
+    },
+    async stop() {
+      await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
+      await local.stop();
+    },
+  };
+}

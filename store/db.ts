@@ -1,0 +1,177 @@
+/**
+ * The database factory: PostgreSQL through node-postgres when DATABASE_URL is set, otherwise embedded PGlite
+ * under DATA_DIR (for trying, demos and tests: it never fsyncs, and only one process may open a directory,
+ * so we hold a lock file there). One schema, one set of migrations, two drizzle drivers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle has the same query API as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** Runs raw SQL and returns plain rows (both drivers return `{ rows }`). */
+  rows<T = Record<string, unknown>>(query: SQL, on?: DbOrTx): Promise<T[]>;
+  /** Runs a multi-statement script (migrations). */
+  execScript(script: string): Promise<void>;
+  /** Serialises a critical section across processes (pg advisory lock; PGlite is single-process already). */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` for an in-memory database (tests). */
+  dataDir: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const { Pool, types } = await import('pg');
+  // int8 (count(*), bigserial) arrives as a string from pg; our ids and counts fit in a JS number.
+  types.setTypeParser(20, (v: string) => Number(v));
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => undefined); // an idle client's error is reported on the next query
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'postgres',
+    async rows<T>(query: SQL, on: DbOrTx = db) {
+      const r = (await on.execute(query)) as unknown as { rows: T[] };
+      return r.rows;
+    },
+    async execScript(script) {
+      const client = await pool.connect();
+      try {
+        await client.query(script);
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withAdvisoryLock(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const inMemory = dataDir.startsWith('memory://');
+  let release = () => undefined as void;
+  if (!inMemory) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    release = takeDirectoryLock(dataDir);
+  }
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = inMemory ? new PGlite() : new PGlite(path.join(dataDir, 'pglite'));
+    await client.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    async rows<T>(query: SQL, on: DbOrTx = db) {
+      const r = (await on.execute(query)) as unknown as { rows: T[] };
+      return r.rows;
+    },
+    async execScript(script) {
+      try {
+        await client.exec(script);
+      } catch (err) {
+        await client.exec('rollback').catch(() => undefined);
+        throw err;
+      }
+    },
+    async withAdvisoryLock(_key, fn) {
+      return fn();
+    },
+    async ping() {
+      await client.query('select 1');
+    },
+    async close() {
+      await client.close();
+      release();
+    },
+  };
+}
+
+/**
+ * PGlite corrupts a data directory opened by two processes at once. Take `<dir>/bot.lock` exclusively; a lock
+ * left by a dead process is taken over, a live one is refused with a clear message.
+ */
+export function takeDirectoryLock(dir: string): () => void {
+  const lockPath = path.join(dir, 'bot.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(lockPath, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => {
+        try {
+          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(
+          `The embedded database in ${dir} is already in use by process ${holder}. ` +
+            'Only one bot process may use an embedded (PGlite) data directory; stop the other process, ' +
+            'or set DATABASE_URL to a PostgreSQL server to run several instances.',
+        );
+      }
+      fs.unlinkSync(lockPath); // stale lock from a dead process
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

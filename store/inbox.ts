@@ -1,0 +1,113 @@
+/**
+ * The inbox: every accepted callback, deduplicated by a unique key, handled exactly once. Rows are claimed
+ * with a lease (crash → the lease expires → handled again after restart), one open row per user at a time so
+ * a person's messages are handled in the order they were sent.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database, DbOrTx } from './db';
+import { inbox } from './schema';
+
+export type InboxRow = typeof inbox.$inferSelect;
+export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
+
+export interface InboxRepo {
+  /** Inserts once per dedupe key. `duplicate` is true when the key was already there. */
+  accept(input: { dedupeKey: string; kind: string; userId: string; payload: unknown }, now: Date): Promise<{ id: number | null; duplicate: boolean }>;
+  /** Claims up to `limit` rows that are due, at most one per user (the oldest open one). */
+  claim(now: Date, limit: number, leaseMs: number): Promise<InboxRow[]>;
+  /** Marks a claimed row done inside the handler's transaction. False if the claim was lost. */
+  markDone(tx: DbOrTx, row: Pick<InboxRow, 'id' | 'attempts'>, now: Date): Promise<boolean>;
+  /** Records a failure: back to pending with backoff, or parked as failed after maxAttempts. */
+  markFailed(row: Pick<InboxRow, 'id' | 'attempts'>, error: string, now: Date, maxAttempts: number): Promise<InboxStatus>;
+  list(filter: { status?: InboxStatus; limit?: number }): Promise<InboxRow[]>;
+  /** Puts a parked row back in the queue (ops). */
+  retry(id: number, now: Date): Promise<boolean>;
+  /** Open rows and the age of the oldest pending one, for /metrics. */
+  lag(now: Date): Promise<{ open: number; oldestSeconds: number }>;
+}
+
+/** Backoff between handler attempts: 1 s, 2 s, 4 s … capped at 5 min. */
+export function inboxBackoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
+}
+
+export function createInboxRepo(database: Database): InboxRepo {
+  const { db } = database;
+  return {
+    async accept(input, now) {
+      const rows = await db
+        .insert(inbox)
+        .values({ ...input, status: 'pending', nextAttemptAt: now, receivedAt: now })
+        .onConflictDoNothing({ target: inbox.dedupeKey })
+        .returning({ id: inbox.id });
+      return rows.length ? { id: rows[0]!.id, duplicate: false } : { id: null, duplicate: true };
+    },
+
+    async claim(now, limit, leaseMs) {
+      const until = new Date(now.getTime() + leaseMs);
+      // A row is claimable when it is due (pending, or processing with an expired lease) and no older row of the
+      // same user is still open: per-user order. SKIP LOCKED lets several workers claim side by side.
+      return database.rows<InboxRow>(sql`
+        update inbox set status = 'processing', locked_until = ${until}, attempts = attempts + 1
+        where id in (
+          select i.id from inbox i
+          where ((i.status = 'pending' and i.next_attempt_at <= ${now})
+              or (i.status = 'processing' and i.locked_until < ${now}))
+            and not exists (
+              select 1 from inbox e
+              where e.user_id = i.user_id and e.id < i.id and e.status in ('pending', 'processing'))
+          order by i.id
+          limit ${limit}
+          for update skip locked)
+        returning id, dedupe_key as "dedupeKey", kind, user_id as "userId", payload, status, attempts,
+          next_attempt_at as "nextAttemptAt", locked_until as "lockedUntil", last_error as "lastError",
+          received_at as "receivedAt", handled_at as "handledAt"`);
+    },
+
+    async markDone(tx, row, now) {
+      const r = await tx
+        .update(inbox)
+        .set({ status: 'done', handledAt: now, lockedUntil: null, lastError: null })
+        .where(and(eq(inbox.id, row.id), eq(inbox.status, 'processing'), eq(inbox.attempts, row.attempts)))
+        .returning({ id: inbox.id });
+      return r.length === 1;
+    },
+
+    async markFailed(row, error, now, maxAttempts) {
+      const parked = row.attempts >= maxAttempts;
+      const status: InboxStatus = parked ? 'failed' : 'pending';
+      await db
+        .update(inbox)
+        .set({
+          status,
+          lastError: error.slice(0, 2000),
+          lockedUntil: null,
+          nextAttemptAt: new Date(now.getTime() + inboxBackoffMs(row.attempts)),
+        })
+        .where(and(eq(inbox.id, row.id), eq(inbox.attempts, row.attempts)));
+      return status;
+    },
+
+    async list({ status, limit = 100 }) {
+      const q = db.select().from(inbox);
+      const filtered = status ? q.where(eq(inbox.status, status)) : q;
+      return filtered.orderBy(desc(inbox.id)).limit(Math.min(limit, 1000));
+    },
+
+    async retry(id, now) {
+      const r = await db
+        .update(inbox)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null })
+        .where(and(eq(inbox.id, id), eq(inbox.status, 'failed')))
+        .returning({ id: inbox.id });
+      return r.length === 1;
+    },
+
+    async lag(now) {
+      const [r] = await database.rows<{ open: number | string; oldest: Date | string | null }>(sql`
+        select count(*) as open, min(received_at) as oldest from inbox where status in ('pending', 'processing')`);
+      const oldest = r?.oldest ? new Date(r.oldest).getTime() : now.getTime();
+      return { open: Number(r?.open ?? 0), oldestSeconds: Math.max(0, (now.getTime() - oldest) / 1000) };
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The outbox: every message the bot sends is a row written in the same transaction as the change that caused
+ * it, then delivered by a worker. Delivery is planned per recipient so WeCom's per-member limits (30 a minute,
+ * 1000 an hour, silently dropped beyond) are never crossed: over budget, pending rows merge into one digest.
+ */
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database, DbOrTx, Tx } from './db';
+import { outbox } from './schema';
+
+export type OutboxRow = typeof outbox.$inferSelect;
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'merged';
+
+export interface NewOutboxMessage {
+  recipient: string;
+  kind: 'message' | 'card_update';
+  msgtype: string;
+  body: unknown;
+  summary: string;
+  cause?: string;
+  taskId?: string;
+  responseCode?: string;
+  /** Deliver no earlier than this (defaults to now). */
+  notBefore?: Date;
+}
+
+export interface RateLimits { perMinute: number; perHour: number }
+
+/** What the worker must send for one recipient now. */
+export interface DeliveryPlan {
+  recipient: string;
+  /** Rows to send as they are, in order. */
+  send: OutboxRow[];
+  /** Rows to merge into one digest message (the digest row is created by `createDigest`). */
+  merge: OutboxRow[];
+  /** When nothing can be sent yet because the budget is spent: when to look again. */
+  retryAt: Date | null;
+}
+
+export function createOutboxRepo(database: Database) {
+  const { db } = database;
+
+  async function enqueue(on: DbOrTx, messages: NewOutboxMessage[], now: Date): Promise<number[]> {
+    if (!messages.length) return [];
+    const rows = await on
+      .insert(outbox)
+      .values(messages.map((m) => ({
+        recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
+        cause: m.cause ?? null, taskId: m.taskId ?? null, responseCode: m.responseCode ?? null,
+        status: 'pending', nextAttemptAt: m.notBefore ?? now, createdAt: now,
+      })))
+      .returning({ id: outbox.id });
+    return rows.map((r) => r.id);
+  }
+
+  /** Recipients with something due, oldest first. Rows whose send lease expired (a crash) count as due. */
+  async function dueRecipients(now: Date, limit: number): Promise<string[]> {
+    const rows = await database.rows<{ recipient: string }>(sql`
+      select recipient from outbox
+      where (status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and locked_until < ${now})
+      group by recipient order by min(id) limit ${limit}`);
+    return rows.map((r) => r.recipient);
+  }
+
+  /**
+   * Plans one recipient's delivery inside a transaction that holds an advisory lock on the recipient, so two
+   * workers never spend the same budget. Chosen rows are moved to `sending` with a lease.
+   */
+  async function planRecipient(recipient: string, now: Date, limits: RateLimits, leaseMs: number,
+    digest: (rows: OutboxRow[]) => { msgtype: string; body: unknown; summary: string }): Promise<DeliveryPlan | null> {
+    return db.transaction(async (tx) => {
+      const [lock] = await database.rows<{ ok: boolean }>(
+        sql`select pg_try_advisory_xact_lock(hashtext(${`outbox:${recipient}`})) as ok`, tx);
+      if (!lock?.ok) return null;
+      await tx.execute(sql`
+        update outbox set status = 'pending' where recipient = ${recipient} and status = 'sending' and locked_until < ${now}`);
+      const due = await database.rows<OutboxRow>(sql`
+        select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId",
+          response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt"
+        from outbox where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
+        order by id for update`, tx);
+      if (!due.length) return { recipient, send: [], merge: [], retryAt: null };
+
+      const updates = due.filter((r) => r.kind === 'card_update'); // not message/send: no member budget
+      const messages = due.filter((r) => r.kind !== 'card_update');
+      const budget = await remainingBudget(tx, recipient, now, limits);
+      let send = [...updates];
+      let merge: OutboxRow[] = [];
+      let retryAt: Date | null = null;
+      if (messages.length <= budget.left) {
+        send = send.concat(messages);
+      } else if (budget.left >= 1) {
+        // Keep one slot for the digest; everything past the budget is merged, never dropped.
+        send = send.concat(messages.slice(0, budget.left - 1));
+        merge = messages.slice(budget.left - 1);
+      } else {
+        retryAt = budget.freesAt;
+        await tx.update(outbox).set({ nextAttemptAt: budget.freesAt })
+          .where(inArray(outbox.id, messages.map((m) => m.id)));
+      }
+      const until = new Date(now.getTime() + leaseMs);
+      if (merge.length === 1) {
+        send.push(merge[0]!);
+        merge = [];
+      } else if (merge.length > 1) {
+        const d = digest(merge);
+        const [row] = await tx.insert(outbox).values({
+          recipient, kind: 'message', msgtype: d.msgtype, body: d.body, summary: d.summary, status: 'sending',
+          attempts: 1, nextAttemptAt: now, lockedUntil: until, createdAt: now, cause: 'digest',
+        }).returning();
+        await tx.update(outbox).set({ status: 'merged', mergedInto: row!.id, lockedUntil: null })
+          .where(inArray(outbox.id, merge.map((m) => m.id)));
+        send.push(row!);
+      }
+      const sendIds = send.filter((r) => r.status !== 'sending').map((r) => r.id);
+      if (sendIds.length) {
+        await tx.update(outbox).set({ status: 'sending', lockedUntil: until, attempts: sql`${outbox.attempts} + 1` })
+          .where(inArray(outbox.id, sendIds));
+      }
+      return { recipient, send: send.map((r) => (sendIds.includes(r.id) ? { ...r, attempts: r.attempts + 1 } : r)), merge, retryAt };
+    });
+  }
+
+  /** Budget left for message/send to one member: min of the minute and hour windows, counting in-flight sends. */
+  async function remainingBudget(tx: Tx, recipient: string, now: Date, limits: RateLimits) {
+    const minuteAgo = new Date(now.getTime() - 60_000);
+    const hourAgo = new Date(now.getTime() - 3_600_000);
+    const [r] = await database.rows<{ minute: number | string; hour: number | string; oldest_minute: Date | string | null; oldest_hour: Date | string | null }>(sql`
+      select
+        count(*) filter (where sent_at > ${minuteAgo} or status = 'sending') as minute,
+        count(*) as hour,
+        min(sent_at) filter (where sent_at > ${minuteAgo}) as oldest_minute,
+        min(sent_at) as oldest_hour
+      from outbox
+      where recipient = ${recipient} and kind = 'message'
+        and ((status = 'sent' and sent_at > ${hourAgo}) or status = 'sending')`, tx);
+    const minute = Number(r?.minute ?? 0);
+    const hour = Number(r?.hour ?? 0);
+    const left = Math.max(0, Math.min(limits.perMinute - minute, limits.perHour - hour));
+    let freesAt = new Date(now.getTime() + 60_000);
+    if (limits.perHour - hour <= 0 && r?.oldest_hour) freesAt = new Date(new Date(r.oldest_hour).getTime() + 3_600_000 + 1000);
+    else if (r?.oldest_minute) freesAt = new Date(new Date(r.oldest_minute).getTime() + 60_000 + 1000);
+    return { left, freesAt };
+  }
+
+  async function markSent(id: number, now: Date, result: { msgId?: string; responseCode?: string; invalidUser?: string[] }) {
+    await db.update(outbox).set({
+      status: 'sent', sentAt: now, lockedUntil: null, wecomMsgId: result.msgId ?? null,
+      responseCode: result.responseCode ?? sql`${outbox.responseCode}`,
+      lastError: result.invalidUser?.length ? `invalid recipients: ${result.invalidUser.join('|')}` : null,
+    }).where(eq(outbox.id, id));
+  }
+
+  async function markFailed(id: number, error: string, errcode: number | null, retryAt: Date | null) {
+    await db.update(outbox).set({
+      status: retryAt ? 'pending' : 'failed', lastError: error.slice(0, 2000), lastErrcode: errcode,
+      lockedUntil: null, ...(retryAt ? { nextAttemptAt: retryAt } : {}),
+    }).where(eq(outbox.id, id));
+  }
+
+  async function list(filter: { status?: OutboxStatus; recipient?: string; limit?: number }) {
+    const conds = [];
+    if (filter.status) conds.push(eq(outbox.status, filter.status));
+    if (filter.recipient) conds.push(eq(outbox.recipient, filter.recipient));
+    return db.select().from(outbox).where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(outbox.id)).limit(Math.min(filter.limit ?? 100, 1000));
+  }
+
+  async function retry(id: number, now: Date): Promise<boolean> {
+    const r = await db.update(outbox).set({ status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, lastErrcode: null })
+      .where(and(eq(outbox.id, id), eq(outbox.status, 'failed'))).returning({ id: outbox.id });
+    return r.length === 1;
+  }
+
+  async function stats(): Promise<{ status: string; count: number }[]> {
+    const rows = await database.rows<{ status: string; count: number | string }>(
+      sql`select status, count(*) as count from outbox group by status`);
+    return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+  }
+
+  return { enqueue, dueRecipients, planRecipient, markSent, markFailed, list, retry, stats };
+}
+
+export type OutboxRepo = ReturnType<typeof createOutboxRepo>;
