@@ -19,6 +19,8 @@ export interface WecomClientOptions {
   /** Metrics hook, once per gettoken that returned a token. */
   onRefresh?: () => void;
   retry?: RetryOptions;
+  /** Per-request timeout; 10 s by default. */
+  timeoutMs?: number;
   earlyExpiryMs?: number;
   /**
    * After gettoken fails with a configuration errcode (40001 wrong secret…), rethrow that error for this
@@ -61,7 +63,7 @@ export function createWecomClient(opts: WecomClientOptions): WecomClient {
   const agentId = Number(opts.agentId);
   if (!Number.isInteger(agentId)) throw new WecomPayloadError(`WECOM_AGENT_ID must be an integer, got ${String(opts.agentId)}`);
   const cooldownMs = opts.configErrorCooldownMs ?? 60_000;
-  const http = createWecomHttp(opts.baseUrl);
+  const http = createWecomHttp(opts.baseUrl, opts.timeoutMs);
   const call = createCallRunner({ http, tokens: () => tokens, log, retry: opts.retry });
 
   // https://developer.work.weixin.qq.com/document/path/91039 — the secret travels in the query, never logged.

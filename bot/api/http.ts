@@ -17,8 +17,8 @@ export interface RetryOptions {
  * and every transport failure into WecomTransportError (errors: https://developer.work.weixin.qq.com/document/path/90313).
  * The original axios error is not kept: its config holds the access_token in `params`.
  */
-export function createWecomHttp(baseUrl: string): AxiosInstance {
-  const http = axios.create({ baseURL: baseUrl, timeout: 10_000 });
+export function createWecomHttp(baseUrl: string, timeoutMs = 10_000): AxiosInstance {
+  const http = axios.create({ baseURL: baseUrl, timeout: timeoutMs });
   http.interceptors.response.use(
     (res) => {
       const data: unknown = res.data;

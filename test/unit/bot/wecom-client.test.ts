@@ -123,7 +123,7 @@ describe('access token', () => {
     mockSend('tok-sensitive-1', { errcode: 40014, errmsg: 'invalid access_token' });
     mockGettoken('tok-sensitive-2');
     nock(BASE).post('/cgi-bin/message/send').query(true)
-      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up at ?access_token=tok-sensitive-2' });
+      .replyWithError(Object.assign(new Error('socket hang up at ?access_token=tok-sensitive-2'), { code: 'ECONNRESET' }));
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     const { client, log } = makeClient();
@@ -201,11 +201,23 @@ describe('retries', () => {
 
   it('retries network errors and 5xx as transport errors, then succeeds', async () => {
     mockGettoken('tok');
-    nock(BASE).post('/cgi-bin/message/send').query(true).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(BASE).post('/cgi-bin/message/send').query(true)
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     nock(BASE).post('/cgi-bin/message/send').query(true).reply(502, 'bad gateway');
     mockSend('tok', { ...OK, msgid: 'm3' });
     const { client, sleeps } = makeClient();
     await expect(client.sendText(['zhangsan'], 'hi')).resolves.toMatchObject({ msgId: 'm3' });
+    expect(sleeps).toEqual([10, 20]);
+  });
+
+  it('retries a timed-out call and surfaces WecomTransportError when every attempt times out', async () => {
+    mockGettoken('tok');
+    nock(BASE).post('/cgi-bin/message/send').query(true).times(3).delay(500).reply(200, OK);
+    const { client, sleeps } = makeClient({ timeoutMs: 30 });
+    const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WecomTransportError);
+    expect((err as Error).message).toMatch(/timeout/);
+    expect(classifyWecomError(err)).toBe('transient');
     expect(sleeps).toEqual([10, 20]);
   });
 
