@@ -60,8 +60,8 @@ const STANDALONE: Record<string, Verb> = { '→': 'move', 到: 'move', 至: 'mov
 
 const HELP = /^(?:帮助|help|\?|菜单|指令|命令|怎么用|用法)$/i;
 const LIST = /^(?:我的客户|客户列表|我的客户列表)$/;
-const CREATE = /^(?:新客户|新建客户|新增客户|添加客户)(?:\s|:|$)\s*:?\s*(.*)$/;
-const SHOW = /^(?:查看|查询|查)(?:\s|:)\s*:?\s*(.+)$/;
+const CREATE = /^(?:新客户|新建客户|新增客户|添加客户)\s*:?\s*(.*)$/;
+const SHOW = /^(?:查看|查询|查(?=[\s:]))\s*:?\s*(.+)$/;
 const UPLOAD_FIRST = /^上传(?:\s|:)\s*:?\s*(.+)$/;
 
 /** Strips quotes, brackets and separators a rep may put around a name or a value. */
@@ -130,7 +130,7 @@ function fromVerb({ customer: rawCustomer, verb, rest: rawRest }: Split): Comman
   const customer = clean(rawCustomer);
   const rest = clean(rawRest);
   if (!customer) return { kind: 'incomplete', command: verb, customer: null, missing: 'customer' };
-  const target = clean(rest.replace(/^(?:到|至)(?=\s|$|\d)/, ''));
+  const target = clean(rest.replace(/^(?:到|至|→)\s*(?=\S)/, ''));
   switch (verb) {
     case 'move':
       return target ? { kind: 'move', customer, stage: target } : { kind: 'incomplete', command: 'move', customer, missing: 'stage' };

@@ -12,7 +12,7 @@ const CN_DIGITS: Record<string, string> = { 一: '1', 二: '2', 两: '2', 三: '
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[\u200b\u200c\u200d\ufeff]/g, '')
+    .replace(/\u200b|\u200c|\u200d|\ufeff/g, '')
     .replace(ARROWS, ' → ')
     .replace(/\s+/g, ' ')
     .trim()

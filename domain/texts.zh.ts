@@ -13,10 +13,10 @@ function formatTime(at: Date): string {
   return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
-/** `72小时`, `1小时30分钟`, `2天`, `45秒`. */
+/** `72小时`, `1小时30分钟`, `7天`, `45秒`; days only for whole weeks and longer (72小时 reads better than 3天). */
 function formatDuration(ms: number): string {
   const units: [number, string][] = [[86_400_000, '天'], [3_600_000, '小时'], [60_000, '分钟'], [1_000, '秒']];
-  if (ms % 86_400_000 !== 0) units.shift(); // 72h reads better as 72小时 than 3天
+  if (ms % 86_400_000 !== 0 || ms < 7 * 86_400_000) units.shift();
   let rest = Math.max(0, Math.round(ms / 1000) * 1000);
   const parts: string[] = [];
   for (const [size, name] of units) {
@@ -40,8 +40,8 @@ const HELP = [
   '• <客户> 留言 <内容> — 记录客户最近一次留言，例：华夏医疗 留言 客户问能否分期付款',
   '• <客户> 上传 — 获取上传资料的链接，例：华夏医疗 上传',
   '• 查看 <客户> — 例：查看 华夏医疗（也可写：华夏医疗 状态）',
-  '• 我的客户 — 列出我负责的客户',
-  '• 帮助 — 显示本说明（也可写 help 或 ?）',
+  '• 我的客户 — 列出我负责的客户，例：我的客户',
+  '• 帮助 — 显示本说明，例：帮助（也可写 help 或 ?）',
 ].join('\n');
 
 export const TEXTS_ZH = {

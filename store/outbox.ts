@@ -25,6 +25,9 @@ export interface NewOutboxMessage {
 
 export interface RateLimits { perMinute: number; perHour: number }
 
+/** Written on rows held back because the member's budget was spent; such a backlog is delivered as one digest. */
+export const DEFERRED_NOTE = 'deferred: per-member limit (30/min, 1000/h) reached';
+
 /** What the worker must send for one recipient now. */
 export interface DeliveryPlan {
   recipient: string;
@@ -74,7 +77,7 @@ export function createOutboxRepo(database: Database) {
       await tx.execute(sql`
         update outbox set status = 'pending' where recipient = ${recipient} and status = 'sending' and locked_until < ${now}`);
       const due = await database.rows<OutboxRow>(sql`
-        select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId",
+        select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
           response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt"
         from outbox where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
         order by id for update`, tx);
@@ -86,7 +89,10 @@ export function createOutboxRepo(database: Database) {
       let send = [...updates];
       let merge: OutboxRow[] = [];
       let retryAt: Date | null = null;
-      if (messages.length <= budget.left) {
+      const backlog = messages.length > 1 && messages.some((m) => m.lastError === DEFERRED_NOTE);
+      if (backlog && budget.left >= 1) {
+        merge = messages; // held back by the limit: one digest now rather than a second burst
+      } else if (messages.length <= budget.left) {
         send = send.concat(messages);
       } else if (budget.left >= 1) {
         // Keep one slot for the digest; everything past the budget is merged, never dropped.
@@ -94,7 +100,7 @@ export function createOutboxRepo(database: Database) {
         merge = messages.slice(budget.left - 1);
       } else {
         retryAt = budget.freesAt;
-        await tx.update(outbox).set({ nextAttemptAt: budget.freesAt })
+        await tx.update(outbox).set({ nextAttemptAt: budget.freesAt, lastError: DEFERRED_NOTE })
           .where(inArray(outbox.id, messages.map((m) => m.id)));
       }
       const until = new Date(now.getTime() + leaseMs);

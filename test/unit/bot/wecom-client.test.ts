@@ -211,9 +211,10 @@ describe('retries', () => {
   });
 
   it('retries a timed-out call and surfaces WecomTransportError when every attempt times out', async () => {
-    mockGettoken('tok');
-    nock(BASE).post('/cgi-bin/message/send').query(true).times(3).delay(500).reply(200, OK);
-    const { client, sleeps } = makeClient({ timeoutMs: 30 });
+    const tokenStore = createMemoryTokenStore();
+    await tokenStore.set(`wecom:token:${CORP}:${AGENT}`, 'tok', 60_000); // only the send may time out
+    nock(BASE).post('/cgi-bin/message/send').query(true).times(3).delay(1_000).reply(200, OK);
+    const { client, sleeps } = makeClient({ timeoutMs: 100, tokenStore });
     const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WecomTransportError);
     expect((err as Error).message).toMatch(/timeout/);
