@@ -29,7 +29,7 @@ export type Command =
   | { kind: 'override'; customer: string; stage: string; reason: string }
   | { kind: 'log_message'; customer: string; content: string }
   | { kind: 'upload'; customer: string; note: string | null }
-  /** A known command missing a required part; the handler replies with that command's usage. */
+  /** A known command missing a required part; the handler replies with TEXTS_ZH.usage[command]. */
   | { kind: 'incomplete'; command: CommandKind; customer: string | null; missing: 'name' | 'customer' | 'stage' | 'reason' | 'content' }
   | { kind: 'unknown'; text: string };
 
@@ -142,7 +142,7 @@ function fromVerb({ customer: rawCustomer, verb, rest: rawRest }: Split): Comman
     case 'lose':
       return { kind: 'lose', customer, reason: clean(rest.replace(/^(?:原因|理由)\s*:?/, '')) || null };
     case 'win':
-      return { kind: 'win', customer, note: rest || null };
+      return { kind: 'win', customer, note: rest.replace(/^(?:了|啦|咯|喽)$/, '') || null };
     case 'log_message':
       return rest ? { kind: 'log_message', customer, content: rest } : { kind: 'incomplete', command: 'log_message', customer, missing: 'content' };
     case 'show_customer':

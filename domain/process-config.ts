@@ -82,7 +82,7 @@ function toProblems(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}" (check the spelling)` }));
     case 'invalid_union':
-      if (value === undefined) return [{ path, message: 'required' }];
+      if (value === undefined || value === null) return [{ path, message: 'required' }];
       if (issue.discriminator !== undefined) {
         // zod 4 adds the accepted discriminator values at run time; its issue type does not declare them.
         const options = (issue as { options?: unknown[] }).options ?? [];
@@ -90,7 +90,7 @@ function toProblems(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
       }
       return [{ path, message: issue.message }];
     case 'invalid_type':
-      if (value === undefined) return [{ path, message: 'required' }];
+      if (value === undefined || value === null) return [{ path, message: 'required' }];
       return [{ path, message: `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}` }];
     case 'invalid_value':
       return [{ path, message: `expected one of: ${issue.values.map(String).join(', ')} (got ${describeValue(value)})` }];
@@ -124,11 +124,14 @@ export function parseProcessConfig(text: string, sourceName: string): ProcessDef
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => ({
-      line: e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line,
-      path: e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'YAML syntax',
-      message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
-    }));
+    const issues = doc.errors.map((e) => {
+      const line = e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line;
+      if (e.code === 'DUPLICATE_KEY') {
+        const key = /^[^:\n]+/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '?';
+        return { line, path: key, message: 'duplicate key: a field may appear only once here' };
+      }
+      return { line, path: 'YAML syntax', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') };
+    });
     throw new ProcessConfigError(sourceName, issues);
   }
   const data: unknown = doc.toJS();

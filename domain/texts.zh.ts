@@ -3,6 +3,7 @@
  * One object, so it can move to the cards/ catalogue later without touching the logic.
  * Times are shown in Asia/Shanghai (UTC+8, no daylight saving), formatted without the wall clock.
  */
+import type { CommandKind } from './commands';
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -29,23 +30,40 @@ function formatDuration(ms: number): string {
 
 const q = (s: string): string => `“${s}”`;
 
+/** One usage line per command: the help lists them, and an incomplete command is answered with its own. */
+const USAGE: Record<CommandKind, string> = {
+  create_customer: '新客户 <名称> [行业] — 例：新客户 华夏医疗 医疗',
+  move: '<客户> 推进 <阶段> — 例：华夏医疗 推进 价格谈判中（阶段可写名称、编号或名称的一部分，如 5、谈判）',
+  win: '<客户> 签约 — 例：华夏医疗 签约（也可写 赢单）',
+  lose: '<客户> 丢单 <原因> — 例：华夏医疗 丢单 预算被砍',
+  override: '<客户> 强制推进 <阶段> 原因 <理由> — 例：华夏医疗 强制推进 5 原因 客户已口头确认报价（也可写 强推；会留痕并通知上级）',
+  log_message: '<客户> 留言 <内容> — 记录客户最近一次留言，例：华夏医疗 留言 客户问能否分期付款',
+  upload: '<客户> 上传 — 获取上传资料的链接，例：华夏医疗 上传',
+  show_customer: '查看 <客户> — 例：查看 华夏医疗（也可写：华夏医疗 状态）',
+  list_customers: '我的客户 — 列出我负责的客户，例：我的客户',
+  help: '帮助 — 显示本说明，例：帮助（也可写 help 或 ?）',
+};
+
 const HELP = [
   '可用指令（客户可写全称、名称的一部分或拼音首字母，如 hxyl）：',
-  '• 新客户 <名称> [行业] — 例：新客户 华夏医疗 医疗',
-  '• <客户> 推进 <阶段> — 例：华夏医疗 推进 价格谈判中（阶段可写名称、编号或名称的一部分，如 5、谈判）',
-  '• <客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
-  '• <客户> 签约 — 例：华夏医疗 签约（也可写 赢单）',
-  '• <客户> 丢单 <原因> — 例：华夏医疗 丢单 预算被砍',
-  '• <客户> 强制推进 <阶段> 原因 <理由> — 例：华夏医疗 强制推进 5 原因 客户已口头确认报价（也可写 强推；会留痕并通知上级）',
-  '• <客户> 留言 <内容> — 记录客户最近一次留言，例：华夏医疗 留言 客户问能否分期付款',
-  '• <客户> 上传 — 获取上传资料的链接，例：华夏医疗 上传',
-  '• 查看 <客户> — 例：查看 华夏医疗（也可写：华夏医疗 状态）',
-  '• 我的客户 — 列出我负责的客户，例：我的客户',
-  '• 帮助 — 显示本说明，例：帮助（也可写 help 或 ?）',
+  ...[
+    USAGE.create_customer,
+    USAGE.move,
+    '<客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
+    USAGE.win,
+    USAGE.lose,
+    USAGE.override,
+    USAGE.log_message,
+    USAGE.upload,
+    USAGE.show_customer,
+    USAGE.list_customers,
+    USAGE.help,
+  ].map((line) => `• ${line}`),
 ].join('\n');
 
 export const TEXTS_ZH = {
   help: HELP,
+  usage: USAGE,
   formatTime,
   formatDuration,
   fileTypeName: (t: string): string => (t.includes('/') ? t : t.toUpperCase()),

@@ -35,6 +35,7 @@ const cases: [string, Command][] = [
   ['华夏医疗 签约', { kind: 'win', customer: '华夏医疗', note: null }],
   ['华夏医疗赢单！', { kind: 'win', customer: '华夏医疗', note: null }],
   ['华夏医疗 成交', { kind: 'win', customer: '华夏医疗', note: null }],
+  ['华夏医疗签约了', { kind: 'win', customer: '华夏医疗', note: null }],
   ['华夏医疗 丢单 预算被砍', { kind: 'lose', customer: '华夏医疗', reason: '预算被砍' }],
   ['华夏医疗 丢单，原因：选了竞品', { kind: 'lose', customer: '华夏医疗', reason: '选了竞品' }],
   ['华夏医疗丢单', { kind: 'lose', customer: '华夏医疗', reason: null }],
@@ -78,6 +79,13 @@ describe('help text', () => {
     const line = TEXTS_ZH.help.split('\n').find((l) => l.includes(word));
     expect(line).toBeDefined();
     expect(line).toContain('例');
+  });
+
+  it('has a usage line for every command kind, each with an example of that very kind', () => {
+    for (const [kind, line] of Object.entries(TEXTS_ZH.usage)) {
+      const example = /例：([^（\n]+)/.exec(line)?.[1].trim() ?? '';
+      expect([kind, parseCommand(example).kind]).toEqual([kind, kind]);
+    }
   });
 
   it('has examples that parse to a command', () => {

@@ -34,14 +34,16 @@ describe('matchCustomers', () => {
   });
 
   it('matches pinyin initials, lower or upper case, but never as an exact match', () => {
-    const result = matchCustomers('HXYL', customers);
+    const result = matchCustomers('HXYL', customers.slice(0, 2));
     expect(result.exact).toBeUndefined();
-    expect(result.candidates[0]).toMatchObject({ customer: { id: 'c1' }, kind: 'initials' });
-    expect(ids('hxyl')).toEqual(['c1', 'c2']);
+    expect(result.candidates.map((m) => [m.customer.id, m.kind])).toEqual([['c1', 'initials'], ['c2', 'initials_prefix']]);
   });
 
-  it('returns every customer sharing the same initials so the caller can ask', () => {
-    expect(ids('hx').sort()).toEqual(['c1', 'c2', 'c3']);
+  it('returns every customer sharing the same initials (华夏医疗 and 恒信银联 are both hxyl) so the caller can ask', () => {
+    const result = matchCustomers('hxyl', customers);
+    expect(result.exact).toBeUndefined();
+    expect(result.candidates.filter((m) => m.kind === 'initials').map((m) => m.customer.id).sort()).toEqual(['c1', 'c3']);
+    expect(ids('hxyl')).toHaveLength(3);
   });
 
   it('matches a full pinyin prefix, using the right reading of 多音字 (重庆 = chongqing)', () => {

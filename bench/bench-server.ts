@@ -1,0 +1,142 @@
+/**
+ * The server side of `npm run bench`, run in a child process (forked by bench/callback.bench.ts) so the load
+ * generator and the server do not share one event loop. Its case comes in BENCH_CHILD (JSON):
+ * - `bare`: an express app with the bot's own request middlewares and a `POST /bare` that reads a raw body and
+ *   answers 200 empty — the floor the callback route is compared with;
+ * - `bot`: the real bot from createBot (app/server.ts), optionally with its workers stopped (receiver only).
+ * It talks to the parent over IPC: `ready` once listening; `mark` → CPU and event-loop snapshot plus callback
+ * outcomes; `stop` → graceful stop, then exit.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../app/config';
+import { createLogger } from '../app/logger';
+import { createBot, type Bot } from '../app/server';
+
+export interface ChildCase {
+  mode: 'bare' | 'bot';
+  config: Config;
+  redisPrefix?: string;
+  /** Stop the job runner after start: only the receiver path (verify, decrypt, parse, insert, ack) runs. */
+  stopWorkers?: boolean;
+}
+
+export type ToChild = { type: 'mark' } | { type: 'stop' };
+export type FromChild =
+  | { type: 'ready'; port: number; pid: number; workers: string; database: string }
+  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; outcomes: Record<string, number>; rssMb: number }
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+function send(msg: FromChild): void {
+  process.send?.(msg);
+}
+
+/** The bare floor: same express settings and request-id middleware as app/server.ts, an empty 200. */
+function bareServer(log: Logger) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const id = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
+    (req as Request & { log: Logger }).log = log.child({ reqId: id });
+    res.setHeader('x-request-id', id);
+    next();
+  });
+  // Same body parser and limit as the callback route; the body is read in full, then dropped.
+  app.post('/bare', express.raw({ type: () => true, limit: '64kb' }), (_req: Request, res: Response) => {
+    res.status(200).type('text/plain').send('');
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  return {
+    async start(): Promise<number> {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, () => resolve());
+      });
+      return (server.address() as AddressInfo).port;
+    },
+    async stop(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function outcomes(bot: Bot | null): Promise<Record<string, number>> {
+  if (!bot) return {};
+  const m = await bot.metrics.callbacks.get();
+  return Object.fromEntries(m.values.map((v) => [String(v.labels.outcome), v.value]));
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ChildCase;
+  process.env.TZ = spec.config.tz;
+  const log = createLogger(spec.config.logLevel);
+  let bot: Bot | null = null;
+  let stop: () => Promise<void>;
+  let port: number;
+  let workers = 'none';
+  let database = 'none';
+
+  if (spec.mode === 'bare') {
+    const bare = bareServer(log);
+    port = await bare.start();
+    stop = bare.stop;
+  } else {
+    const b = await createBot(spec.config, { log, redisPrefix: spec.redisPrefix });
+    bot = b;
+    port = await b.start(0);
+    if (spec.stopWorkers) {
+      await b.runner.stop();
+      workers = `${b.runner.mode} (stopped: receiver only)`;
+    } else {
+      workers = b.runner.mode;
+    }
+    database = b.database.driver;
+    stop = () => b.stop();
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stopOnce = () => (stopping ??= stop());
+
+  process.on('message', (msg: ToChild) => {
+    if (msg.type === 'mark') {
+      const cpu = process.cpuUsage();
+      void outcomes(bot).then((o) => send({
+        type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(), outcomes: o,
+        rssMb: Math.round(process.memoryUsage().rss / 1e6),
+      }));
+    } else if (msg.type === 'stop') {
+      stopOnce()
+        .then(() => {
+          send({ type: 'stopped' });
+          process.disconnect?.();
+          setTimeout(() => process.exit(0), 50).unref();
+        })
+        .catch((err: unknown) => {
+          send({ type: 'error', message: String(err) });
+          process.exit(1);
+        });
+    }
+  });
+  process.on('disconnect', () => {
+    // The parent went away without asking: do not linger.
+    void stopOnce().finally(() => process.exit(0));
+  });
+
+  send({ type: 'ready', port, pid: process.pid, workers, database });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  process.exit(1);
+});
