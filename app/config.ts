@@ -27,6 +27,7 @@ const schema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   PROCESS_CONFIG: z.string().trim().optional(),
   ALLOW_TIME_TRAVEL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
+  ORG_SYNC_ON_START: z.enum(['0', '1'], 'must be 0 or 1').default('1').transform((v) => v === '1'),
 });
 
 export type Config = {
@@ -49,6 +50,8 @@ export type Config = {
   publicBaseUrl?: string;
   processConfig: string;
   allowTimeTravel: boolean;
+  /** Sync offices, people and supervisors from WeCom's directory once at start (in the background). */
+  orgSyncOnStart: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicBaseUrl: e.PUBLIC_BASE_URL,
     processConfig: path.resolve(cwd, e.PROCESS_CONFIG ?? 'config/process.yaml'),
     allowTimeTravel: e.ALLOW_TIME_TRAVEL,
+    orgSyncOnStart: e.ORG_SYNC_ON_START,
   };
 }
 

@@ -21,12 +21,18 @@ import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
+import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import { systemClock } from './clock';
+import { loadProcessFile } from './process-file';
+import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-link';
 import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { createOpsRoutes } from './ops-routes';
+import { createCustomerRoutes } from './customer-routes';
+import { createUploadRoutes } from './upload-routes';
+import { createOrgRoutes } from './org-routes';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -49,6 +55,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const metrics = createMetrics();
   const ownsDatabase = !overrides.database;
+  let listeningPort = 0;
   const database = overrides.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
     await migrate(database);
@@ -76,7 +83,15 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const inbox = createInboxRepo(database);
   const outbox = createOutboxRepo(database);
   const router = new Router();
-  registerHandlers(router, { clock, log, config, client });
+  const processDef = loadProcessFile(config.processConfig);
+  const key = uploadKey(config);
+  const publicBase = () => config.publicBaseUrl ?? `http://127.0.0.1:${listeningPort || config.port}`;
+  registerHandlers(router, {
+    clock, log, config, client, process: processDef,
+    uploadLink: (customerId, userId) =>
+      uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
+    customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+  });
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log,
@@ -109,6 +124,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
   }));
+  // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
+  app.use(createCustomerRoutes({ database, clock, config, log, process: processDef }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
     database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken,
@@ -116,6 +133,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       runner.kick('inbox');
       runner.kick('outbox');
     },
+  }));
+  app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
+  app.use(createUploadRoutes({
+    database, clock, config, log, process: processDef,
+    onUploaded: () => undefined, // the lead wires the chat reply to the rep
   }));
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found' });
@@ -128,6 +150,9 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
 
   let server: http.Server | null = null;
+  /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
+  const syncOrg = () => syncOrgFromWecom({ database, client, clock, log });
+  let initialOrgSync: Promise<OrgSyncResult> | null = null;
 
   async function start(port = config.port): Promise<number> {
     await runner.start();
@@ -138,8 +163,16 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       server!.listen(port, () => resolve());
     });
     const actual = (server.address() as AddressInfo).port;
+    listeningPort = actual;
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
+    if (config.orgSyncOnStart) {
+      // Fire and forget: WeCom being slow or refusing (60011, 48002…) must not hold up or break the start.
+      initialOrgSync = syncOrg().catch((err: unknown) => {
+        log.error({ err }, 'org sync at start failed');
+        return { ok: false as const, error: String(err) };
+      });
+    }
     log.info({ port: actual, workers: runner.mode, database: database.driver }, 'sales-process-bot listening');
     return actual;
   }
@@ -159,5 +192,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto };
+  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto };
 }

@@ -167,5 +167,15 @@ export function parseCommand(message: string): Command {
   if (upload && clean(upload[1])) return { kind: 'upload', customer: clean(upload[1]), note: null };
 
   const split = splitOnVerb(text);
-  return split ? fromVerb(split) : { kind: 'unknown', text: message };
+  if (!split) return { kind: 'unknown', text: message };
+  const command = fromVerb(split);
+  return command.kind === 'log_message' ? { ...command, content: verbatimContent(message) ?? command.content } : command;
+}
+
+/** A logged customer message is kept as the rep pasted it (punctuation, line breaks), not normalised. */
+function verbatimContent(message: string): string | null {
+  const at = message.indexOf('留言');
+  if (at < 0) return null;
+  const content = message.slice(at + 2).replace(/^[\s:：,，]+/, '').trim();
+  return content || null;
 }

@@ -4,8 +4,14 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
+  bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** bytea: pg returns a Buffer, PGlite a Uint8Array; both become a Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => Buffer.from(v),
+});
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -88,3 +94,82 @@ export const appState = pgTable('app_state', {
   value: jsonb('value').notNull(),
   updatedAt: tz('updated_at').notNull(),
 });
+
+/** Customers (客户). `version` is the optimistic lock for stage changes. */
+export const customers = pgTable('customers', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  name: text('name').notNull(),
+  industry: text('industry'),
+  ownerId: text('owner_id').notNull(),
+  officeId: text('office_id'),
+  stage: text('stage').notNull(),
+  stageEnteredAt: tz('stage_entered_at').notNull(),
+  /** Free fields a `field` guard may require (industry is mirrored here too). */
+  fields: jsonb('fields').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+  version: integer('version').notNull().default(1),
+  lastCustomerMessageAt: tz('last_customer_message_at'),
+  createdAt: tz('created_at').notNull(),
+  updatedAt: tz('updated_at').notNull(),
+}, (t) => [
+  index('customers_owner_idx').on(t.ownerId),
+  index('customers_office_stage_idx').on(t.officeId, t.stage),
+]);
+
+/**
+ * The audit trail (修改留痕), append-only: stage changes, refusals (with the failed conditions as data),
+ * overrides, ownership changes, creation.
+ */
+export const customerEvents = pgTable('customer_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  /** created | stage_change | refusal | override | ownership */
+  kind: text('kind').notNull(),
+  fromStage: text('from_stage'),
+  toStage: text('to_stage'),
+  actorId: text('actor_id').notNull(),
+  /** text | card | api */
+  source: text('source').notNull(),
+  note: text('note'),
+  failures: jsonb('failures'),
+  processVersion: text('process_version'),
+  /** Time spent in the stage being left, in seconds (stage changes). */
+  dwellSeconds: integer('dwell_seconds'),
+  at: tz('at').notNull(),
+}, (t) => [index('customer_events_customer_idx').on(t.customerId, t.id)]);
+
+/** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
+export const documents = pgTable('documents', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  name: text('name').notNull(),
+  mimeType: text('mime_type').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  uploaderId: text('uploader_id').notNull(),
+  source: text('source').notNull(),
+  uploadedAt: tz('uploaded_at').notNull(),
+  content: bytea('content'),
+}, (t) => [index('documents_customer_idx').on(t.customerId)]);
+
+/** Communication records (沟通记录): customer→rep (`in`) or rep→customer (`out`). */
+export const touchpoints = pgTable('touchpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  direction: text('direction').notNull(),
+  channel: text('channel').notNull(),
+  text: text('text'),
+  actorId: text('actor_id'),
+  at: tz('at').notNull(),
+  createdAt: tz('created_at').notNull(),
+}, (t) => [index('touchpoints_customer_idx').on(t.customerId, t.at)]);
+
+/** Form submissions (e.g. pain_point 客户痛点记录), versioned, append-only. */
+export const forms = pgTable('forms', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  kind: text('kind').notNull(),
+  version: integer('version').notNull(),
+  data: jsonb('data').notNull(),
+  submittedBy: text('submitted_by').notNull(),
+  submittedAt: tz('submitted_at').notNull(),
+}, (t) => [index('forms_customer_idx').on(t.customerId, t.kind)]);

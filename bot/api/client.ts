@@ -1,5 +1,4 @@
 import { classifyWecomError, WecomPayloadError } from './error-policy';
-export { classifyWecomError } from './error-policy';
 import { createCallRunner, createWecomHttp, type RetryOptions } from './http';
 import { createTokenProvider, type TokenStore } from './token-provider';
 import type {
@@ -7,6 +6,8 @@ import type {
   WecomClient, WecomDepartment, WecomUser,
 } from './types';
 import { checkBytes, checkContent, checkMedia, joinUserIds } from './validate';
+
+export { classifyWecomError } from './error-policy';
 
 export interface WecomClientOptions {
   /** Origin only, e.g. `https://qyapi.weixin.qq.com`; paths start with `/cgi-bin/`. */

@@ -19,7 +19,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     corpId: CORP_ID, agentId: AGENT_ID, secret: 'test-secret', token: TOKEN, encodingAesKey: AES_KEY,
     apiBase: API_BASE, dataDir: 'memory://', port: 0, adminToken: ADMIN_TOKEN, tz: 'Asia/Shanghai',
     logLevel: 'silent', callbackMaxSkewSec: 0, inboxMaxAttempts: 3, outboxMaxAttempts: 4,
-    processConfig: 'config/process.yaml', allowTimeTravel: false, ...overrides,
+    processConfig: 'config/process.yaml', allowTimeTravel: false, orgSyncOnStart: false, ...overrides,
   };
 }
 

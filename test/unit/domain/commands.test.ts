@@ -46,7 +46,8 @@ const cases: [string, Command][] = [
   ['华夏医疗 强推 5', { kind: 'incomplete', command: 'override', customer: '华夏医疗', missing: 'reason' }],
   // messages, show, upload
   ['华夏医疗 留言 客户问能否推进到下周签', { kind: 'log_message', customer: '华夏医疗', content: '客户问能否推进到下周签' }],
-  ['华夏医疗留言：价格太高了，要再谈', { kind: 'log_message', customer: '华夏医疗', content: '价格太高了,要再谈' }],
+  ['华夏医疗留言：价格太高了，要再谈。', { kind: 'log_message', customer: '华夏医疗', content: '价格太高了，要再谈。' }],
+  ['华夏医疗 留言\n1. 价格高\n2. 运维响应慢', { kind: 'log_message', customer: '华夏医疗', content: '1. 价格高\n2. 运维响应慢' }],
   ['华夏医疗 留言', { kind: 'incomplete', command: 'log_message', customer: '华夏医疗', missing: 'content' }],
   ['查看 华夏医疗', { kind: 'show_customer', customer: '华夏医疗' }],
   ['查看华夏医疗', { kind: 'show_customer', customer: '华夏医疗' }],

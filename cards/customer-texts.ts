@@ -1,0 +1,19 @@
+/** zh-CN texts for customers and stage changes (part of the catalogue; see cards/texts.ts). */
+export const customerTexts = {
+  notFound: (q: string) => `没有找到客户“${q}”。可以发送“我的客户”查看您负责的客户，或用“新客户 <名称> [行业]”新建。`,
+  notYours: (name: string, owner: string) => `抱歉，客户“${name}”由${owner}负责，只有负责人、其直属上级或管理员可以变更阶段。`,
+  overrideNotAllowed: '抱歉，只有负责人的直属上级或管理员可以强制推进。',
+  stale: (name: string) => `客户“${name}”刚刚已被他人更新，以下是最新状态：`,
+  moved: (from: string, to: string) => `已从「${from}」推进到「${to}」`,
+  refused: (name: string, to: string, reasons: string, uploadLink: string | null) =>
+    [`无法将“${name}”推进到「${to}」：`, reasons, ...(uploadLink ? [`上传链接（24小时内有效）：${uploadLink}`] : [])].join('\n'),
+  created: (name: string, stage: string) => `已新建客户“${name}”，当前阶段：${stage}。`,
+  duplicate: (name: string) => `您已有名为“${name}”的客户，没有重复创建。`,
+  notInOrg: '您还不在销售组织架构中，请联系管理员添加后再使用。',
+  loggedMessage: (name: string) => `已记录“${name}”的客户留言，时间以现在为准。`,
+  uploadHint: (name: string, link: string) => `请在24小时内通过以下链接上传“${name}”的资料（PDF 或 Office 文件，20MB 以内）：\n${link}`,
+  listEmpty: '您目前没有负责的客户。用“新客户 <名称> [行业]”新建一个吧。',
+  listTitle: (n: number) => `您负责的客户（共 ${n} 个）：`,
+  stageUnknown: (input: string, options: string) => `没有找到阶段“${input}”。可选阶段：${options}`,
+  stageAmbiguous: (input: string, options: string) => `阶段“${input}”对应多个阶段，请写得更具体：${options}`,
+};

@@ -1,0 +1,137 @@
+/**
+ * Issue 3 end to end through encrypted callbacks: a rep creates a customer, moves it stage by stage, is refused
+ * at negotiation without a 报价单, uploads one through the upload page, succeeds by clicking the card; the
+ * supervisor is notified of every move; a non-owner is refused; two concurrent clicks → one wins.
+ */
+import { sql } from 'drizzle-orm';
+import { people, offices } from '../../store/schema';
+import { startTestBot, type TestBot } from '../helpers/bot';
+import { cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+
+type Card = { card_type: string; main_title: { title: string; desc?: string }; button_list?: { text: string; key: string }[] };
+const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
+const cardOf = (m: SentMessage) => m.template_card as Card;
+
+describe('stage changes from chat (R1, R2)', () => {
+  let t: TestBot;
+  let wecom: ReturnType<typeof mockWecom>;
+
+  beforeAll(async () => {
+    wecom = mockWecom();
+    t = await startTestBot();
+    const now = t.clock.now();
+    await t.db.db.insert(offices).values([{ id: 'east', name: '华东办事处', updatedAt: now }]);
+    await t.db.db.insert(people).values([
+      { userId: 'zhangwei', name: '张伟', officeId: 'east', roles: ['supervisor'], updatedAt: now },
+      { userId: 'lina', name: '李娜', officeId: 'east', roles: ['rep'], supervisorId: 'zhangwei', updatedAt: now },
+      { userId: 'wangfang', name: '王芳', officeId: 'east', roles: ['rep'], supervisorId: 'zhangwei', updatedAt: now },
+    ]);
+  });
+  afterAll(async () => {
+    await t.stop();
+    wecom.done();
+  });
+
+  /** Sends a callback and waits until the bot has delivered `n` more messages. */
+  async function say(xml: string, n = 1): Promise<SentMessage[]> {
+    const before = wecom.sent.length;
+    expect((await t.callback(xml)).status).toBe(200);
+    await waitFor(() => wecom.sent.length >= before + n, `${n} message(s) after a callback`);
+    await new Promise((r) => setTimeout(r, 150));
+    return wecom.sent.slice(before);
+  }
+
+  let customerId = 0;
+
+  it('creates a customer from chat and answers with its stage card', async () => {
+    const [card] = await say(textXml('lina', '新客户 华夏医疗 医疗'));
+    expect(card).toMatchObject({ touser: 'lina', msgtype: 'template_card' });
+    expect(cardOf(card!).main_title.title).toBe('华夏医疗');
+    expect(cardOf(card!).button_list!.map((b) => b.text)).toContain('首次电话沟通');
+    const [row] = await t.db.rows<{ id: number; office_id: string; owner_id: string; stage: string }>(sql`select * from customers`);
+    expect(row).toMatchObject({ office_id: 'east', owner_id: 'lina', stage: 'lead' });
+    customerId = row!.id;
+  });
+
+  it('moves forward by text with a stage number, and notifies the direct supervisor', async () => {
+    const sent = await say(textXml('lina', '华夏医疗 推进 2'), 2);
+    const notice = sent.find((m) => m.touser === 'zhangwei')!;
+    expect(cardOf(notice).card_type).toBe('text_notice');
+    expect(cardOf(notice).main_title.desc).toBe('1. 留资未触达 → 2. 首次电话沟通');
+    expect(JSON.stringify(notice)).toContain('李娜');
+    const reply = sent.find((m) => m.touser === 'lina')!;
+    expect(cardOf(reply).main_title.desc).toContain('已从「留资未触达」推进到「首次电话沟通」');
+  });
+
+  it('accepts pinyin initials and a stage name fragment', async () => {
+    await say(textXml('lina', 'hxyl → 演示'), 2);
+    await say(textXml('lina', '华夏医疗 推进到 方案已提交'), 2);
+    const [row] = await t.db.rows<{ stage: string }>(sql`select stage from customers where id = ${customerId}`);
+    expect(row!.stage).toBe('proposal_submitted');
+  });
+
+  it('refuses skipping a stage and says why', async () => {
+    const [reply] = await say(textXml('lina', '华夏医疗 推进 合同待签署'));
+    expect(textOf(reply!)).toContain('无法将“华夏医疗”推进到「合同待签署」');
+  });
+
+  it('refuses negotiation without a 报价单, explains the failed condition and offers an upload link', async () => {
+    await say(textXml('lina', '华夏医疗 留言 客户问能否给个正式报价'));
+    const [reply] = await say(textXml('lina', '华夏医疗 推进 价格谈判中'));
+    const text = textOf(reply!);
+    expect(text).toContain('报价单');
+    expect(text).toMatch(/http:\/\/127\.0\.0\.1:\d+\/upload\/\S+/);
+    const [refusal] = await t.db.rows<{ failures: { code: string; kind: string }[] }>(sql`
+      select failures from customer_events where customer_id = ${customerId} and kind = 'refusal' and to_stage = 'negotiating'`);
+    expect(refusal!.failures).toEqual([expect.objectContaining({ code: 'guard', kind: 'document' })]);
+  });
+
+  it('after uploading a PDF 报价单 through the upload page, a click on the card moves the customer', async () => {
+    const [reply] = await say(textXml('lina', '华夏医疗 上传'));
+    const link = textOf(reply!).match(/http:\/\/\S+/)![0];
+    const up = await fetch(link, {
+      method: 'POST', body: Buffer.from('%PDF-1.4\n% 华夏医疗 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
+      headers: { 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('华夏医疗-报价单.pdf') },
+    });
+    expect(up.status).toBeLessThan(300);
+
+    const [card] = await say(textXml('lina', '查看 华夏医疗'));
+    const button = cardOf(card!).button_list!.find((b) => b.text === '价格谈判中')!;
+    const sent = await say(cardClickXml('lina', button.key, 'task-1', { responseCode: 'rc-click-1' }), 2);
+    expect(wecom.updates.some((u) => u.response_code === 'rc-click-1')).toBe(true);
+    expect(sent.some((m) => m.touser === 'zhangwei' && cardOf(m).main_title.desc === '4. 方案已提交 → 5. 价格谈判中')).toBe(true);
+    const [row] = await t.db.rows<{ stage: string }>(sql`select stage from customers where id = ${customerId}`);
+    expect(row!.stage).toBe('negotiating');
+  });
+
+  it('refuses a move by someone who is neither the owner, the supervisor nor an admin', async () => {
+    const [row] = await t.db.rows<{ version: number }>(sql`select version from customers where id = ${customerId}`);
+    const [reply] = await say(cardClickXml('wangfang', `move:${customerId}:contract_pending:${row!.version}`, 'task-2'));
+    expect(textOf(reply!)).toContain('由李娜负责');
+    const [after] = await t.db.rows<{ stage: string }>(sql`select stage from customers where id = ${customerId}`);
+    expect(after!.stage).toBe('negotiating');
+  });
+
+  it('two concurrent clicks on the same card: one wins, the other is told the new state', async () => {
+    const [row] = await t.db.rows<{ version: number }>(sql`select version from customers where id = ${customerId}`);
+    const before = wecom.sent.length;
+    const key = `move:${customerId}:contract_pending:${row!.version}`;
+    const [a, b] = await Promise.all([
+      t.callback(cardClickXml('lina', key, 'task-3', { responseCode: 'rc-a' })),
+      t.callback(cardClickXml('zhangwei', key, 'task-3', { responseCode: 'rc-b' })),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await waitFor(() => wecom.sent.slice(before).some((m) => textOf(m).includes('刚刚已被他人更新')), 'the loser is told');
+    const [moves] = await t.db.rows<{ n: number }>(sql`
+      select count(*)::int as n from customer_events where customer_id = ${customerId} and to_stage = 'contract_pending' and kind = 'stage_change'`);
+    expect(moves!.n).toBe(1);
+  });
+
+  it('keeps the full append-only history with the process version', async () => {
+    const rows = await t.db.rows<{ kind: string; from_stage: string | null; to_stage: string; source: string; process_version: string | null }>(sql`
+      select kind, from_stage, to_stage, source, process_version from customer_events where customer_id = ${customerId} order by id`);
+    expect(rows.map((r) => r.kind)).toEqual(['created', 'stage_change', 'stage_change', 'stage_change', 'refusal', 'refusal', 'stage_change', 'stage_change']);
+    expect(rows.filter((r) => r.kind === 'stage_change').every((r) => r.process_version === '1')).toBe(true);
+    expect(rows[6]).toMatchObject({ source: 'card', from_stage: 'proposal_submitted', to_stage: 'negotiating' });
+  });
+});
