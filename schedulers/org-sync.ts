@@ -100,13 +100,15 @@ export async function syncOrgFromWecom(deps: OrgSyncDeps): Promise<OrgSyncResult
   }
 }
 
-/** Recomputes the derived roles (rep/supervisor) of one stored person from the stored org. */
-async function rederive(on: DbOrTx, userId: string | null | undefined, now: Date): Promise<void> {
+/**
+ * Makes a stored person a supervisor now that someone reports to them (keeping reviewer/admin). Roles are only
+ * ever added here: whether an old leader still leads anyone is settled by the next full sync.
+ */
+async function promoteLeader(on: DbOrTx, userId: string | undefined, now: Date): Promise<void> {
   const p = userId ? await getPerson(on, userId) : null;
-  if (!p) return;
-  const leaders = new Set((await directReports(on, p.userId)).length ? [p.userId] : []);
-  const roles = deriveRoles({ userId: p.userId, officeId: p.officeId, granted: p.roles }, leaders);
-  if (roles.join() !== normalizeRoles(p.roles).join()) await upsertPerson(on, { ...p, roles }, now);
+  if (!p || p.roles.includes('supervisor')) return;
+  const roles = deriveRoles({ userId: p.userId, officeId: p.officeId, granted: p.roles }, new Set([p.userId]));
+  await upsertPerson(on, { ...p, roles }, now);
 }
 
 export type ContactChangeOutcome = 'updated' | 'deactivated' | 'offices_synced' | 'skipped' | 'ignored';
@@ -148,16 +150,12 @@ export async function applyContactChange(
       }
       const leaders = new Set((await directReports(on, user.userId)).length ? [user.userId] : []);
       await upsertPerson(on, personFromWecom(user, leaders, before?.roles ?? []), now);
-      await rederive(on, user.directLeader[0], now);
-      if (before?.supervisorId !== user.directLeader[0]) await rederive(on, before?.supervisorId, now);
+      await promoteLeader(on, user.directLeader[0], now);
       return 'updated';
     }
     case 'delete_user': {
       if (!event.subjectUserId) return 'ignored';
-      const before = await getPerson(on, event.subjectUserId);
-      const done = await deactivatePerson(on, event.subjectUserId, now);
-      await rederive(on, before?.supervisorId, now);
-      return done ? 'deactivated' : 'ignored';
+      return (await deactivatePerson(on, event.subjectUserId, now)) ? 'deactivated' : 'ignored';
     }
     case 'create_party':
     case 'update_party':
