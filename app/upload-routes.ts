@@ -37,10 +37,10 @@ const MAGIC: Record<Magic, Buffer> = {
 export const FILE_TYPES: Record<string, { mimeType: string; magic: Magic }> = {
   pdf: { mimeType: 'application/pdf', magic: 'pdf' },
   doc: { mimeType: 'application/msword', magic: 'ole' },
-  xls: { mimeType: 'application/vnd.ms-excel', magic: 'ole' },
-  ppt: { mimeType: 'application/vnd.ms-powerpoint', magic: 'ole' },
   docx: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', magic: 'zip' },
+  xls: { mimeType: 'application/vnd.ms-excel', magic: 'ole' },
   xlsx: { mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', magic: 'zip' },
+  ppt: { mimeType: 'application/vnd.ms-powerpoint', magic: 'ole' },
   pptx: { mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', magic: 'zip' },
 };
 export const ACCEPT = Object.keys(FILE_TYPES).map((e) => `.${e}`).join(',');

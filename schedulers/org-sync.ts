@@ -9,7 +9,7 @@ import { classifyWecomError, hintFor, type ApiLogger, type WecomClient, type Wec
 import { WecomApiError, errorMessage } from '../bot/errors';
 import type { ContactChangeEvent } from '../bot/events';
 import type { Clock } from '../domain/clock';
-import { deriveRoles, leadersOf, normalizeRoles, validateOrg, type Office, type Person } from '../domain/org';
+import { deriveRoles, leadersOf, validateOrg, type Office, type Person } from '../domain/org';
 import type { Database, DbOrTx } from '../store/db';
 import {
   deactivatePerson, directReports, getPerson, listPeople, reassignSupervisor, replaceOrg, upsertOffices, upsertPerson,

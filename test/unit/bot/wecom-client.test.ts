@@ -122,11 +122,12 @@ describe('access token', () => {
     mockGettoken('tok-sensitive-1');
     mockSend('tok-sensitive-1', { errcode: 40014, errmsg: 'invalid access_token' });
     mockGettoken('tok-sensitive-2');
-    nock(BASE).post('/cgi-bin/message/send').query(true)
-      .replyWithError(Object.assign(new Error('socket hang up at ?access_token=tok-sensitive-2'), { code: 'ECONNRESET' }));
+    // A transport failure (timeout): axios errors carry the full URL, token included, in their config.
+    // (nock's replyWithError is avoided: with several test files in one process it can surface as an unhandled error.)
+    nock(BASE).post('/cgi-bin/message/send').query(true).delay(1_000).reply(200, OK);
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
-    const { client, log } = makeClient();
+    const { client, log } = makeClient({ timeoutMs: 100 });
     const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WecomApiError);
     const logged = JSON.stringify([log.debug, log.info, log.warn, log.error].map((m) => m.mock.calls));
@@ -201,11 +202,10 @@ describe('retries', () => {
 
   it('retries network errors and 5xx as transport errors, then succeeds', async () => {
     mockGettoken('tok');
-    nock(BASE).post('/cgi-bin/message/send').query(true)
-      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    nock(BASE).post('/cgi-bin/message/send').query(true).delay(1_000).reply(200, OK); // times out
     nock(BASE).post('/cgi-bin/message/send').query(true).reply(502, 'bad gateway');
     mockSend('tok', { ...OK, msgid: 'm3' });
-    const { client, sleeps } = makeClient();
+    const { client, sleeps } = makeClient({ timeoutMs: 100 });
     await expect(client.sendText(['zhangsan'], 'hi')).resolves.toMatchObject({ msgId: 'm3' });
     expect(sleeps).toEqual([10, 20]);
   });
