@@ -23,6 +23,8 @@ import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
+import { customerTexts } from '../cards/customer-texts';
+import { getCustomer } from '../store/customers';
 import { systemClock } from './clock';
 import { loadProcessFile } from './process-file';
 import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-link';
@@ -137,7 +139,15 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
   app.use(createUploadRoutes({
     database, clock, config, log, process: processDef,
-    onUploaded: () => undefined, // the lead wires the chat reply to the rep
+    // Tell the rep in chat that the file arrived and what to do next.
+    onUploaded: async ({ customerId, userId, name }) => {
+      const customer = await getCustomer(database.db, customerId);
+      const content = customerTexts.uploaded(name, customer?.name ?? String(customerId));
+      await outbox.enqueue(database.db, [{
+        recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
+      }], clock.now());
+      runner.kick('outbox');
+    },
   }));
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found' });

@@ -12,6 +12,7 @@ export const customerTexts = {
   notInOrg: '您还不在销售组织架构中，请联系管理员添加后再使用。',
   loggedMessage: (name: string) => `已记录“${name}”的客户留言，时间以现在为准。`,
   uploadHint: (name: string, link: string) => `请在24小时内通过以下链接上传“${name}”的资料（PDF 或 Office 文件，20MB 以内）：\n${link}`,
+  uploaded: (file: string, customer: string) => `已收到“${customer}”的文件《${file}》。现在可以再次推进阶段，例如：${customer} 推进 价格谈判中`,
   listEmpty: '您目前没有负责的客户。用“新客户 <名称> [行业]”新建一个吧。',
   listTitle: (n: number) => `您负责的客户（共 ${n} 个）：`,
   stageUnknown: (input: string, options: string) => `没有找到阶段“${input}”。可选阶段：${options}`,

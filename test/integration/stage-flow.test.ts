@@ -94,6 +94,7 @@ describe('stage changes from chat (R1, R2)', () => {
       headers: { 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('华夏医疗-报价单.pdf') },
     });
     expect(up.status).toBeLessThan(300);
+    await waitFor(() => wecom.sent.some((m) => m.touser === 'lina' && textOf(m).includes('已收到“华夏医疗”的文件《华夏医疗-报价单.pdf》')), 'the upload confirmation in chat');
 
     const [card] = await say(textXml('lina', '查看 华夏医疗'));
     const button = cardOf(card!).button_list!.find((b) => b.text === '价格谈判中')!;
