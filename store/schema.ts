@@ -155,6 +155,8 @@ export const documents = pgTable('documents', {
 export const touchpoints = pgTable('touchpoints', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   customerId: integer('customer_id').notNull(),
+  /** message | objection (客户异议, counted for R10) | visit | call | note */
+  kind: text('kind').notNull().default('message'),
   direction: text('direction').notNull(),
   channel: text('channel').notNull(),
   text: text('text'),
@@ -173,3 +175,145 @@ export const forms = pgTable('forms', {
   submittedBy: text('submitted_by').notNull(),
   submittedAt: tz('submitted_at').notNull(),
 }, (t) => [index('forms_customer_idx').on(t.customerId, t.kind)]);
+
+/**
+ * Tasks (atomic actions, R3/R7/R9): a trigger opened them, they have one deliverable and a hard deadline.
+ * `kind` is the task key from the process definition (e.g. pain_point).
+ */
+export const tasks = pgTable('tasks', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind').notNull(),
+  customerId: integer('customer_id'),
+  assigneeId: text('assignee_id').notNull(),
+  /** open | done | cancelled */
+  status: text('status').notNull().default('open'),
+  /** What opened it, e.g. `stage:first_call`, `visit_ended`, `cron`. */
+  trigger: text('trigger').notNull(),
+  openedAt: tz('opened_at').notNull(),
+  dueAt: tz('due_at').notNull(),
+  closedAt: tz('closed_at'),
+  closedBy: text('closed_by'),
+  /** What closed it: a form id, document ids… */
+  deliverable: jsonb('deliverable'),
+  /** Highest escalation level reached (0 = none; 1 = direct supervisor; 2 = next level). */
+  escalationLevel: integer('escalation_level').notNull().default(0),
+  /** Set when a supervisor marked the warning handled (已处理). */
+  handledAt: tz('handled_at'),
+  handledBy: text('handled_by'),
+  version: integer('version').notNull().default(1),
+}, (t) => [
+  index('tasks_open_idx').on(t.status, t.dueAt),
+  index('tasks_customer_idx').on(t.customerId, t.kind),
+  index('tasks_assignee_idx').on(t.assigneeId, t.status),
+]);
+
+/** What happened to a task, append-only: reminded, warned, nudged (催办), extended (延期), handled, escalated. */
+export const taskEvents = pgTable('task_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  taskId: integer('task_id').notNull(),
+  kind: text('kind').notNull(),
+  actorId: text('actor_id'),
+  note: text('note'),
+  data: jsonb('data'),
+  at: tz('at').notNull(),
+}, (t) => [index('task_events_task_idx').on(t.taskId, t.id)]);
+
+/**
+ * Durable timers: the database is the source of truth for every deadline, reminder and escalation. A timer
+ * fires once: a conditional update (pending → fired) claims it; the job re-reads state when it fires.
+ */
+export const timers = pgTable('timers', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  /** reminder | due | escalate | sop_check | stall_check | … */
+  kind: text('kind').notNull(),
+  /** A unique key making scheduling idempotent, e.g. `task:12:due` or `stall:7:2026-11-27`. */
+  key: text('key').notNull(),
+  taskId: integer('task_id'),
+  customerId: integer('customer_id'),
+  fireAt: tz('fire_at').notNull(),
+  /** pending | firing | fired | cancelled */
+  status: text('status').notNull().default('pending'),
+  lockedUntil: tz('locked_until'),
+  attempts: integer('attempts').notNull().default(0),
+  firedAt: tz('fired_at'),
+  lastError: text('last_error'),
+  payload: jsonb('payload'),
+  createdAt: tz('created_at').notNull(),
+}, (t) => [
+  uniqueIndex('timers_key_uq').on(t.key),
+  index('timers_due_idx').on(t.status, t.fireAt).where(sql`status in ('pending','firing')`),
+]);
+
+/** A guided conversation in chat (e.g. the pain-point form asked one question at a time); survives restarts. */
+export const conversations = pgTable('conversations', {
+  userId: text('user_id').primaryKey(),
+  kind: text('kind').notNull(),
+  customerId: integer('customer_id'),
+  taskId: integer('task_id'),
+  step: integer('step').notNull().default(0),
+  answers: jsonb('answers').notNull().default(sql`'{}'::jsonb`),
+  startedAt: tz('started_at').notNull(),
+  updatedAt: tz('updated_at').notNull(),
+  expiresAt: tz('expires_at').notNull(),
+});
+
+/** Flags on customers (R5 ⚠️超期7天): raised and cleared, never deleted. */
+export const customerFlags = pgTable('customer_flags', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  kind: text('kind').notNull(),
+  raisedAt: tz('raised_at').notNull(),
+  clearedAt: tz('cleared_at'),
+  data: jsonb('data'),
+}, (t) => [index('customer_flags_open_idx').on(t.customerId, t.kind).where(sql`cleared_at is null`)]);
+
+/** Quality review (R7 sampling, R11): one row per sampled task, assigned to a reviewer, due in 24 h. */
+export const reviews = pgTable('reviews', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  taskId: integer('task_id').notNull(),
+  repId: text('rep_id').notNull(),
+  reviewerId: text('reviewer_id').notNull(),
+  samplingRunId: integer('sampling_run_id').notNull(),
+  /** pending | scored */
+  status: text('status').notNull().default('pending'),
+  assignedAt: tz('assigned_at').notNull(),
+  dueAt: tz('due_at').notNull(),
+  firstScoredAt: tz('first_scored_at'),
+  /** The automatic follow-up quality score (R11), 0–100, with its parts. */
+  qualityScore: integer('quality_score'),
+  qualityParts: jsonb('quality_parts'),
+}, (t) => [uniqueIndex('reviews_task_uq').on(t.taskId), index('reviews_reviewer_idx').on(t.reviewerId, t.status)]);
+
+/** Scores are append-only; a re-score is a new version. */
+export const reviewScores = pgTable('review_scores', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  reviewId: integer('review_id').notNull(),
+  version: integer('version').notNull(),
+  score: integer('score').notNull(),
+  tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  comment: text('comment'),
+  reviewerId: text('reviewer_id').notNull(),
+  at: tz('at').notNull(),
+}, (t) => [uniqueIndex('review_scores_version_uq').on(t.reviewId, t.version)]);
+
+/** Each daily draw, recorded with its seed so it can be audited and re-created. */
+export const samplingRuns = pgTable('sampling_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  /** The business day sampled (YYYY-MM-DD, Asia/Shanghai). */
+  day: text('day').notNull(),
+  seed: text('seed').notNull(),
+  share: integer('share_permille').notNull(),
+  population: jsonb('population').notNull(),
+  drawn: jsonb('drawn').notNull(),
+  at: tz('at').notNull(),
+}, (t) => [uniqueIndex('sampling_runs_day_uq').on(t.day)]);
+
+/** Coach (方案陪写师) assignments offered by the weekly leaderboard. */
+export const coachAssignments = pgTable('coach_assignments', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  repId: text('rep_id').notNull(),
+  coachId: text('coach_id'),
+  week: text('week').notNull(),
+  reason: text('reason').notNull(),
+  at: tz('at').notNull(),
+}, (t) => [uniqueIndex('coach_assignments_week_uq').on(t.repId, t.week)]);
