@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { SANDBOX_ADMIN_TOKEN, SANDBOX_AES_KEY, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, SANDBOX_SECRET, SANDBOX_TOKEN, WECOM_CREDENTIAL_VARS, fakeApiBase, fakeOauthBase } from '../sandbox/identity';
 
 const optionalUrl = z.string().trim().optional().transform((v) => (v ? v : undefined));
 
@@ -14,6 +15,7 @@ const schema = z.object({
   WECOM_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits (接收消息 → Token)'),
   WECOM_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits (EncodingAESKey)'),
   WECOM_API_BASE: z.string().trim().url('must be a URL').default('https://qyapi.weixin.qq.com'),
+  WECOM_OAUTH_BASE: z.string().trim().url('must be a URL').default('https://open.weixin.qq.com'),
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().trim().default('./data'),
   REDIS_URL: optionalUrl,
@@ -28,6 +30,7 @@ const schema = z.object({
   PROCESS_CONFIG: z.string().trim().optional(),
   ALLOW_TIME_TRAVEL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
   ORG_SYNC_ON_START: z.enum(['0', '1'], 'must be 0 or 1').default('1').transform((v) => v === '1'),
+  SANDBOX: z.enum(['0', '1'], 'must be 0 or 1 (1: the built-in WeCom sandbox; 0: never)').optional(),
 });
 
 export type Config = {
@@ -37,6 +40,8 @@ export type Config = {
   token: string;
   encodingAesKey: string;
   apiBase: string;
+  /** WeCom OAuth2 authorize base (the dashboard's sign-in inside WeCom); the sandbox points it elsewhere. */
+  oauthBase?: string;
   databaseUrl?: string;
   dataDir: string;
   redisUrl?: string;
@@ -52,14 +57,41 @@ export type Config = {
   allowTimeTravel: boolean;
   /** Sync offices, people and supervisors from WeCom's directory once at start (in the background). */
   orgSyncOnStart: boolean;
+  /** Sandbox mode (sandbox/): fake WeCom app and API on this server, demo company, time machine. Never with real credentials. */
+  sandbox?: boolean;
 };
 
 export class ConfigError extends Error {}
 
+/**
+ * Sandbox mode (README "Try it without WeCom"): all five WeCom variables unset (unless SANDBOX=0), or SANDBOX=1.
+ * SANDBOX=1 next to real credentials refuses to start: the sandbox never runs with real credentials.
+ */
+function sandboxMode(present: Record<string, string | undefined>): boolean {
+  const set = WECOM_CREDENTIAL_VARS.filter((k) => present[k] !== undefined);
+  if (present.SANDBOX === '1' && set.length) {
+    throw new ConfigError(`SANDBOX=1 but WeCom credentials are set (${set.join(', ')}). The sandbox never runs with real ` +
+      'credentials: unset SANDBOX to run against WeCom, or unset the WeCom variables to try the sandbox.');
+  }
+  return set.length === 0 && present.SANDBOX !== '0';
+}
+
+/** What the sandbox changes unless the environment says otherwise: admin API open with a known token, time machine on, no directory sync. */
+const sandboxDefaults = (present: Record<string, string | undefined>) => ({
+  ADMIN_TOKEN: SANDBOX_ADMIN_TOKEN, ALLOW_TIME_TRAVEL: '1', ORG_SYNC_ON_START: '0', SANDBOX: present.SANDBOX ?? '1',
+});
+
+/** The sandbox's fixed fake app (sandbox/identity.ts); the WeCom client is pointed at this server's fake API. */
+const sandboxCredentials = () => ({
+  WECOM_CORP_ID: SANDBOX_CORP_ID, WECOM_AGENT_ID: String(SANDBOX_AGENT_ID), WECOM_SECRET: SANDBOX_SECRET,
+  WECOM_TOKEN: SANDBOX_TOKEN, WECOM_ENCODING_AES_KEY: SANDBOX_AES_KEY,
+});
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   // An empty value (`PORT=` in a .env file) means "not set", so the default applies.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = schema.safeParse(present);
+  const sandbox = sandboxMode(present);
+  const parsed = schema.safeParse(sandbox ? { ...sandboxDefaults(present), ...present, ...sandboxCredentials() } : present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '?')} ${i.message}`);
     throw new ConfigError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
@@ -71,7 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     secret: e.WECOM_SECRET,
     token: e.WECOM_TOKEN,
     encodingAesKey: e.WECOM_ENCODING_AES_KEY,
-    apiBase: e.WECOM_API_BASE.replace(/\/+$/, ''),
+    apiBase: sandbox ? fakeApiBase(e.PORT) : e.WECOM_API_BASE.replace(/\/+$/, ''),
+    oauthBase: sandbox ? fakeOauthBase(e.PORT) : e.WECOM_OAUTH_BASE.replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     redisUrl: e.REDIS_URL,
@@ -86,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     processConfig: path.resolve(cwd, e.PROCESS_CONFIG ?? 'config/process.yaml'),
     allowTimeTravel: e.ALLOW_TIME_TRAVEL,
     orgSyncOnStart: e.ORG_SYNC_ON_START,
+    sandbox,
   };
 }
 

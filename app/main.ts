@@ -1,6 +1,7 @@
 /** Entry point: `npm start`. Loads configuration, migrates, serves, and shuts down gracefully on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig, redactedConfig } from './config';
 import { createLogger } from './logger';
+import { consoleUrl } from '../sandbox/identity';
 import { createBot } from './server';
 
 async function main() {
@@ -21,7 +22,10 @@ async function main() {
     log.warn({ dataDir: config.dataDir }, 'using the embedded database (PGlite): fine for trying and demos; use PostgreSQL (DATABASE_URL) in production');
   }
   const bot = await createBot(config, { log });
-  await bot.start();
+  const port = await bot.start();
+  if (bot.sandbox) {
+    log.warn(`SANDBOX MODE (no WeCom credentials): a fake WeCom and a demo company on this server. Open ${consoleUrl(port)}`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -17,6 +17,13 @@ export function createMetrics() {
   const tokenRefreshes = new client.Counter({
     name: 'spb_wecom_token_refreshes_total', help: 'access_token fetches from WeCom', registers: [registry],
   });
+  const timersFired = new client.Counter({
+    name: 'spb_timers_fired_total', help: 'Durable timers fired, by kind', labelNames: ['kind'], registers: [registry],
+  });
+  const timerLateness = new client.Histogram({
+    name: 'spb_timer_lateness_seconds', help: 'How late timers fired', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60],
+    registers: [registry],
+  });
   const inboxOpen = new client.Gauge({ name: 'spb_inbox_open', help: 'Inbox rows not yet handled', registers: [registry] });
   const inboxLag = new client.Gauge({
     name: 'spb_inbox_lag_seconds', help: 'Age of the oldest unhandled inbox row', registers: [registry],
@@ -24,7 +31,7 @@ export function createMetrics() {
   const outboxByStatus = new client.Gauge({
     name: 'spb_outbox_rows', help: 'Outbox rows by status', labelNames: ['status'], registers: [registry],
   });
-  return { registry, callbacks, handled, delivered, tokenRefreshes, inboxOpen, inboxLag, outboxByStatus };
+  return { registry, timersFired, timerLateness, callbacks, handled, delivered, tokenRefreshes, inboxOpen, inboxLag, outboxByStatus };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -25,8 +25,12 @@ import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import { customerTexts } from '../cards/customer-texts';
 import { getCustomer } from '../store/customers';
-import { systemClock } from './clock';
+import { applyTaskEvent } from '../handlers/task-service';
+import { createSandbox, withSandboxPort } from '../sandbox';
+import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
+import { setupTimers } from './timers-setup';
+import { createClockRoutes } from './clock-routes';
 import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-link';
 import type { Config } from './config';
 import { createLogger } from './logger';
@@ -35,6 +39,10 @@ import { createOpsRoutes } from './ops-routes';
 import { createCustomerRoutes } from './customer-routes';
 import { createUploadRoutes } from './upload-routes';
 import { createOrgRoutes } from './org-routes';
+import { dashboardKeys, dashboardLink } from '../dashboard/access';
+import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
+import { createDashboardRoutes } from '../dashboard/routes';
+import { createDashboardService } from '../dashboard/service';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -53,8 +61,14 @@ export interface BotOverrides {
 export type Bot = Awaited<ReturnType<typeof createBot>>;
 
 export async function createBot(config: Config, overrides: BotOverrides = {}) {
+  // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
+  if (config.sandbox) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
-  const clock = overrides.clock ?? systemClock;
+  // The sandbox's time machine moves this one clock.
+  const clock = overrides.clock ?? (config.sandbox || config.allowTimeTravel ? new AdjustableClock() : systemClock);
+  if (config.allowTimeTravel && !config.sandbox) {
+    log.warn('ALLOW_TIME_TRAVEL=1: POST /api/clock can move the bot’s clock. Deadlines and reports will fire early. Never do this with a real WeCom tenant in production.');
+  }
   const metrics = createMetrics();
   const ownsDatabase = !overrides.database;
   let listeningPort = 0;
@@ -88,11 +102,24 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const processDef = loadProcessFile(config.processConfig);
   const key = uploadKey(config);
   const publicBase = () => config.publicBaseUrl ?? `http://127.0.0.1:${listeningPort || config.port}`;
+  // The process health dashboard (issue 6): numbers from the database, cached ≤ 30 s; signed links for the bot.
+  const dashboard = createDashboardService({ database, process: processDef, log });
+  const dashKeys = dashboardKeys(config);
+  const dashLink = (userId: string) => dashboardLink(publicBase(), userId, dashKeys, clock.now());
+  const timers = setupTimers({
+    database, outbox, client, clock, log, runner, process: processDef,
+    link: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+    onFired: (kind, lateMs) => {
+      metrics.timersFired.inc({ kind });
+      metrics.timerLateness.observe(Math.max(0, lateMs) / 1000);
+    },
+  });
   registerHandlers(router, {
-    clock, log, config, client, process: processDef,
+    clock, log, config, client, process: processDef, tasks: timers.tasks,
     uploadLink: (customerId, userId) =>
       uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+    dashboardLink: dashLink,
   });
 
   const inboxWorker = createInboxWorker({
@@ -104,11 +131,13 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const outboxWorker = createOutboxWorker({
     outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
     digest: (rows) => buildDigest(rows.map((r) => r.summary)),
+    resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
   });
   const sweepMs = overrides.sweepMs ?? 1000;
   runner.define('inbox', inboxWorker.drain, { sweepMs });
   runner.define('outbox', outboxWorker.drain, { sweepMs });
+  runner.define('timers', timers.worker.drain, { sweepMs });
 
   const crypto = createCallbackCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, corpId: config.corpId });
   const app = express();
@@ -128,6 +157,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }));
   // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
   app.use(createCustomerRoutes({ database, clock, config, log, process: processDef }));
+  // Before the ops routes: their admin guard covers every /api path it sees.
+  app.use(createDashboardRoutes({
+    service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
+  }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
     database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken,
@@ -136,6 +169,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       runner.kick('outbox');
     },
   }));
+  app.use(createClockRoutes({
+    clock: clock instanceof AdjustableClock ? clock : null, enabled: !!(config.sandbox || config.allowTimeTravel),
+    database, runner, adminToken: config.adminToken, log,
+  }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
   app.use(createUploadRoutes({
     database, clock, config, log, process: processDef,
@@ -143,12 +180,25 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     onUploaded: async ({ customerId, userId, name }) => {
       const customer = await getCustomer(database.db, customerId);
       const content = customerTexts.uploaded(name, customer?.name ?? String(customerId));
-      await outbox.enqueue(database.db, [{
-        recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
-      }], clock.now());
+      await database.db.transaction(async (tx) => {
+        const now = clock.now();
+        await outbox.enqueue(tx, [{
+          recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
+        }], now);
+        // A document can finish a task (e.g. the 48 h post-visit solution drafts).
+        await applyTaskEvent(tx, timers.tasks, { customerId, event: { kind: 'document_added', name }, actorId: userId, deliverable: { document: name }, now });
+      });
       runner.kick('outbox');
     },
   }));
+  // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
+  const sandbox = config.sandbox
+    ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef })
+    : null;
+  if (sandbox) {
+    await sandbox.prepare();
+    app.use(sandbox.router);
+  }
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found' });
   });
@@ -158,6 +208,15 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (status === 500) ((req as Request & { log?: Logger }).log ?? log).error({ err }, 'request failed');
     res.status(status).json({ error: status === 500 ? 'internal_error' : 'bad_request' });
   });
+
+  /** Jobs for the scheduler (weekly): the heatmap picture to every manager, and R10 objection-word jumps. */
+  const dashboardJobDeps = {
+    database, client, outbox, clock, log, process: processDef, link: dashLink, onEnqueued: () => runner.kick('outbox'),
+  };
+  const dashboardJobs = {
+    weeklyHeatmap: (o: { force?: boolean } = {}) => weeklyHeatmapJob({ ...dashboardJobDeps, ...o }),
+    objectionAlert: (o: { force?: boolean; week?: string } = {}) => objectionAlertJob({ ...dashboardJobDeps, ...o }),
+  };
 
   let server: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
@@ -174,8 +233,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     });
     const actual = (server.address() as AddressInfo).port;
     listeningPort = actual;
+    await timers.ensureCron();
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
+    runner.kick('timers');
     if (config.orgSyncOnStart) {
       // Fire and forget: WeCom being slow or refusing (60011, 48002…) must not hold up or break the start.
       initialOrgSync = syncOrg().catch((err: unknown) => {
@@ -202,5 +263,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto };
+  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

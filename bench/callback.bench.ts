@@ -39,9 +39,8 @@ interface AutocannonClient {
 }
 interface AutocannonResult {
   latency: { p50: number; p99: number; mean: number; max: number };
-  requests: { mean: number };
-  totalRequests: number;
-  totalCompletedRequests: number;
+  /** total = answers received, sent = requests written. */
+  requests: { mean: number; total: number; sent: number };
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -114,7 +113,7 @@ async function load(port: string | number, urlPath: string, seconds: number, nex
     }, seconds * 1000);
   });
   const elapsedSec = ((lastResponse || performance.now()) - started) / 1000;
-  return { result, elapsedSec, rps: result.totalCompletedRequests / elapsedSec, inFlightAtEnd: result.totalRequests - result.totalCompletedRequests };
+  return { result, elapsedSec, rps: result.requests.total / elapsedSec, inFlightAtEnd: result.requests.sent - result.requests.total };
 }
 
 /** A tiny WeCom API: gettoken and message/send (and card updates) answer errcode 0. No nock: this is not a test. */
@@ -257,6 +256,7 @@ interface CaseResult {
   checkOk?: boolean;
   drain?: string;
   statusCodes: string;
+  machine?: string;
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -300,6 +300,18 @@ async function sqlCount(url: string, q: string): Promise<Record<string, number>>
   }
 }
 
+/** Machine-wide CPU time (all cores), in core-seconds busy and total. */
+function machineCpu(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of os.cpus()) {
+    const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
+    total += t;
+    busy += t - c.times.idle;
+  }
+  return { busy: busy / 1000, total: total / 1000 };
+}
+
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -321,6 +333,14 @@ async function main(): Promise<void> {
     `autocannon ${CONNECTIONS} connections in this process; PostgreSQL/Redis local (they share the same CPUs)`);
   console.log(`load: ${WARMUP} s warm-up + ${DURATION} s measured per case; stop at the deadline waits for answers in flight\n`);
 
+  // Other work on the machine (a test run, a compiler) skews every figure: say so up front.
+  const q0 = machineCpu();
+  await sleep(1000);
+  const q1 = machineCpu();
+  const busyBefore = ((q1.busy - q0.busy) / (q1.total - q0.total)) * 100;
+  console.log(`machine before the run: ${fmt(busyBefore)} % busy over 1 s, load average ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}` +
+    (busyBefore > 15 ? ' — WARNING: other work is running; figures will be low and noisy' : ''));
+
   // 1. The pool of sealed callbacks: encryption off the hot path of the load generator.
   const users = Array.from({ length: USERS }, (_, i) => `bench-user-${String(i).padStart(4, '0')}`);
   const heapBefore = process.memoryUsage();
@@ -341,6 +361,22 @@ async function main(): Promise<void> {
 
   const stub = await wecomStub();
   console.log(`WeCom stub: ${stub.base} (gettoken, message/send, update_template_card → errcode 0)\n`);
+  try {
+    await runCases(pool, seal, stub, cpus.length, { createPostgresDatabase, testConfig, TEST_REDIS_URL });
+  } finally {
+    await stub.close();
+  }
+}
+
+type Stub = Awaited<ReturnType<typeof wecomStub>>;
+interface Helpers {
+  createPostgresDatabase: typeof import('../test/helpers/db').createPostgresDatabase;
+  testConfig: typeof import('../test/helpers/wecom').testConfig;
+  TEST_REDIS_URL: string;
+}
+
+async function runCases(pool: Sealed[], seal: (i: number) => Sealed, stub: Stub, ncpu: number, h: Helpers): Promise<void> {
+  const { createPostgresDatabase, testConfig, TEST_REDIS_URL } = h;
 
   const haveRedis = process.env.BENCH_REDIS !== '0' && (await redisAnswers(TEST_REDIS_URL));
   const all: CaseSpec[] = [
@@ -379,7 +415,11 @@ async function main(): Promise<void> {
 
       const warm = await load(ready.port, urlPath, WARMUP, next);
       const before = await child.mark();
+      const m0 = machineCpu();
+      const g0 = process.cpuUsage();
       const run = await load(ready.port, urlPath, DURATION, next);
+      const g1 = process.cpuUsage(g0);
+      const m1 = machineCpu();
       const after = await child.mark();
       const r = run.result;
       const cpuSec = (after.cpuMicros - before.cpuMicros) / 1e6;
@@ -389,13 +429,19 @@ async function main(): Promise<void> {
         spec, setup, rps: run.rps, acMeanRps: r.requests.mean, p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.mean,
         max: r.latency.max, non2xx: r.non2xx + warm.result.non2xx, errors: r.errors + warm.result.errors,
         timeouts: r.timeouts + warm.result.timeouts, serverCpuPct: (cpuSec / run.elapsedSec) * 100, serverElu: elu,
-        serverCpuUsPerReq: (cpuSec * 1e6) / Math.max(1, r.totalCompletedRequests), rssMb: after.rssMb,
+        serverCpuUsPerReq: (cpuSec * 1e6) / Math.max(1, r.requests.total), rssMb: after.rssMb,
         statusCodes: Object.entries(r.statusCodeStats).map(([k, v]) => `${k}×${v.count}`).join(' '),
       };
-      console.log(`  measured ${fmt(run.elapsedSec, 2)} s: ${fmt(r.totalCompletedRequests)} answers (${res.statusCodes}), ` +
+      console.log(`  measured ${fmt(run.elapsedSec, 2)} s: ${fmt(r.requests.total)} answers (${res.statusCodes}), ` +
         `${fmt(run.rps)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ` +
         `server CPU ${fmt(res.serverCpuPct)} % of one core, event loop ${fmt(elu * 100)} % busy, ` +
         `${fmt(res.serverCpuUsPerReq)} µs CPU/request, rss ${after.rssMb} MB; in flight at deadline ${run.inFlightAtEnd}`);
+      // Where the machine's CPU went (the run ends a moment after the last answer; close enough).
+      const machineBusy = m1.busy - m0.busy;
+      const genSec = (g1.user + g1.system) / 1e6;
+      res.machine = `machine ${fmt((machineBusy / (m1.total - m0.total)) * 100)} % busy (${ncpu} cores): server ${fmt(cpuSec, 1)} s, ` +
+        `autocannon ${fmt(genSec, 1)} s, other processes (PostgreSQL, Redis, anything else) ${fmt(Math.max(0, machineBusy - cpuSec - genSec), 1)} s of ${fmt(machineBusy, 1)} core-s busy`;
+      console.log(`  ${res.machine}`);
       if (sealedLive) console.log(`  note: pool exhausted, ${fmt(sealedLive)} callbacks sealed on the fly (raise BENCH_POOL)`);
 
       if (pg) {
@@ -451,10 +497,9 @@ async function main(): Promise<void> {
   console.log(table(rows));
   console.log(`\nreq/s = answers / measured seconds (autocannon's per-second mean: ${results.map((r) => `${r.spec.id} ${fmt(r.acMeanRps)}`).join(', ')}); ` +
     `latencies from autocannon; server CPU = child user+system time over the run (100 % = one core).`);
-  console.log(`goal: ratio b/a ≥ ${GOAL_RATIO} and p99 < ${GOAL_P99_MS} ms at ${CONNECTIONS} connections on a 2-core machine (this one: ${cpus.length} CPUs).`);
+  console.log(`goal: ratio b/a ≥ ${GOAL_RATIO} and p99 < ${GOAL_P99_MS} ms at ${CONNECTIONS} connections on a 2-core machine (this one: ${ncpu} CPUs).`);
   for (const r of results.filter((x) => x.check)) console.log(`exactly-once [${r.spec.id}]: ${r.check}`);
 
-  await stub.close();
   if (checksFailed) {
     console.error(`\n${checksFailed} exactly-once check(s) failed`);
     process.exitCode = 1;

@@ -10,6 +10,7 @@ export type OutboundMessage =
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
   | { msgtype: 'file'; file: { media_id: string } }
+  | { msgtype: 'image'; image: { media_id: string } }
   | { msgtype: 'news'; news: { articles: { title: string; description?: string; url: string; picurl?: string }[] } }
   | { msgtype: 'template_card'; template_card: TemplateCard };
 
@@ -27,6 +28,8 @@ export function summarize(m: OutboundMessage): string {
       return m.textcard.title;
     case 'file':
       return '文件';
+    case 'image':
+      return '图片';
     case 'news':
       return m.news.articles[0]?.title ?? '图文';
     case 'template_card': {

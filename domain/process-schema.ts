@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { taskSchema } from './task-schema';
 
 const stageKey = z
   .string()
@@ -102,6 +103,18 @@ const notifySchema = z
   })
   .strict();
 
+/** The health dashboard (R4, R10): red-cell thresholds per stage and the objection-word jump rule. */
+const shareSchema = z.number().min(0).max(1);
+export const dashboardSchema = z
+  .object({
+    thresholds: z.record(stageKey, duration).default({}),
+    objectionJump: z
+      .object({ reach: shareSchema.default(0.3), below: shareSchema.default(0.15), minObjections: z.number().int().min(1).default(3) })
+      .strict()
+      .default({ reach: 0.3, below: 0.15, minObjections: 3 }),
+  })
+  .strict();
+
 export const processSchema = z
   .object({
     version: z.union([nonEmpty, z.number()], { error: 'required: a text or a number' }).transform(String),
@@ -109,7 +122,11 @@ export const processSchema = z
     transitions: transitionsSchema.default(transitionsSchema.parse({})),
     guards: z.array(guardSchema).default([]),
     notify: notifySchema.default(notifySchema.parse({})),
-    tasks: z.array(z.unknown()).optional(),
+    dashboard: dashboardSchema.optional(),
+    tasks: z.array(taskSchema).default([]),
+    /** Stall flags (R5): a customer in `stage` with no update for more than `days` calendar days is flagged. */
+    stall: z.array(z.object({ stage: stageKey, days: z.number().int().positive(), flag: z.string().default('⚠️超期7天') }).strict())
+      .default([{ stage: 'negotiating', days: 7, flag: '⚠️超期7天' }]),
   })
   .strict();
 

@@ -4,6 +4,8 @@
  * of evaluating a stage change. Nothing here knows about WeCom, the database or the wall clock.
  */
 
+import type { TaskDef } from './task-schema';
+
 /** A duration as written in configuration: `72h`, `30m`, `2d`, `90s`, `1h30m`. See duration.ts. */
 export type DurationText = string;
 
@@ -106,6 +108,13 @@ export interface NotifyConfig {
   override: NotifyTarget[];
 }
 
+export interface DashboardSettings {
+  /** Stage key → duration text (`96h`): a heatmap cell whose average is over it is red. */
+  thresholds: Record<string, DurationText>;
+  /** R10: a term reaching `reach` of an office's objections in a week when it was under `below` the week before. */
+  objectionJump: { reach: number; below: number; minObjections: number };
+}
+
 export interface ProcessDefinition {
   /** Recorded on every stage change, so history says which rules applied. */
   version: string;
@@ -113,8 +122,12 @@ export interface ProcessDefinition {
   transitions: TransitionPolicy;
   guards: Guard[];
   notify: NotifyConfig;
-  /** Reserved for the timer/task section (another issue); carried through unvalidated. */
-  tasks?: unknown[];
+  /** Health dashboard settings (R4 thresholds, R10 jump rule); see domain/dashboard.ts for the defaults. */
+  dashboard?: DashboardSettings;
+  /** Atomic actions with deadlines (R3, R7, R9); see task-schema.ts. */
+  tasks: TaskDef[];
+  /** Stall flags (R5), per stage. */
+  stall: { stage: string; days: number; flag: string }[];
 }
 
 /** A customer as the engine needs it. */

@@ -13,6 +13,7 @@ import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
 import { performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { applyTaskEvent } from './task-service';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
@@ -35,6 +36,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
       const c = await createCustomer(ctx.tx, {
         name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
       }, ctx.now);
+      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
       return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
     }
     case 'move':

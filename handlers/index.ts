@@ -7,6 +7,9 @@ import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
+import { registerObjections } from './objections';
+import { registerTaskActions } from './task-actions';
+import type { TaskServiceDeps } from './task-service';
 import { registerOrg } from './org';
 
 export interface HandlerDeps {
@@ -17,12 +20,17 @@ export interface HandlerDeps {
   process: ProcessDefinition;
   uploadLink(customerId: number, userId: string): string;
   customerLink(customerId: number): string;
+  /** A signed link to the process health dashboard for one person (the 看板 command). */
+  dashboardLink?(userId: string): string;
+  tasks: TaskServiceDeps;
 }
 
 export function registerHandlers(router: Router, deps: HandlerDeps): void {
   router.onError((err, ctx) => {
     ctx.log.error({ err: err.message, code: err.code }, 'handler error');
   });
+  registerTaskActions(router, deps.tasks);
+  registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
   registerCustomers(router, deps);
   registerOrg(router, deps);
   registerHelp(router);

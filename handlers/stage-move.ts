@@ -17,9 +17,12 @@ import { changeStage, listCustomers, loadEvidence, recordRefusal, type CustomerR
 import type { Tx } from '../store/db';
 import { findPerson, type PersonRow } from '../store/people';
 import { people } from '../store/schema';
+import { applyTaskEvent, type TaskServiceDeps } from './task-service';
 
 export interface StageDeps {
   process: ProcessDefinition;
+  /** Opens and closes tasks (timers) when a customer enters a stage. */
+  tasks: TaskServiceDeps;
   /** Signed upload page link for a rep and a customer. */
   uploadLink(customerId: number, userId: string): string;
   /** A link to the customer's page (cards need a URL). */
@@ -148,6 +151,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     await ctx.say(T.stale(c.name));
     return false;
   }
+  await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now });
   const headline = T.moved(from.name, target.name);
   if (ctx.event.kind === 'event.template_card_event') {
     await ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, moved), headline, now) });

@@ -23,6 +23,8 @@ export interface OutboxWorkerOptions {
   /** Builds the digest message for rows merged over the member limit. */
   digest(rows: OutboxRow[]): { msgtype: string; body: unknown; summary: string };
   limits?: RateLimits;
+  /** Resolves a media reference such as `@sop:方案撰写SOP.md` to a live media_id (uploading it when needed). */
+  resolveMedia?<T>(ref: string, send: (mediaId: string) => Promise<T>): Promise<T>;
   maxAttempts?: number;
   leaseMs?: number;
   onResult?(outcome: 'sent' | 'retry' | 'failed', errcode?: number): void;
@@ -52,7 +54,11 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
         await opts.outbox.markSent(row.id, opts.clock.now(), {});
       } else {
         const message = row.body as OutboundMessage;
-        const result = await opts.client.sendMessage({ touser: row.recipient, ...message });
+        const ref = message.msgtype === 'file' && message.file.media_id.startsWith('@') ? message.file.media_id : null;
+        const send = (m: OutboundMessage) => opts.client.sendMessage({ touser: row.recipient, ...m });
+        const result = ref && opts.resolveMedia
+          ? await opts.resolveMedia(ref, (mediaId) => send({ msgtype: 'file', file: { media_id: mediaId } }))
+          : await send(message);
         await opts.outbox.markSent(row.id, opts.clock.now(), result);
         if (result.invalidUser?.length) log.warn({ invalid: result.invalidUser }, 'recipient outside the app’s visible range');
       }

@@ -193,6 +193,16 @@ export function createWecomClient(opts: WecomClientOptions): WecomClient {
       return toUser(await call<RawUser>({ method: 'GET', path: '/cgi-bin/user/get', params: { userid: userId } }));
     },
 
+    // https://developer.work.weixin.qq.com/document/path/91023 (获取访问用户身份): the OAuth2 code → userid.
+    // Members get `userid`; a visitor outside the corp gets only `openid`, which is answered as null.
+    async getUserIdByCode(code) {
+      if (!code) throw new WecomPayloadError('getUserIdByCode needs a code');
+      const raw = await call<{ userid?: string; UserId?: string; openid?: string }>({
+        method: 'GET', path: '/cgi-bin/auth/getuserinfo', params: { code },
+      });
+      return raw.userid || raw.UserId || null;
+    },
+
     // https://developer.work.weixin.qq.com/document/path/90344 — without id: the whole visible tree (slow).
     async listDepartments(id) {
       const raw = await call<{ department?: RawDepartment[] }>({ method: 'GET', path: '/cgi-bin/department/list', params: { id } });

@@ -110,4 +110,6 @@ export interface WecomClient {
   getUser(userId: string): Promise<WecomUser>;
   listDepartments(id?: number): Promise<WecomDepartment[]>;
   listDepartmentUsers(departmentId: number): Promise<WecomUser[]>;
+  /** OAuth2 (snsapi_base) code → the member's userid; null for a visitor who is not a member of the corp. */
+  getUserIdByCode(code: string): Promise<string | null>;
 }

@@ -97,10 +97,17 @@ describe('parseProcessConfig', () => {
     expect(p.stages.find((s) => s.key === 'lost')?.reasonRequired).toBe(true);
   });
 
-  it('accepts a plain text name pattern as "contains", and a reserved tasks section', () => {
-    const p = parseProcessConfig(`${variant({})}\n    name: 报价单\ntasks:\n  - anything: here`, 'x.yaml');
+  it('accepts a plain text name pattern as "contains"', () => {
+    const p = parseProcessConfig(`${variant({})}\n    name: 报价单`, 'x.yaml');
     expect(p.guards[0]).toMatchObject({ name: { contains: '报价单' } });
-    expect(p.tasks).toEqual([{ anything: 'here' }]);
+    expect(p.tasks).toEqual([]);
+  });
+
+  it('validates the tasks section strictly, naming the line of a misspelled field', () => {
+    const text = `${variant({})}\ntasks:\n  - key: pain_point\n    name: 客户痛点记录\n    trigger: { on: stage_entered, stage: first_call }\n` +
+      '    deliverable: 三个担忧\n    due: { after: 2h }\n    escalaton: []\n    closes: [{ form: pain_point }]';
+    const line = text.split('\n').findIndex((l) => l.includes('escalaton')) + 1;
+    expect(() => parseProcessConfig(text, 'x.yaml')).toThrow(new RegExp(`x\\.yaml:${line} tasks\\[0\\]\\.escalaton: unknown field`));
   });
 
   it('names file, line and path for an unknown guard kind', () => {

@@ -1,0 +1,93 @@
+/**
+ * The time machine (时光机): `GET /api/clock` tells the one clock's time; `POST /api/clock` with
+ * `{"advance": "2h"}` or `{"to": "2026-12-01T09:00:00+08:00"}` moves it forward and returns after everything that
+ * fell due on the way has run — timers in order of their time, then the handlers and deliveries they caused.
+ * Only in the sandbox or with ALLOW_TIME_TRAVEL=1, always behind the admin token.
+ */
+import express, { type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { parseDuration } from '../domain/duration';
+import type { Database } from '../store/db';
+import type { JobRunner } from '../schedulers/runner';
+import { nextTimerAt } from '../store/tasks';
+import { requireAdmin } from './admin-auth';
+import type { AdjustableClock } from './clock';
+
+export interface ClockRouteDeps {
+  clock: AdjustableClock | null;
+  enabled: boolean;
+  database: Database;
+  runner: JobRunner;
+  adminToken?: string;
+  log: Logger;
+}
+
+/** Runs everything due at the clock's current time until nothing more is due. */
+export async function settle(runner: JobRunner): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await runner.runNow('timers');
+    await runner.runNow('inbox');
+    await runner.runNow('outbox');
+  }
+}
+
+/** Moves the clock to `target`, stopping at every timer on the way so each fires at its own time. */
+export async function travelTo(deps: Pick<ClockRouteDeps, 'database' | 'runner'> & { clock: AdjustableClock }, target: Date): Promise<number> {
+  let stops = 0;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const next = await nextTimerAt(deps.database);
+    if (!next || next.getTime() > target.getTime()) break;
+    if (next.getTime() > deps.clock.now().getTime()) deps.clock.set(next);
+    await settle(deps.runner);
+    stops++;
+  }
+  if (target.getTime() > deps.clock.now().getTime()) deps.clock.set(target);
+  await settle(deps.runner);
+  return stops;
+}
+
+export function createClockRoutes(deps: ClockRouteDeps): express.Router {
+  const r = express.Router();
+  const guard = (res: Response) => {
+    if (!deps.enabled || !deps.clock) {
+      res.status(404).json({ error: 'time_travel_disabled', message: '时光机仅在沙箱或设置 ALLOW_TIME_TRAVEL=1 时可用' });
+      return false;
+    }
+    return true;
+  };
+  r.get('/api/clock', requireAdmin(deps.adminToken), (_req, res) => {
+    if (!guard(res)) return;
+    res.json({ now: deps.clock!.now().toISOString() });
+  });
+  let busy: Promise<unknown> = Promise.resolve();
+  r.post('/api/clock', requireAdmin(deps.adminToken), async (req: Request, res: Response) => {
+    if (!guard(res)) return;
+    const body = (req.body ?? {}) as { advance?: unknown; to?: unknown };
+    const clock = deps.clock!;
+    let target: Date | null = null;
+    if (typeof body.advance === 'string' && parseDuration(body.advance) !== null) {
+      target = new Date(clock.now().getTime() + parseDuration(body.advance)!);
+    } else if (typeof body.to === 'string' && /\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(body.to) && !Number.isNaN(Date.parse(body.to))) {
+      target = new Date(body.to);
+    }
+    if (!target) {
+      res.status(400).json({ error: 'bad_request', message: '请提供 {"advance": "2h"}（支持 d/h/m/s）或 {"to": 带时区的 ISO-8601 时间}' });
+      return;
+    }
+    if (target.getTime() < clock.now().getTime()) {
+      res.status(400).json({ error: 'backwards', message: '时间只能向前拨' });
+      return;
+    }
+    const run = busy.then(() => travelTo({ database: deps.database, runner: deps.runner, clock }, target!));
+    busy = run.catch(() => undefined);
+    try {
+      const stops = await run;
+      deps.log.info({ now: clock.now().toISOString(), stops }, 'time machine: clock moved');
+      res.json({ now: clock.now().toISOString(), stops });
+    } catch (err) {
+      deps.log.error({ err }, 'time machine failed');
+      res.status(500).json({ error: 'internal_error' });
+    }
+  });
+  return r;
+}

@@ -1,0 +1,118 @@
+/**
+ * Cards for tasks and their timers (R3, R7, R9): the reminder to the rep, the overdue warning to the supervisor
+ * with one-tap actions (催办 / 延期24小时 / 已处理), the escalation to the next level, and the SOP note.
+ */
+import type { OutboundMessage, TemplateCard } from '../bot/outbound';
+import { TEXTS_ZH } from '../domain/texts.zh';
+import { newTaskId } from './customer-cards';
+
+export const TASK_ACTION = {
+  key: (taskId: number, action: 'nudge' | 'extend' | 'handled', version: number) => `task:${taskId}:${action}:${version}`,
+  parse(key: string): { taskId: number; action: 'nudge' | 'extend' | 'handled'; version: number } | null {
+    const m = /^task:(\d+):(nudge|extend|handled):(\d+)$/.exec(key);
+    return m ? { taskId: Number(m[1]), action: m[2] as 'nudge' | 'extend' | 'handled', version: Number(m[3]) } : null;
+  },
+};
+
+/** Reasons offered for an extension (button_selection); the chosen one is recorded. */
+export const EXTEND_REASONS = [
+  { id: 'customer_away', text: '客户临时外出/出差' },
+  { id: 'need_material', text: '需补充资料' },
+  { id: 'called_already', text: '已电话跟进，稍后补录' },
+  { id: 'other', text: '其他原因' },
+];
+
+export interface TaskFacts {
+  taskId: number;
+  taskName: string;
+  deliverable: string;
+  customerName: string | null;
+  repName: string;
+  dueAt: Date;
+  openedAt: Date;
+}
+
+const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${f.customerName}` : '');
+
+/** Reminder to the rep: text_notice with the deadline. */
+export function reminderCard(f: TaskFacts, link: string, now: Date): OutboundMessage {
+  const left = f.dueAt.getTime() - now.getTime();
+  return {
+    msgtype: 'template_card',
+    template_card: {
+      card_type: 'text_notice',
+      task_id: newTaskId(`rem${f.taskId}`),
+      source: { desc: '动作计时器', desc_color: 0 },
+      main_title: { title: `⏰ ${f.taskName}`, desc: customerLine(f) },
+      emphasis_content: { title: TEXTS_ZH.formatTime(f.dueAt), desc: left > 0 ? `截止（还剩${TEXTS_ZH.formatDuration(left)}）` : '已超时' },
+      sub_title_text: `需要提交：${f.deliverable}`,
+      card_action: { type: 1, url: link },
+    },
+  };
+}
+
+function warningBody(f: TaskFacts, level: number, now: Date) {
+  const late = Math.max(0, now.getTime() - f.dueAt.getTime());
+  return {
+    source: { desc: level > 1 ? '升级预警' : '超时预警', desc_color: 2 },
+    main_title: { title: `【预警】${f.repName}的「${f.taskName}」已超时`, desc: customerLine(f) },
+    horizontal_content_list: [
+      { keyname: '负责人', value: f.repName },
+      { keyname: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },
+      { keyname: '已超时', value: TEXTS_ZH.formatDuration(late) },
+      ...(f.customerName ? [{ keyname: '客户', value: f.customerName }] : []),
+    ],
+    sub_title_text: `应提交：${f.deliverable}`,
+  };
+}
+
+/** Overdue warning (预警卡片) with one-tap actions, to the direct supervisor or the next level. */
+export function warningCard(f: TaskFacts, level: number, version: number, now: Date): TemplateCard {
+  return {
+    card_type: 'button_interaction',
+    task_id: newTaskId(`warn${f.taskId}l${level}`),
+    ...warningBody(f, level, now),
+    button_selection: {
+      question_key: 'extend_reason', title: '延期原因',
+      option_list: EXTEND_REASONS.map((r) => ({ id: r.id, text: r.text })), selected_id: 'customer_away',
+    },
+    button_list: [
+      { text: '催办', style: 1, key: TASK_ACTION.key(f.taskId, 'nudge', version) },
+      { text: '延期24小时', style: 2, key: TASK_ACTION.key(f.taskId, 'extend', version) },
+      { text: '已处理', style: 4, key: TASK_ACTION.key(f.taskId, 'handled', version) },
+    ],
+  };
+}
+
+export function nudgeText(f: TaskFacts, supervisorName: string): string {
+  return `【催办】${supervisorName}提醒你尽快完成「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}，截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}。\n需要提交：${f.deliverable}`;
+}
+
+export function extendedText(f: TaskFacts, supervisorName: string, reason: string): string {
+  return `${supervisorName}已将「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}延期24小时，新的截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}。原因：${reason}`;
+}
+
+export function overdueText(f: TaskFacts): string {
+  return `「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}已超过截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}，请尽快提交：${f.deliverable}`;
+}
+
+export function sopNote(f: TaskFacts, note: string | undefined, sopName: string): string {
+  return `📘 ${note ?? `「${f.taskName}」到期了，这份资料也许能帮上忙。`}\n客户：${f.customerName ?? '—'}。随后发送《${sopName.replace(/\.[a-z]+$/i, '')}》。这是帮助，不是批评 🙂`;
+}
+
+export function sopFile(ref: string): OutboundMessage {
+  return { msgtype: 'file', file: { media_id: ref } };
+}
+
+/** The pain-point form template sent when the task opens (R3). */
+export function painPointPrompt(f: TaskFacts): string {
+  return [
+    `📝 请在 ${TEXTS_ZH.formatTime(f.dueAt)} 前提交「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}。`,
+    '直接按下面的格式回复一条消息即可：',
+    `客户：${f.customerName ?? '<客户名称>'}`,
+    '担忧1：…', '担忧2：…', '担忧3：…',
+    '承诺：…（现场承诺的交付物）',
+    '下次联系：明天下午3点',
+    '也可以回复“填写痛点”，我会一项一项地问你。',
+  ].join('\n');
+}

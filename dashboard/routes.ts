@@ -1,0 +1,279 @@
+/**
+ * Routes of the process health dashboard:
+ *   GET /dashboard                      the page (sign-in by signed link `?t=`, WeCom OAuth2 `?code=`, or the session cookie)
+ *   GET /dashboard/assets/echarts.min.js ECharts from node_modules (no CDN)
+ *   GET /api/dashboard/me               who is signed in and which offices they may see
+ *   GET /api/dashboard/heatmap?from=&to=&office=            R4 dwell per office × stage, red cells with their top 3
+ *   GET /api/dashboard/funnel?from=&to=&office=&window=     R8 penetration between consecutive stages
+ *   GET /api/dashboard/stalled?office=                      R5 stalled customers (negotiating, > 7 calendar days)
+ *   GET /api/dashboard/objections?from=&to=&office=         R10 objection words
+ * The API answers the session cookie (or the admin bearer token, which sees everything) and enforces the same
+ * office scoping as the page: a supervisor sees the offices of the people under them, an admin all, anyone
+ * else gets 403. `from`/`to` are dates (YYYY-MM-DD, business time zone; `to` inclusive) or ISO date-times.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from '../app/config';
+import { dashboardTexts } from '../cards/dashboard-texts';
+import type { Clock } from '../domain/clock';
+import { defaultPeriod, narrowScope, startOfLocalDay, type Scope } from '../domain/dashboard';
+import { parseDuration } from '../domain/duration';
+import {
+  cookieHeader, dashboardKeys, insideWecom, oauthAuthorizeUrl, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE,
+  createAccessToken, verifyAccessToken,
+} from './access';
+import { dashboardPage, messagePage } from './page';
+import type { DashboardService, Period } from './service';
+
+const T = dashboardTexts.page;
+export const ECHARTS_ASSET = '/dashboard/assets/echarts.min.js';
+const MAX_SPAN_MS = 400 * 86_400_000;
+
+export interface DashboardRouteDeps {
+  service: DashboardService;
+  clock: Clock;
+  config: Pick<Config, 'secret' | 'encodingAesKey' | 'corpId' | 'agentId' | 'oauthBase' | 'adminToken' | 'publicBaseUrl'>;
+  log: Logger;
+  /** OAuth2 code → userid (the WeCom client's getUserIdByCode). */
+  userIdByCode(code: string): Promise<string | null>;
+  /** This server's public base URL (for the OAuth redirect_uri). */
+  publicBase(): string;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function echartsFile(): string {
+  return path.join(path.dirname(require.resolve('echarts/package.json')), 'dist', 'echarts.min.js');
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `from`/`to` → a period; the default is the last 30 local days up to now (rounded to 10 s so answers cache). */
+export function parsePeriod(query: Record<string, unknown>, now: Date, tz: string): Period {
+  const one = (name: string): string | undefined => {
+    const v = query[name];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' || v.length > 40) throw new HttpError(400, 'bad_query', `${name} 只能出现一次，格式如 2026-11-01`);
+    return v;
+  };
+  const instant = (name: string, v: string, endOfDay: boolean): Date => {
+    if (DATE.test(v)) {
+      const [y, m, d] = v.split('-').map(Number) as [number, number, number];
+      const check = new Date(Date.UTC(y, m - 1, d));
+      if (check.getUTCMonth() !== m - 1) throw new HttpError(400, 'bad_query', `${name} 不是有效日期：${v}`);
+      const next = new Date(Date.UTC(y, m - 1, d + (endOfDay ? 1 : 0)));
+      return startOfLocalDay({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, tz);
+    }
+    const t = Date.parse(v);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new HttpError(400, 'bad_query', `${name} 应为日期（2026-11-01）或带时区的时间`);
+    return new Date(t);
+  };
+  const rounded = new Date(Math.floor(now.getTime() / 10_000) * 10_000);
+  const f = one('from');
+  const t = one('to');
+  const to = t ? instant('to', t, true) : rounded;
+  const from = f ? instant('from', f, false) : defaultPeriod(rounded, 30, tz).from;
+  if (from.getTime() >= to.getTime()) throw new HttpError(400, 'bad_query', '开始时间应早于结束时间');
+  if (to.getTime() - from.getTime() > MAX_SPAN_MS) throw new HttpError(400, 'bad_query', '时间段最长 400 天');
+  return { from, to };
+}
+
+function officeParam(query: Record<string, unknown>): string | undefined {
+  const v = query.office;
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > 64) throw new HttpError(400, 'bad_query', 'office 只能出现一次');
+  return v;
+}
+
+function windowParam(query: Record<string, unknown>): number | null {
+  const v = query.window;
+  if (v === undefined || v === '') return null;
+  const ms = typeof v === 'string' ? parseDuration(v) : null;
+  if (ms === null || ms <= 0 || ms > MAX_SPAN_MS) throw new HttpError(400, 'bad_query', 'window 应为时长，如 72h、3d');
+  return Math.round(ms / 1000);
+}
+
+interface Reader {
+  userId: string;
+  name: string;
+  admin: boolean;
+  scope: Scope;
+}
+
+export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router {
+  const { service, clock } = deps;
+  const keys = dashboardKeys(deps.config);
+  const adminToken = deps.config.adminToken ? Buffer.from(deps.config.adminToken) : null;
+  const logOf = (req: Request) => (req as Request & { log?: Logger }).log ?? deps.log;
+  const r = express.Router();
+
+  function sendHtml(res: Response, status: number, render: (nonce: string) => string): void {
+    const nonce = randomBytes(16).toString('base64');
+    res.status(status).set({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      // ECharts writes inline styles (tooltips), hence 'unsafe-inline' for styles only; scripts need our nonce or our origin.
+      'content-security-policy': `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+    }).send(render(nonce));
+  }
+
+  const secure = (req: Request) => req.protocol === 'https';
+
+  function startSession(req: Request, res: Response, userId: string): void {
+    const now = clock.now();
+    const token = createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) }, keys.session, SESSION_TTL_MS);
+    res.append('set-cookie', cookieHeader(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure: secure(req) }));
+  }
+
+  function sessionUser(req: Request): string | null {
+    const raw = parseCookies(req.get('cookie'))[SESSION_COOKIE];
+    if (!raw) return null;
+    const v = verifyAccessToken(raw, keys.session, clock.now(), SESSION_TTL_MS);
+    return v.ok ? v.token.userId : null;
+  }
+
+  function bearerIsAdmin(req: Request): boolean {
+    const header = req.get('authorization') ?? '';
+    if (!adminToken || !header.startsWith('Bearer ')) return false;
+    const given = Buffer.from(header.slice(7).trim());
+    return given.length === adminToken.length && timingSafeEqual(given, adminToken);
+  }
+
+  async function reader(req: Request): Promise<Reader | null> {
+    if (bearerIsAdmin(req)) return { userId: 'admin-token', name: '管理令牌', admin: true, scope: { kind: 'all' } };
+    const userId = sessionUser(req);
+    if (!userId) return null;
+    const { person, scope } = await service.access(userId);
+    return { userId, name: person?.name ?? userId, admin: !!person?.roles.includes('admin'), scope };
+  }
+
+  r.get(ECHARTS_ASSET, (_req: Request, res: Response) => {
+    res.sendFile(echartsFile(), { maxAge: '7d', headers: { 'content-type': 'application/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' } });
+  });
+
+  r.get('/dashboard', async (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    const log = logOf(req);
+    if (typeof q.t === 'string') {
+      const v = verifyAccessToken(q.t, keys.link, clock.now());
+      if (!v.ok) {
+        const expired = v.reason === 'expired';
+        sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? T.linkExpired : T.linkInvalid, n));
+        return;
+      }
+      startSession(req, res, v.token.userId);
+      log.info({ userId: v.token.userId, via: 'link' }, 'dashboard sign-in');
+      res.redirect(303, '/dashboard');
+      return;
+    }
+    if (typeof q.code === 'string') {
+      const expected = parseCookies(req.get('cookie'))[STATE_COOKIE];
+      if (!expected || typeof q.state !== 'string' || q.state !== expected) {
+        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, T.oauthFailed, n));
+        return;
+      }
+      let userId: string | null;
+      try {
+        userId = await deps.userIdByCode(q.code);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'dashboard oauth: code exchange failed');
+        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, T.oauthFailed, n));
+        return;
+      }
+      res.append('set-cookie', cookieHeader(STATE_COOKIE, '', { maxAgeSec: 0, secure: secure(req), path: '/dashboard' }));
+      if (!userId) {
+        sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.notMember, n));
+        return;
+      }
+      startSession(req, res, userId);
+      log.info({ userId, via: 'oauth' }, 'dashboard sign-in');
+      res.redirect(303, '/dashboard');
+      return;
+    }
+    const userId = sessionUser(req);
+    if (!userId) {
+      if (insideWecom(req.get('user-agent'))) {
+        const state = randomBytes(12).toString('hex');
+        res.append('set-cookie', cookieHeader(STATE_COOKIE, state, { maxAgeSec: 600, secure: secure(req), path: '/dashboard' }));
+        res.redirect(302, oauthAuthorizeUrl({
+          oauthBase: deps.config.oauthBase, corpId: deps.config.corpId, agentId: deps.config.agentId,
+          redirectUri: `${deps.publicBase().replace(/\/+$/, '')}/dashboard`, state,
+        }));
+        return;
+      }
+      sendHtml(res, 401, (n) => messagePage(T.signInTitle, T.signIn, n));
+      return;
+    }
+    const { scope } = await service.access(userId);
+    if (scope.kind === 'none') {
+      sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.noAccess, n));
+      return;
+    }
+    sendHtml(res, 200, (n) => dashboardPage(n, ECHARTS_ASSET));
+  });
+
+  const api = express.Router();
+  api.use(async (req: Request, res: Response, next: NextFunction) => {
+    res.set('cache-control', 'no-store');
+    const who = await reader(req);
+    if (!who) throw new HttpError(401, 'unauthorized', T.signIn);
+    if (who.scope.kind === 'none') throw new HttpError(403, 'forbidden', T.noAccess);
+    const office = officeParam(req.query as Record<string, unknown>);
+    const scope = narrowScope(who.scope, office);
+    if (scope.kind === 'none') throw new HttpError(403, 'office_forbidden', `无权查看办事处 ${office}`);
+    res.locals.reader = who;
+    res.locals.scope = scope;
+    next();
+  });
+  const scopeOf = (res: Response) => res.locals.scope as Scope;
+
+  api.get('/me', async (_req: Request, res: Response) => {
+    const who = res.locals.reader as Reader;
+    const names = await service.officeNames(who.scope);
+    res.json({ userId: who.userId, name: who.name, admin: who.admin, offices: [...names].map(([id, name]) => ({ id, name })) });
+  });
+
+  api.get('/heatmap', async (req: Request, res: Response) => {
+    const now = clock.now();
+    res.json(await service.heatmap(scopeOf(res), parsePeriod(req.query as Record<string, unknown>, now, service.tz), now));
+  });
+
+  api.get('/funnel', async (req: Request, res: Response) => {
+    const q = req.query as Record<string, unknown>;
+    const period = parsePeriod(q, clock.now(), service.tz);
+    const windowSeconds = windowParam(q);
+    res.json({ from: period.from.toISOString(), to: period.to.toISOString(), windowSeconds, steps: await service.funnel(scopeOf(res), period, windowSeconds) });
+  });
+
+  api.get('/stalled', async (_req: Request, res: Response) => {
+    res.json({ items: await service.stalled(scopeOf(res), clock.now()) });
+  });
+
+  api.get('/objections', async (req: Request, res: Response) => {
+    res.json(await service.objections(scopeOf(res), parsePeriod(req.query as Record<string, unknown>, clock.now(), service.tz)));
+  });
+
+  api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: err.code, message: err.message });
+      return;
+    }
+    logOf(req).error({ err }, 'dashboard api failed');
+    res.status(500).json({ error: 'internal_error', message: T.failed });
+  });
+  r.use('/api/dashboard', api);
+  return r;
+}

@@ -1,0 +1,82 @@
+/**
+ * The task service shared by chat handlers and the timer worker: opens and closes tasks when something happens
+ * to a customer, schedules their durable timers, and builds the facts cards need. Runs inside the caller's
+ * transaction; messages go out through `emit` (the outbox of that transaction).
+ */
+import type { OutboundMessage } from '../bot/outbound';
+import type { TaskFacts } from '../cards/task-cards';
+import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
+import type { TaskDef } from '../domain/task-schema';
+import type { ProcessDefinition } from '../domain/types';
+import { getCustomer } from '../store/customers';
+import type { DbOrTx } from '../store/db';
+import { findPerson } from '../store/people';
+import { closeTasks, openTask, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
+
+export type Emit = (to: string[], message: OutboundMessage) => Promise<void>;
+
+export interface TaskServiceDeps {
+  process: ProcessDefinition;
+  addTime: AddTime;
+  /** Wakes the timer worker at each new timer's time (bull delayed job or a local timer). */
+  wake(timers: TimerRow[]): void;
+  /** A link for cards that need one (card_action). */
+  link(customerId: number | null): string;
+}
+
+export function taskDef(process: ProcessDefinition, kind: string): TaskDef | undefined {
+  return process.tasks.find((t) => t.key === kind);
+}
+
+/** Schedules the timers of a task for its current deadline and version. */
+export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def: TaskDef, task: TaskRow, from: Date, now: Date): Promise<TimerRow[]> {
+  const planned = planTimers(def, from, task.dueAt);
+  const created = await scheduleTimers(on, planned.map((p) => ({
+    kind: p.kind, key: timerKey(task.id, task.version, p), fireAt: p.fireAt, taskId: task.id, customerId: task.customerId,
+    payload: { level: p.level, version: task.version },
+  })), now);
+  deps.wake(created);
+  return created;
+}
+
+/**
+ * Applies something that happened to a customer: closes the tasks it completes, opens the tasks it triggers.
+ * Returns the opened tasks.
+ */
+export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
+  customerId: number; event: TaskEventIn; actorId: string; deliverable?: unknown; now: Date;
+}): Promise<TaskRow[]> {
+  const { process } = deps;
+  const closing = tasksClosedBy(process.tasks, input.event);
+  if (closing.length) await closeTasks(on, input.customerId, closing, input.actorId, input.deliverable ?? { event: input.event }, input.now);
+  const opening = tasksOpenedBy(process.tasks, input.event);
+  if (!opening.length) return [];
+  const customer = await getCustomer(on, input.customerId);
+  if (!customer) return [];
+  const opened: TaskRow[] = [];
+  for (const def of opening) {
+    const task = await openTask(on, {
+      kind: def.key, customerId: customer.id, assigneeId: customer.ownerId, trigger: triggerName(input.event),
+      openedAt: input.now, dueAt: dueAt(def, input.now, deps.addTime),
+    });
+    await scheduleTaskTimers(on, deps, def, task, input.now, input.now);
+    opened.push(task);
+  }
+  return opened;
+}
+
+function triggerName(e: TaskEventIn): string {
+  if (e.kind === 'stage_entered') return `stage:${e.stage}`;
+  if (e.kind === 'form_submitted') return `form:${e.form}`;
+  if (e.kind === 'document_added') return 'document';
+  return 'visit_ended';
+}
+
+export async function taskFacts(on: DbOrTx, def: TaskDef | undefined, task: TaskRow): Promise<TaskFacts> {
+  const customer = task.customerId ? await getCustomer(on, task.customerId) : null;
+  const rep = await findPerson(on, task.assigneeId);
+  return {
+    taskId: task.id, taskName: def?.name ?? task.kind, deliverable: def?.deliverable ?? '', customerName: customer?.name ?? null,
+    repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Drives a headless sandbox from code: the API `npm run demo` (and end-to-end tests) play the story with. It starts
+ * the bot exactly as `npm start` does without credentials (loadConfig → createBot), then acts as members would —
+ * every message and click is a real encrypted callback — and reads what the fake WeCom received. Each action waits
+ * until the bot has handled it and delivered what it caused, so a script reads like the story it tells.
+ *
+ *   const demo = await startSandbox();
+ *   await demo.say('lixiaoming', '新客户 华夏医疗 医疗');
+ *   const card = demo.lastCard('lixiaoming');
+ *   await demo.click('lixiaoming', card.keys[0]!, card.taskId);
+ *   await demo.advance('2h');
+ *   demo.inbox('zhanghui'); // what the bot sent the supervisor, with times on the one clock
+ *   await demo.stop();
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from '../app/config';
+import { createBot, type Bot } from '../app/server';
+import type { Sandbox } from './index';
+import type { AdvanceSpec } from './time-machine';
+import type { ChatMessage } from './wecom-state';
+
+export interface StartOptions {
+  /** Default: a free port. */
+  port?: number;
+  /** Default `memory://`: an in-memory embedded database, gone at stop. */
+  dataDir?: string;
+  /** Extra environment (never WeCom credentials: the sandbox refuses them). */
+  env?: Record<string, string>;
+  logLevel?: string;
+  log?: Logger;
+}
+
+/** A message the bot sent to a member, as the member's WeCom would show it. */
+export interface InboxMessage {
+  /** ISO time on the one clock. */
+  at: string;
+  msgtype: string;
+  /** `dropped`: over WeCom's per-member limit, never shown to the member. */
+  status: 'delivered' | 'dropped';
+  /** One readable line: the text, the card's title and description, the file name… */
+  text: string;
+  /** For cards: the task id and the keys of the buttons that can still be pressed. */
+  taskId?: string;
+  keys: string[];
+  /** The message part as sent (`{content}`, the template card, …). */
+  content: Record<string, unknown>;
+  /** Set when the card's buttons were greyed out (update_template_card button.replace_name). */
+  replaceName?: string;
+}
+
+export interface DemoDriver {
+  bot: Bot;
+  sandbox: Sandbox;
+  /** http://127.0.0.1:PORT */
+  base: string;
+  /** The chat console. */
+  consoleUrl: string;
+  /** The one clock. */
+  now(): Date;
+  /** A member types in the app's chat; resolves when the bot has answered. */
+  say(userId: string, text: string): Promise<void>;
+  /** A member presses a button (or submit / menu item) on the card with this task id. */
+  click(userId: string, eventKey: string, taskId: string, selected?: { questionKey: string; optionIds: string[] }[]): Promise<void>;
+  /** Uploads a file through an upload link the bot sent (the upload page's own request). */
+  upload(link: string, fileName: string, bytes: Buffer): Promise<{ status: number; body: unknown }>;
+  /** Moves the one clock ('2h', '1d', '90m', 'next monday' = Monday 09:00) and runs what fell due. */
+  advance(spec: AdvanceSpec): Promise<Date>;
+  /** What the bot sent to this member, oldest first. */
+  inbox(userId: string): InboxMessage[];
+  /** The newest card the member received (optionally with this card_type). */
+  lastCard(userId: string, cardType?: string): InboxMessage | undefined;
+  /** Runs inbox, outbox and timers until what is due is done. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+function keysOf(m: ChatMessage): string[] {
+  if (m.msgtype !== 'template_card' || m.replaceName) return [];
+  const c = m.content;
+  const buttons = Array.isArray(c.button_list) ? (c.button_list as Obj[]).filter((b) => Number(b.type ?? 0) === 0).map((b) => str(b.key)) : [];
+  const submit = c.submit_button && typeof c.submit_button === 'object' ? [str((c.submit_button as Obj).key)] : [];
+  const menu = c.action_menu && typeof c.action_menu === 'object' && Array.isArray((c.action_menu as Obj).action_list)
+    ? ((c.action_menu as Obj).action_list as Obj[]).map((a) => str(a.key)) : [];
+  return [...buttons, ...submit, ...menu].filter(Boolean);
+}
+
+/** One readable line for a timeline. */
+export function describeMessage(m: { msgtype: string; content: Obj; replaceName?: string }, fileName?: string): string {
+  const c = m.content;
+  switch (m.msgtype) {
+    case 'text':
+    case 'markdown':
+      return str(c.content);
+    case 'textcard':
+      return `${str(c.title)} — ${str(c.description)}`;
+    case 'file':
+    case 'image':
+      return `[${m.msgtype}] ${fileName ?? str(c.media_id)}`;
+    case 'news':
+      return Array.isArray(c.articles) ? (c.articles as Obj[]).map((a) => str(a.title)).join(' / ') : '[news]';
+    case 'template_card': {
+      const title = c.main_title && typeof c.main_title === 'object' ? c.main_title as Obj : {};
+      const kv = Array.isArray(c.horizontal_content_list)
+        ? (c.horizontal_content_list as Obj[]).map((h) => `${str(h.keyname)}:${str(h.value)}`).join('，') : '';
+      return [`[${str(c.card_type)}] ${str(title.title)}`, str(title.desc), str(c.sub_title_text), kv, m.replaceName ? `（${m.replaceName}）` : '']
+        .filter(Boolean).join(' · ');
+    }
+    default:
+      return `[${m.msgtype}]`;
+  }
+}
+
+const MIME: Record<string, string> = {
+  pdf: 'application/pdf', doc: 'application/msword', xls: 'application/vnd.ms-excel', ppt: 'application/vnd.ms-powerpoint',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+};
+
+export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver> {
+  const env: Record<string, string> = {
+    ...opts.env, PORT: String(opts.port ?? 0), LOG_LEVEL: opts.logLevel ?? 'silent', SANDBOX: '1',
+  };
+  const loaded = loadConfig(env);
+  const bot = await createBot({ ...loaded, dataDir: opts.dataDir ?? 'memory://' }, opts.log ? { log: opts.log } : {});
+  const sandbox = bot.sandbox;
+  if (!sandbox) throw new Error('the bot did not start in sandbox mode');
+  const port = await bot.start();
+  const base = `http://127.0.0.1:${port}`;
+
+  const expectAccepted = (what: string, r: { status: number; body: string }) => {
+    if (r.status !== 200) throw new Error(`${what}: the callback was refused (HTTP ${r.status} ${r.body})`);
+  };
+
+  const inbox = (userId: string): InboxMessage[] => sandbox.state.botMessages(userId).map((m) => {
+    const media = typeof m.content.media_id === 'string' ? sandbox.state.getMedia(m.content.media_id) : undefined;
+    return {
+      at: m.at, msgtype: m.msgtype, status: m.status === 'dropped' ? 'dropped' : 'delivered',
+      text: describeMessage(m, media?.filename), taskId: m.taskId, keys: keysOf(m), content: m.content, replaceName: m.replaceName,
+    };
+  });
+
+  const driver: DemoDriver = {
+    bot, sandbox, base, consoleUrl: sandbox.url(),
+    now: () => bot.clock.now(),
+    async say(userId, text) {
+      expectAccepted(`say ${text}`, await sandbox.say(userId, text));
+      await sandbox.settle();
+    },
+    async click(userId, eventKey, taskId, selected) {
+      expectAccepted(`click ${eventKey}`, await sandbox.press(userId, { taskId }, eventKey, selected));
+      await sandbox.settle();
+    },
+    async upload(link, fileName, bytes) {
+      const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+      const url = new URL(link);
+      const res = await fetch(`${base}${url.pathname}`, {
+        method: 'POST', body: bytes,
+        headers: { 'content-type': MIME[ext] ?? 'application/octet-stream', 'x-file-name': encodeURIComponent(fileName) },
+      });
+      const body: unknown = await res.json().catch(() => null);
+      await sandbox.settle();
+      return { status: res.status, body };
+    },
+    async advance(spec) {
+      const { to } = await sandbox.moveTime(spec);
+      await sandbox.settle();
+      return to;
+    },
+    inbox,
+    lastCard(userId, cardType) {
+      return inbox(userId).reverse().find((m) => m.msgtype === 'template_card' && (!cardType || m.content.card_type === cardType));
+    },
+    settle: () => sandbox.settle(),
+    stop: () => bot.stop(),
+  };
+  return driver;
+}

@@ -1,0 +1,125 @@
+/**
+ * Tasks and their durable timers. Timers are rows with a unique key (scheduling twice is harmless); a timer is
+ * claimed with a lease and marked fired in the same transaction as the messages it causes, so it fires once.
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database, DbOrTx } from './db';
+import { taskEvents, tasks, timers } from './schema';
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type TimerRow = typeof timers.$inferSelect;
+
+export interface NewTimer { kind: string; key: string; fireAt: Date; taskId?: number | null; customerId?: number | null; payload?: unknown }
+
+/** Inserts timers, ignoring keys that already exist. Returns the ones actually created. */
+export async function scheduleTimers(on: DbOrTx, list: NewTimer[], now: Date): Promise<TimerRow[]> {
+  if (!list.length) return [];
+  return on.insert(timers).values(list.map((t) => ({
+    kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null,
+    payload: t.payload ?? null, status: 'pending', createdAt: now,
+  }))).onConflictDoNothing({ target: timers.key }).returning();
+}
+
+export async function openTask(on: DbOrTx, input: {
+  kind: string; customerId: number | null; assigneeId: string; trigger: string; openedAt: Date; dueAt: Date;
+}): Promise<TaskRow> {
+  const [row] = await on.insert(tasks).values({ ...input, status: 'open' }).returning();
+  await on.insert(taskEvents).values({ taskId: row!.id, kind: 'opened', actorId: input.assigneeId, data: { trigger: input.trigger, dueAt: input.dueAt }, at: input.openedAt });
+  return row!;
+}
+
+export async function getTask(on: DbOrTx, id: number): Promise<TaskRow | null> {
+  const [row] = await on.select().from(tasks).where(eq(tasks.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function openTasksOf(on: DbOrTx, customerId: number, kinds?: string[]): Promise<TaskRow[]> {
+  const conds = [eq(tasks.customerId, customerId), eq(tasks.status, 'open')];
+  if (kinds) conds.push(kinds.length ? inArray(tasks.kind, kinds) : sql`false`);
+  return on.select().from(tasks).where(and(...conds)).orderBy(asc(tasks.id));
+}
+
+export async function openTasksOfAssignee(on: DbOrTx, assigneeId: string, kind?: string): Promise<TaskRow[]> {
+  const conds = [eq(tasks.assigneeId, assigneeId), eq(tasks.status, 'open')];
+  if (kind) conds.push(eq(tasks.kind, kind));
+  return on.select().from(tasks).where(and(...conds)).orderBy(asc(tasks.dueAt));
+}
+
+/** Closes open tasks of the given kinds for a customer; their pending timers are cancelled. */
+export async function closeTasks(on: DbOrTx, customerId: number, kinds: string[], by: string, deliverable: unknown, now: Date): Promise<TaskRow[]> {
+  if (!kinds.length) return [];
+  const closed = await on.update(tasks).set({ status: 'done', closedAt: now, closedBy: by, deliverable: deliverable ?? null, version: sql`${tasks.version} + 1` })
+    .where(and(eq(tasks.customerId, customerId), eq(tasks.status, 'open'), inArray(tasks.kind, kinds))).returning();
+  if (closed.length) {
+    await on.update(timers).set({ status: 'cancelled' })
+      .where(and(inArray(timers.taskId, closed.map((t) => t.id)), eq(timers.status, 'pending')));
+    await on.insert(taskEvents).values(closed.map((t) => ({ taskId: t.id, kind: 'done', actorId: by, data: deliverable ?? null, at: now })));
+  }
+  return closed;
+}
+
+export async function addTaskEvent(on: DbOrTx, e: { taskId: number; kind: string; actorId: string | null; note?: string | null; data?: unknown }, now: Date) {
+  await on.insert(taskEvents).values({ taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: e.data ?? null, at: now });
+}
+
+export async function taskHistory(on: DbOrTx, taskId: number) {
+  return on.select().from(taskEvents).where(eq(taskEvents.taskId, taskId)).orderBy(asc(taskEvents.id));
+}
+
+/** A new deadline (延期): bumps the version so timers of the old deadline become stale, and cancels them. */
+export async function extendTask(on: DbOrTx, task: TaskRow, newDue: Date): Promise<TaskRow | null> {
+  const [row] = await on.update(tasks).set({ dueAt: newDue, version: task.version + 1, escalationLevel: 0, handledAt: null, handledBy: null })
+    .where(and(eq(tasks.id, task.id), eq(tasks.version, task.version), eq(tasks.status, 'open'))).returning();
+  if (row) await on.update(timers).set({ status: 'cancelled' }).where(and(eq(timers.taskId, task.id), eq(timers.status, 'pending')));
+  return row ?? null;
+}
+
+export async function markHandled(on: DbOrTx, task: TaskRow, by: string, now: Date): Promise<boolean> {
+  const r = await on.update(tasks).set({ handledAt: now, handledBy: by })
+    .where(and(eq(tasks.id, task.id), eq(tasks.status, 'open'), sql`${tasks.handledAt} is null`)).returning({ id: tasks.id });
+  return r.length === 1;
+}
+
+export async function raiseEscalation(on: DbOrTx, taskId: number, level: number): Promise<boolean> {
+  const r = await on.update(tasks).set({ escalationLevel: level })
+    .where(and(eq(tasks.id, taskId), sql`${tasks.escalationLevel} < ${level}`)).returning({ id: tasks.id });
+  return r.length === 1;
+}
+
+/** Claims due timers (pending and due, or firing with an expired lease) for this worker. */
+export async function claimDueTimers(database: Database, now: Date, limit: number, leaseMs: number): Promise<TimerRow[]> {
+  const until = new Date(now.getTime() + leaseMs);
+  return database.rows<TimerRow>(sql`
+    update timers set status = 'firing', locked_until = ${until}, attempts = attempts + 1
+    where id in (
+      select id from timers
+      where (status = 'pending' and fire_at <= ${now}) or (status = 'firing' and locked_until < ${now})
+      order by fire_at limit ${limit} for update skip locked)
+    returning id, kind, key, task_id as "taskId", customer_id as "customerId", fire_at as "fireAt", status,
+      locked_until as "lockedUntil", attempts, fired_at as "firedAt", last_error as "lastError", payload, created_at as "createdAt"`);
+}
+
+/** Marks a claimed timer fired, inside the transaction of its effects. False if the claim was lost. */
+export async function markTimerFired(on: DbOrTx, t: Pick<TimerRow, 'id' | 'attempts'>, now: Date): Promise<boolean> {
+  const r = await on.update(timers).set({ status: 'fired', firedAt: now, lockedUntil: null })
+    .where(and(eq(timers.id, t.id), eq(timers.status, 'firing'), eq(timers.attempts, t.attempts))).returning({ id: timers.id });
+  return r.length === 1;
+}
+
+export async function timerFailed(on: DbOrTx, t: Pick<TimerRow, 'id' | 'attempts'>, error: string, retryAt: Date, maxAttempts: number) {
+  await on.update(timers).set({
+    status: t.attempts >= maxAttempts ? 'failed' : 'pending', lastError: error.slice(0, 2000), lockedUntil: null, fireAt: retryAt,
+  }).where(and(eq(timers.id, t.id), eq(timers.attempts, t.attempts)));
+}
+
+export async function nextTimerAt(database: Database): Promise<Date | null> {
+  const [r] = await database.rows<{ at: Date | string | null }>(sql`select min(fire_at) as at from timers where status = 'pending'`);
+  return r?.at ? new Date(r.at) : null;
+}
+
+export async function listTasks(on: DbOrTx, f: { status?: string; assigneeId?: string; limit?: number }) {
+  const conds = [];
+  if (f.status) conds.push(eq(tasks.status, f.status));
+  if (f.assigneeId) conds.push(eq(tasks.assigneeId, f.assigneeId));
+  return on.select().from(tasks).where(conds.length ? and(...conds) : undefined).orderBy(desc(tasks.id)).limit(f.limit ?? 200);
+}
