@@ -125,7 +125,7 @@ export function formatDateTime(at: Date, now?: Date): string {
 
 // ───────────────────────────── text clean-up ─────────────────────────────
 
-const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}\uFE0F\u200D\u20E3]/gu;
+const EMOJI = /\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}]|[\u{1F1E6}-\u{1F1FF}]|\uFE0F|\u200D|\u20E3/gu;
 /** WeChat/WeCom inline emoji typed as [微笑], [强], [OK]… */
 const WECHAT_EMOJI = new RegExp(
   '\\[(?:' +

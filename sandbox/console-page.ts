@@ -112,8 +112,8 @@ button{font:inherit;cursor:pointer}
 .tc .opts label{display:flex;gap:8px;align-items:center;padding:6px 0;border-bottom:1px solid #f2f3f5}
 .tc .btns{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}
 .tc .btns button{flex:1 1 40%;min-width:0;border-radius:4px;padding:7px 4px;font-size:14px;border:1px solid transparent;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.tc .b1{background:#3370ff;color:#fff}.tc .b2{background:#fff;color:#f54a45;border-color:#f54a45}
-.tc .b3{background:#fff;color:#3370ff;border-color:#3370ff}.tc .b4{background:#fff;color:#1f2329;border-color:#dee0e3}
+.tc .btns .b1{background:#3370ff;color:#fff}.tc .btns .b2{background:#fff;color:#f54a45;border-color:#f54a45}
+.tc .btns .b3{background:#fff;color:#3370ff;border-color:#3370ff}.tc .btns .b4{background:#fff;color:#1f2329;border-color:#c9cdd4}
 .tc .btns button:disabled{background:#f2f3f5;color:#8f959e;border-color:#f2f3f5;cursor:default}
 .tc .done{margin-top:12px;background:#f2f3f5;color:#8f959e;text-align:center;border-radius:4px;padding:7px}
 .tc .foot{margin:10px -12px -12px}
@@ -138,7 +138,8 @@ function safeUrl(u){ u = String(u || ''); return /^(https?:\/\/|\/)/i.test(u) ? 
 function link(u, text, cls){ var s = safeUrl(u); return s ? '<a href="' + esc(s) + '" target="_blank" rel="noopener"' + (cls ? ' class="' + cls + '"' : '') + '>' + text + '</a>' : text; }
 function toast(t){ var el = $('toast'); el.textContent = t; el.style.display = 'block'; clearTimeout(toast.t); toast.t = setTimeout(function(){ el.style.display = 'none'; }, 4000); }
 var fmt = new Intl.DateTimeFormat('zh-CN', {timeZone: CFG.tz, month:'numeric', day:'numeric', weekday:'short', hour:'2-digit', minute:'2-digit', hour12:false});
-var fmtYear = new Intl.DateTimeFormat('zh-CN', {timeZone: CFG.tz, year:'numeric', month:'numeric', day:'numeric', weekday:'short', hour:'2-digit', minute:'2-digit', hour12:false});
+var fmtParts = new Intl.DateTimeFormat('zh-CN', {timeZone: CFG.tz, year:'numeric', month:'numeric', day:'numeric', weekday:'short', hour:'2-digit', minute:'2-digit', hour12:false});
+var fmtYear = {format: function(d){ var p = {}; fmtParts.formatToParts(d).forEach(function(x){ p[x.type] = x.value; }); return p.year + '年' + p.month + '月' + p.day + '日 ' + p.weekday + ' ' + p.hour + ':' + p.minute; }};
 function api(method, path, body){
   return fetch('/sandbox/api/' + path, {method: method, headers: body ? {'content-type':'application/json'} : {}, body: body ? JSON.stringify(body) : undefined})
     .then(function(r){ return r.json().catch(function(){ return {}; }).then(function(j){ if (!r.ok) throw new Error(j.message || ('HTTP ' + r.status)); return j; }); });
@@ -369,7 +370,12 @@ $('composer').addEventListener('submit', function(ev){
 });
 
 api('GET', 'people').then(function(j){
-  people = j.people; byId = {};
+  var rank = function(p){ return p.roles.indexOf('admin') >= 0 ? 0 : p.roles.indexOf('reviewer') >= 0 ? 1 : p.roles.indexOf('supervisor') >= 0 ? 2 : 3; };
+  people = j.people.slice().sort(function(a, b){
+    var oa = rank(a) < 2 ? '' : (a.office || '~'), ob = rank(b) < 2 ? '' : (b.office || '~');
+    return oa < ob ? -1 : oa > ob ? 1 : rank(a) - rank(b) || (a.name < b.name ? -1 : 1);
+  });
+  byId = {};
   people.forEach(function(p){ byId[p.userId] = p; });
   renderPeople({});
   var m = /u=([^&]+)/.exec(location.hash);

@@ -47,7 +47,7 @@ export function createInboxRepo(database: Database): InboxRepo {
       const until = new Date(now.getTime() + leaseMs);
       // A row is claimable when it is due (pending, or processing with an expired lease) and no older row of the
       // same user is still open: per-user order. SKIP LOCKED lets several workers claim side by side.
-      return database.rows<InboxRow>(sql`
+      const rows = await database.rows<InboxRow>(sql`
         update inbox set status = 'processing', locked_until = ${until}, attempts = attempts + 1
         where id in (
           select i.id from inbox i
@@ -62,6 +62,9 @@ export function createInboxRepo(database: Database): InboxRepo {
         returning id, dedupe_key as "dedupeKey", kind, user_id as "userId", payload, status, attempts,
           next_attempt_at as "nextAttemptAt", locked_until as "lockedUntil", last_error as "lastError",
           received_at as "receivedAt", handled_at as "handledAt"`);
+      // Raw SQL through drizzle's node-postgres driver returns timestamps as strings; PGlite returns Dates.
+      const d = (v: Date | string | null) => (v === null ? null : new Date(v));
+      return rows.map((r) => ({ ...r, nextAttemptAt: d(r.nextAttemptAt)!, lockedUntil: d(r.lockedUntil), receivedAt: d(r.receivedAt)!, handledAt: d(r.handledAt) }));
     },
 
     async markDone(tx, row, now) {

@@ -80,7 +80,9 @@ export function createOutboxRepo(database: Database) {
         select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
           response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt"
         from outbox where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
-        order by id for update`, tx);
+        order by id for update`, tx).then((rows) => rows.map((r) => ({
+          ...r, createdAt: new Date(r.createdAt), nextAttemptAt: new Date(r.nextAttemptAt),
+        })));
       if (!due.length) return { recipient, send: [], merge: [], retryAt: null };
 
       const updates = due.filter((r) => r.kind === 'card_update'); // not message/send: no member budget

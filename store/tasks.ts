@@ -89,7 +89,7 @@ export async function raiseEscalation(on: DbOrTx, taskId: number, level: number)
 /** Claims due timers (pending and due, or firing with an expired lease) for this worker. */
 export async function claimDueTimers(database: Database, now: Date, limit: number, leaseMs: number): Promise<TimerRow[]> {
   const until = new Date(now.getTime() + leaseMs);
-  return database.rows<TimerRow>(sql`
+  const rows = await database.rows<TimerRow>(sql`
     update timers set status = 'firing', locked_until = ${until}, attempts = attempts + 1
     where id in (
       select id from timers
@@ -97,6 +97,14 @@ export async function claimDueTimers(database: Database, now: Date, limit: numbe
       order by fire_at limit ${limit} for update skip locked)
     returning id, kind, key, task_id as "taskId", customer_id as "customerId", fire_at as "fireAt", status,
       locked_until as "lockedUntil", attempts, fired_at as "firedAt", last_error as "lastError", payload, created_at as "createdAt"`);
+  // Raw SQL through drizzle's node-postgres driver returns timestamps as strings; PGlite returns Dates.
+  return rows.map((r) => ({
+    ...r, fireAt: asDate(r.fireAt)!, lockedUntil: asDate(r.lockedUntil), firedAt: asDate(r.firedAt), createdAt: asDate(r.createdAt)!,
+  }));
+}
+
+function asDate(v: Date | string | null): Date | null {
+  return v === null || v === undefined ? null : v instanceof Date ? v : new Date(v);
 }
 
 /** Marks a claimed timer fired, inside the transaction of its effects. False if the claim was lost. */

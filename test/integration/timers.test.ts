@@ -1,0 +1,206 @@
+/**
+ * Issue 4: deadlines, reminders and escalations fire at the right instants with an advanced clock, once; a task
+ * finished before its deadline raises nothing; supervisor clicks act and update the card; Redis loss and a crash
+ * while firing lose or repeat nothing. Real PostgreSQL (and Redis where noted); WeCom nock'd.
+ */
+import nock from 'nock';
+import Redis from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { people, offices } from '../../store/schema';
+import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
+import { startTestBot, type TestBot } from '../helpers/bot';
+import { TEST_REDIS_URL } from '../helpers/env';
+import { ADMIN_TOKEN, API_BASE, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+
+const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
+type Card = { card_type: string; main_title: { title: string }; button_list?: { text: string; key: string }[] };
+const cardOf = (m: SentMessage) => m.template_card as Card;
+
+async function seedOrg(t: TestBot) {
+  const now = t.clock.now();
+  await t.db.db.insert(offices).values([{ id: 'east', name: '华东办事处', updatedAt: now }]);
+  await t.db.db.insert(people).values([
+    { userId: 'boss', name: '陈总', officeId: 'east', roles: ['supervisor', 'admin'], updatedAt: now },
+    { userId: 'zhangwei', name: '张伟', officeId: 'east', roles: ['supervisor'], supervisorId: 'boss', updatedAt: now },
+    { userId: 'lina', name: '李娜', officeId: 'east', roles: ['rep'], supervisorId: 'zhangwei', updatedAt: now },
+  ]);
+}
+
+async function advance(t: TestBot, by: string) {
+  const res = await t.post('/api/clock', JSON.stringify({ advance: by }), { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' });
+  expect(res.status).toBe(200);
+}
+
+describe('action timers (R3, R9) through chat and the time machine', () => {
+  let t: TestBot;
+  let wecom: ReturnType<typeof mockWecom>;
+  let uploads = 0;
+
+  beforeAll(async () => {
+    wecom = mockWecom();
+    nock(API_BASE).persist().post('/cgi-bin/media/upload').query(true).reply(() => {
+      uploads++;
+      return [200, { errcode: 0, errmsg: '', type: 'file', media_id: `media-${uploads}`, created_at: '1700000000' }];
+    });
+    t = await startTestBot({ config: { allowTimeTravel: true } });
+    await seedOrg(t);
+  });
+  afterAll(async () => {
+    await t.stop();
+    wecom.done();
+  });
+
+  const sentTo = (who: string, from: number) => wecom.sent.slice(from).filter((m) => m.touser === who);
+  async function say(xml: string) {
+    expect((await t.callback(xml)).status).toBe(200);
+    await t.bot.runner.runNow('inbox');
+    await t.bot.runner.runNow('timers');
+    await t.bot.runner.runNow('outbox');
+  }
+
+  it('opens the pain-point task on the first call: the rep is asked for the form at once', async () => {
+    await say(textXml('lina', '新客户 华夏医疗 医疗'));
+    const mark = wecom.sent.length;
+    await say(textXml('lina', '华夏医疗 推进 2'));
+    await waitFor(() => sentTo('lina', mark).some((m) => textOf(m).includes('担忧1')), 'the form prompt');
+    const reminder = sentTo('lina', mark).find((m) => m.msgtype === 'template_card' && cardOf(m).main_title.title.includes('客户痛点记录'));
+    expect(reminder).toBeDefined();
+    const [task] = await t.db.rows<{ kind: string; status: string; due_at: Date; opened_at: Date }>(sql`select * from tasks where kind = 'pain_point'`);
+    expect(task!.status).toBe('open');
+    expect(new Date(task!.due_at).getTime() - new Date(task!.opened_at).getTime()).toBe(2 * 3_600_000);
+  });
+
+  it('reminds the rep 30 minutes before the deadline, not earlier', async () => {
+    const mark = wecom.sent.length;
+    await advance(t, '1h29m');
+    expect(sentTo('lina', mark)).toHaveLength(0);
+    await advance(t, '1m');
+    expect(sentTo('lina', mark).filter((m) => m.msgtype === 'template_card')).toHaveLength(1);
+  });
+
+  it('at the deadline warns the direct supervisor with one-tap actions, once', async () => {
+    const mark = wecom.sent.length;
+    await advance(t, '30m');
+    const warnings = sentTo('zhangwei', mark);
+    expect(warnings).toHaveLength(1);
+    expect(cardOf(warnings[0]!).card_type).toBe('button_interaction');
+    expect(cardOf(warnings[0]!).button_list!.map((b) => b.text)).toEqual(['催办', '延期24小时', '已处理']);
+    expect(sentTo('lina', mark).some((m) => textOf(m).includes('已超过截止时间'))).toBe(true);
+    await advance(t, '10m');
+    expect(sentTo('zhangwei', mark)).toHaveLength(1); // no repeat
+  });
+
+  it('催办 nudges the rep, is recorded, and the card shows who did it', async () => {
+    const [warning] = wecom.sent.filter((m) => m.touser === 'zhangwei' && m.msgtype === 'template_card').slice(-1);
+    const nudge = cardOf(warning!).button_list!.find((b) => b.text === '催办')!;
+    const mark = wecom.sent.length;
+    await say(cardClickXml('zhangwei', nudge.key, 'warn-1', { responseCode: 'rc-nudge' }));
+    expect(sentTo('lina', mark).some((m) => textOf(m).startsWith('【催办】张伟'))).toBe(true);
+    expect(wecom.updates.find((u) => u.response_code === 'rc-nudge')).toMatchObject({ button: { replace_name: expect.stringContaining('张伟已催办') } });
+    const [ev] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from task_events where kind = 'nudged' and actor_id = 'zhangwei'`);
+    expect(ev!.n).toBe(1);
+  });
+
+  it('still open 4 hours later: climbs one level higher', async () => {
+    const mark = wecom.sent.length;
+    await advance(t, '3h50m');
+    expect(sentTo('boss', mark)).toHaveLength(1);
+    expect(cardOf(sentTo('boss', mark)[0]!).main_title.title).toContain('李娜');
+  });
+
+  it('延期24小时 with a reason moves the deadline; the old ladder is dead and the new one fires at the new time', async () => {
+    const [warning] = wecom.sent.filter((m) => m.touser === 'boss' && m.msgtype === 'template_card').slice(-1);
+    const extend = cardOf(warning!).button_list!.find((b) => b.text === '延期24小时')!;
+    const mark = wecom.sent.length;
+    await say(cardClickXml('boss', extend.key, 'warn-2', { selected: [{ q: 'extend_reason', ids: ['need_material'] }] }));
+    expect(sentTo('lina', mark).some((m) => textOf(m).includes('延期24小时') && textOf(m).includes('需补充资料'))).toBe(true);
+    const mark2 = wecom.sent.length;
+    await advance(t, '23h');
+    expect(sentTo('zhangwei', mark2)).toHaveLength(0);
+    await advance(t, '1h');
+    expect(sentTo('zhangwei', mark2)).toHaveLength(1);
+  });
+
+  it('pushes the 方案撰写SOP when a demo is not followed by a proposal within 24 h (uploaded once as media)', async () => {
+    await say(textXml('lina', '新客户 恒信医械'));
+    await say(textXml('lina', '恒信医械 推进 2'));
+    await say(textXml('lina', '恒信医械 推进 3'));
+    const mark = wecom.sent.length;
+    await advance(t, '23h59m');
+    expect(sentTo('lina', mark).some((m) => m.msgtype === 'file')).toBe(false);
+    await advance(t, '1m');
+    const files = sentTo('lina', mark).filter((m) => m.msgtype === 'file');
+    expect(files).toHaveLength(1);
+    expect((files[0]!.file as { media_id: string }).media_id).toMatch(/^media-\d+$/);
+    expect(sentTo('lina', mark).some((m) => textOf(m).includes('这是帮助，不是批评'))).toBe(true);
+    expect(uploads).toBe(1);
+  });
+
+  it('a proposal submitted one second before the 24 h deadline raises nothing', async () => {
+    await say(textXml('lina', '新客户 远东康复'));
+    await say(textXml('lina', '远东康复 推进 2'));
+    await say(textXml('lina', '远东康复 推进 3'));
+    await advance(t, '23h59m59s');
+    await say(textXml('lina', '远东康复 推进 4'));
+    const mark = wecom.sent.length;
+    await advance(t, '2d');
+    expect(sentTo('lina', mark).some((m) => m.msgtype === 'file' || textOf(m).includes('远东康复'))).toBe(false);
+  });
+});
+
+describe('timer durability', () => {
+  it('1,000 pending timers whose Redis wake-ups were flushed all fire once after the sweep', async () => {
+    const wecom = mockWecom();
+    const t = await startTestBot({ redis: true, config: { allowTimeTravel: true } });
+    try {
+      await seedOrg(t);
+      const now = t.clock.now();
+      const due = new Date(now.getTime() + 60_000);
+      await t.db.db.transaction(async (tx) => {
+        for (let i = 0; i < 1000; i++) {
+          const task = await openTask(tx, { kind: 'pain_point', customerId: null, assigneeId: 'lina', trigger: 'test', openedAt: now, dueAt: due });
+          await scheduleTimers(tx, [{ kind: 'due', key: `task:${task.id}:v1:due:0`, fireAt: due, taskId: task.id, payload: { level: 0, version: 1 } }], now);
+        }
+      });
+      // Redis loses every delayed wake-up (a restart without AOF): delete this bot's keys.
+      const redis = new Redis(TEST_REDIS_URL);
+      const prefix = (t.bot as unknown as { redisPrefix?: string }).redisPrefix;
+      const keys = await redis.keys(`${prefix ?? 'spbt'}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      t.clock.advance(61_000);
+      await waitFor(async () => {
+        const [r] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from timers where status = 'fired'`);
+        return r!.n === 1000;
+      }, 'the sweep fires all 1000', 30_000);
+      const [ev] = await t.db.rows<{ n: number; d: number }>(sql`select count(*)::int as n, count(distinct task_id)::int as d from task_events where kind = 'overdue'`);
+      expect(ev).toEqual({ n: 1000, d: 1000 });
+    } finally {
+      await t.stop();
+      wecom.done();
+    }
+  });
+
+  it('a worker killed while firing (claimed, not committed) leaves the timer to fire once after the lease', async () => {
+    const wecom = mockWecom();
+    const t = await startTestBot({ config: { allowTimeTravel: true }, sweepMs: 60_000 });
+    try {
+      await seedOrg(t);
+      const now = t.clock.now();
+      const task = await openTask(t.db.db, { kind: 'pain_point', customerId: null, assigneeId: 'lina', trigger: 'test', openedAt: now, dueAt: now });
+      await scheduleTimers(t.db.db, [{ kind: 'escalate', key: `task:${task.id}:v1:escalate:1`, fireAt: now, taskId: task.id, payload: { level: 1, version: 1 } }], now);
+      const claimed = await claimDueTimers(t.db, now, 10, 30_000); // the dying worker's claim
+      expect(claimed).toHaveLength(1);
+      await t.bot.runner.runNow('timers');
+      expect(wecom.sent).toHaveLength(0); // leased: nobody else fires it
+      t.clock.advance(31_000);
+      await t.bot.runner.runNow('timers');
+      await t.bot.runner.runNow('timers');
+      await t.bot.runner.runNow('outbox');
+      expect(wecom.sent.filter((m) => m.touser === 'zhangwei')).toHaveLength(1);
+    } finally {
+      await t.stop();
+      wecom.done();
+    }
+  });
+});
