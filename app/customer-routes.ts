@@ -69,6 +69,7 @@ const listQuery = z.object({
   office: queryText(64, 'office'),
   owner: queryText(64, 'owner'),
   q: queryText(100, 'q'),
+  flag: z.preprocess(emptyToUndefined, z.enum(['stalled'], { error: 'flag 目前只支持 stalled' }).optional()),
   limit: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'limit 应为 1–500 的整数' })
     .int({ error: 'limit 应为 1–500 的整数' }).min(1, { error: 'limit 应为 1–500 的整数' }).max(500, { error: 'limit 应为 1–500 的整数' }).default(100)),
   offset: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'offset 应为非负整数' })
@@ -138,6 +139,7 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
     const q = parse(listQuery, req.query, T.badQuery);
     const rows = await listCustomers(db, {
       stage: q.stage ? stageKey(q.stage) : undefined, officeId: q.office, ownerId: q.owner, q: q.q, limit: q.limit, offset: q.offset,
+      flag: q.flag,
     });
     res.json({ items: rows.map(withStage), limit: q.limit, offset: q.offset });
   });

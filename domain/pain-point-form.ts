@@ -304,9 +304,10 @@ interface Sections {
 
 /**
  * Cuts a message into labelled sections; each section is a list of pieces (one per line, or the part of
- * a line between two labels). Text before the first label is dropped.
+ * a line between two labels). Text before the first label is dropped. `strict` (answers in the guided
+ * conversation): weak labels (问题, 交付, 回访) count only with a colon.
  */
-function extractSections(message: string): Sections {
+function extractSections(message: string, strict = false): Sections {
   const sections: Sections = { worries: [], deliverables: [], nextContact: [] };
   let current: PainPointPart | null = null;
   let pieces: string[] | null = null;
@@ -328,6 +329,13 @@ function extractSections(message: string): Sections {
     for (let i = 1; i < content.length; i++) {
       const afterSeparator = SEPARATOR.test(content[i - 1]);
       const afterSentence = SENTENCE_END.test(content[i - 1]);
+      if (afterSentence && current !== 'nextContact' && isNextContactClause(content.slice(i))) {
+        // …答应周一发方案。下周三下午3点再联系
+        push(content.slice(from, i));
+        open('nextContact');
+        from = i;
+        continue;
+      }
       const hit = matchLabel(content, i);
       if (!hit || hit.part === current) continue;
       const next = content.slice(hit.end);
@@ -335,7 +343,7 @@ function extractSections(message: string): Sections {
       const accepted = afterSeparator
         ? hit.colon ||
           (hit.strong && (ws || afterSentence)) ||
-          (hit.part === 'nextContact' && (hit.strong || readsAsTime(next))) ||
+          (hit.part === 'nextContact' && (hit.strong || (!strict && readsAsTime(next)))) ||
           hit.prefixed
         : hit.colon && hit.strong;
       if (!accepted) continue;
@@ -362,9 +370,12 @@ function extractSections(message: string): Sections {
     const marker = LINE_MARKER.exec(line);
     const rest = (marker ? line.slice(marker[0].length) : line).replace(LABEL_DECOR_OPEN, '');
     const hit = matchLabel(rest, 0);
-    if (hit && acceptAtLineStart(hit, rest, Boolean(marker), current)) {
+    if (hit && acceptAtLineStart(hit, rest, Boolean(marker), current, strict)) {
       open(hit.part);
       feed(rest.slice(hit.end));
+    } else if (current !== 'nextContact' && !marker && isNextContactClause(line)) {
+      open('nextContact');
+      feed(line);
     } else if (current === null && marker && !/^[;,、]/.test(marker[0])) {
       preambleList.push(line);
     } else {
@@ -386,7 +397,20 @@ function readsAsTime(text: string): boolean {
   return text.trim() !== '' && readDateTime(text, SOME_DAY).ok;
 }
 
-function acceptAtLineStart(hit: LabelHit, rest: string, numbered: boolean, current: PainPointPart | null): boolean {
+/**
+ * An unlabelled clause that says when to get back to the customer: it starts with the time and ends with
+ * the contact (下周三下午3点再联系), up to the next full stop. 担心明天没人联系 is not one.
+ */
+function isNextContactClause(text: string): boolean {
+  const clause = /^[^。.!?;]*/.exec(text)?.[0].trim() ?? '';
+  return (
+    /^(?:今|明|后天|大后天|下|这|本|周|星期|礼拜|月|上午|下午|中午|晚上|早上|[0-9一二三四五六七八九十两])/.test(clause) &&
+    /(?:联系|沟通|回访|电话|通话|聊|拜访|见面)(?:一下|吧|了)?$/.test(clause) &&
+    readsAsTime(clause)
+  );
+}
+
+function acceptAtLineStart(hit: LabelHit, rest: string, numbered: boolean, current: PainPointPart | null, strict: boolean): boolean {
   if (hit.colon) return true;
   // 担心售后响应慢 inside the worries section is a worry, not a second worries label.
   if (hit.part === current) return false;
@@ -394,7 +418,7 @@ function acceptAtLineStart(hit: LabelHit, rest: string, numbered: boolean, curre
   const eol = next.trim() === '';
   const ws = eol || /^\s/.test(next);
   // weak labels (问题, 交付, 回访) are common words: inside a section they need a colon, or (回访) a time after them
-  if (!hit.strong) return (current === null && (ws || LINE_MARKER.test(next))) || (hit.part === 'nextContact' && readsAsTime(next));
+  if (!hit.strong) return !strict && ((current === null && (ws || LINE_MARKER.test(next))) || (hit.part === 'nextContact' && readsAsTime(next)));
   if (numbered) return ws;
   return true;
 }
@@ -769,7 +793,6 @@ export const PAIN_POINT_TEXTS = {
   worriesDone: '好的，3个担忧已记下。',
   deliverablesDone: (n: number): string => `好的，已记下${n}项交付物。`,
   required: (part: PainPointPart): string => `${PART_NAME[part]}是必填的。`,
-  didNotUnderstand: '没有看到内容。',
   cancelHint: '（回复“取消”可退出）',
   cancelled: '已取消填写客户痛点记录，刚才的内容没有保存。',
   alreadyFinished: '这份客户痛点记录已经结束了。',
@@ -836,8 +859,8 @@ function complete(record: Partial<PainPointRecord>): PainPointRecord {
 }
 
 /** What the labelled parts of a message say; parts without a label are absent. */
-function readParts(text: string, now: Date): Partial<PainPointRecord> {
-  const sections = extractSections(text);
+function readParts(text: string, now: Date, strict = false): Partial<PainPointRecord> {
+  const sections = extractSections(text, strict);
   const record: Partial<PainPointRecord> = {};
   const worries = itemsOf(sections.worries, 'worries');
   if (worries) record.worries = worries;
@@ -1126,7 +1149,8 @@ export function applyAnswer(state: PainPointConversationState, text: string, now
     return { state: { ...state, step: PAIN_POINT_CANCELLED_STEP }, reply: PAIN_POINT_TEXTS.cancelled, done: true, cancelled: true };
   }
   const part = STEP_KEYS[state.step];
-  const labelled = readParts(text, now);
+  // an answer is read strictly: a weak label (交付 慢) is part of the answer unless followed by a colon
+  const labelled = readParts(text, now, true);
   const otherParts = STEP_KEYS.filter((k) => k !== part).some((k) => (k === 'nextContact' ? labelled.nextContactText : labelled[k]) !== undefined);
   if (otherParts) return applyPaste(state, labelled, now);
 

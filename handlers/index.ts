@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
+import { registerVisits } from './visits';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import type { TaskServiceDeps } from './task-service';
@@ -31,6 +32,7 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   });
   registerTaskActions(router, deps.tasks);
   registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
+  registerVisits(router, deps);
   registerCustomers(router, deps);
   registerOrg(router, deps);
   registerHelp(router);

@@ -26,7 +26,7 @@ button{font:inherit;cursor:pointer}
 .panel{background:#fff;border-radius:10px;padding:12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
 .panel h2{font-size:13px;color:#646a73;margin:0 0 8px;font-weight:600}
 #people{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:2px}
-#people button{width:100%;display:grid;grid-template-columns:32px 1fr auto;grid-template-rows:auto auto;column-gap:8px;align-items:center;text-align:left;border:0;background:none;border-radius:8px;padding:6px}
+#people button{width:100%;display:grid;grid-template-columns:32px 1fr auto;grid-template-rows:auto auto;column-gap:8px;align-items:center;text-align:left;border:0;background:none;border-radius:8px;padding:4px 6px;line-height:1.35}
 #people button:hover{background:#f2f3f5}
 #people button.on{background:#e1eaff}
 #people .av{grid-row:1/3;width:32px;height:32px;border-radius:6px;background:#3370ff;color:#fff;display:flex;align-items:center;justify-content:center;font-size:14px}
@@ -60,7 +60,7 @@ button{font:inherit;cursor:pointer}
 .bubble{background:#fff;border-radius:8px;padding:9px 11px;word-break:break-word;white-space:normal}
 .me .bubble{background:#cde3ff}
 .note{font-size:11px;color:#8f959e;margin-top:3px}
-.dropped .body>*:not(.note){opacity:.45;filter:grayscale(1)}
+.dropped .body>*:not(.note),.dropped .av{opacity:.45;filter:grayscale(1)}
 .dropped .note{color:#646a73}
 .rejected .bubble,.rejected .tc{border:1px dashed #f54a45}
 .err{background:#fff0f0;border:1px solid #f5b5b3;color:#a1261f;border-radius:8px;padding:8px 10px;font-size:12px;word-break:break-all}
@@ -77,7 +77,7 @@ button{font:inherit;cursor:pointer}
 .file{background:#fff;border-radius:8px;padding:10px;display:flex;gap:10px;align-items:center;width:260px;text-decoration:none;color:inherit}
 .file .ic{width:40px;height:48px;border-radius:4px;background:#f54a45;color:#fff;font-size:11px;font-weight:700;display:flex;align-items:center;justify-content:center;flex:none}
 .file .fn{font-weight:600;word-break:break-all}.file .fs{font-size:12px;color:#8f959e}
-.img{max-width:220px;border-radius:8px;display:block}
+.img{max-width:220px;min-width:80px;min-height:60px;border-radius:8px;display:block;background:#dee0e3;color:#8f959e;font-size:12px}
 .news{background:#fff;border-radius:8px;overflow:hidden;width:280px}
 .news a{display:block;color:inherit;text-decoration:none}
 .news .first{position:relative;height:130px;background:#c9cdd4 center/cover}
@@ -146,7 +146,7 @@ function api(method, path, body){
 }
 
 /* ---- text, markdown ---- */
-function linkify(h){ return h.replace(/(^|[\s>（(])(https?:\/\/[^\s<"'）)]+)/g, function(_, p, u){ return p + link(u.replace(/&amp;/g, '&'), esc(u.replace(/&amp;/g, '&'))); }); }
+function linkify(h){ return h.replace(/https?:\/\/[^\s<"'）)，。、\u0000]+/g, function(u){ return link(u.replace(/&amp;/g, '&'), u); }); }
 function renderText(s){
   var h = esc(s);
   var anchors = [];
@@ -176,7 +176,7 @@ function renderMarkdown(s){
 }
 function uploadButton(s){
   var m = /(https?:\/\/\S+\/upload\/[A-Za-z0-9._~%-]+)/.exec(s || '');
-  return m ? '<div>' + link(m[1], '📎 上传文件', 'upload') + '</div>' : '';
+  return m ? '<div>' + link(m[1], '上传文件 ↑', 'upload') + '</div>' : '';
 }
 
 /* ---- textcard, file, image, news ---- */
@@ -192,7 +192,7 @@ function renderFile(m){
   var ext = (/\.([A-Za-z0-9]{1,5})$/.exec(f.filename) || [, 'FILE'])[1].toUpperCase();
   return '<a class="file" href="/sandbox/api/media/' + encodeURIComponent(f.id) + '" download><span class="ic">' + esc(ext) + '</span><span><div class="fn">' + esc(f.filename) + '</div><div class="fs">' + size(f.size) + ' · 点击下载</div></span></a>';
 }
-function renderImage(m){ return m.media ? '<img class="img" alt="图片" src="/sandbox/api/media/' + encodeURIComponent(m.media.id) + '">' : '<div class="bubble">[图片已过期]</div>'; }
+function renderImage(m){ return m.media ? '<img class="img" alt="[图片 ' + esc(m.media.filename) + ']" src="/sandbox/api/media/' + encodeURIComponent(m.media.id) + '">' : '<div class="bubble">[图片已过期]</div>'; }
 function bg(u){ var s = safeUrl(u); return s ? ' style="background-image:url(&quot;' + esc(s) + '&quot;)"' : ''; }
 function renderNews(n){
   var a = n.articles || [];
@@ -222,8 +222,8 @@ function renderCard(m){
   (c.horizontal_content_list || []).forEach(function(kv){
     var t = Number(kv.type || 0), v = esc(kv.value);
     if (t === 1) v = link(kv.url, v || esc(kv.url));
-    if (t === 2) v = '📎 ' + '<a href="/sandbox/api/media/' + encodeURIComponent(kv.media_id || '') + '" download>' + (v || '附件') + '</a>';
-    if (t === 3) v = '👤 ' + esc(nameOf(kv.userid)) + (kv.value ? '（' + v + '）' : '');
+    if (t === 2) v = '附件：' + '<a href="/sandbox/api/media/' + encodeURIComponent(kv.media_id || '') + '" download>' + (v || '附件') + '</a>';
+    if (t === 3) v = '@' + esc(nameOf(kv.userid)) + (kv.value ? '（' + v + '）' : '');
     h.push('<div class="kv"><span class="k">' + esc(kv.keyname) + '</span><span class="v">' + v + '</span></div>');
   });
   if (c.jump_list && c.jump_list.length) h.push('<div class="jumps">' + c.jump_list.map(function(j){ return link(j.url, '<span>' + esc(j.title) + '</span><span>›</span>'); }).join('') + '</div>');
@@ -395,7 +395,7 @@ function escapeHtml(s: string): string {
 export function consolePage(opts: ConsolePageOptions): string {
   const cfg = JSON.stringify({ tz: opts.tz, corpId: opts.corpId }).replace(/</g, '\\u003c');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>沙盒 · 销售流程助手（模拟企业微信）</title>` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>沙盒 · 销售流程助手（模拟企业微信）</title>` +
     `<style nonce="${opts.nonce}">${CSS}</style></head><body>` +
     `<div class="banner" role="note"><b>沙盒模式 SANDBOX</b><span>这是模拟的企业微信，不连接真实企业微信：` +
     `企业“${escapeHtml(DEMO_COMPANY_NAME)}”、人员和客户都是演示数据（企业ID ${escapeHtml(opts.corpId)}），消息只在本机模拟。</span></div>` +

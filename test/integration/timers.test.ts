@@ -148,6 +148,41 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
   });
 });
 
+describe('stall flags (R5)', () => {
+  it('flags a customer left in negotiation for more than 7 calendar days, once a day, and lists it via the API', async () => {
+    const wecom = mockWecom();
+    const t = await startTestBot({ config: { allowTimeTravel: true } });
+    try {
+      await seedOrg(t);
+      const say = async (xml: string) => {
+        await t.callback(xml);
+        await t.bot.runner.runNow('inbox');
+      };
+      await say(textXml('lina', '新客户 北辰影像'));
+      await say(textXml('boss', '北辰影像 强制推进 5 原因 客户已确认报价，资料后补'));
+      await say(textXml('lina', '北辰影像 留言 客户说下周内部开会再定'));
+      const stallMsgs = (who: string) => wecom.sent.filter((m) => m.touser === who && textOf(m).includes('超过7天没有更新'));
+      await advance(t, '7d');
+      expect(stallMsgs('lina')).toHaveLength(0); // 7 days is not more than 7
+      await advance(t, '1d');
+      expect(stallMsgs('lina')).toHaveLength(1);
+      expect(stallMsgs('zhangwei')).toHaveLength(1);
+      expect(textOf(stallMsgs('lina')[0]!)).toContain('客户说下周内部开会再定'); // its last touchpoints
+      await advance(t, '2h');
+      expect(stallMsgs('lina')).toHaveLength(1); // at most one a day
+      const res = await t.get('/api/customers?flag=stalled', { authorization: `Bearer ${ADMIN_TOKEN}` });
+      expect(JSON.parse(res.body).items.map((c: { name: string }) => c.name)).toEqual(['北辰影像']);
+      await say(textXml('lina', '北辰影像 留言 客户同意下周签约'));
+      await advance(t, '1d');
+      const cleared = await t.get('/api/customers?flag=stalled', { authorization: `Bearer ${ADMIN_TOKEN}` });
+      expect(JSON.parse(cleared.body).items).toEqual([]);
+    } finally {
+      await t.stop();
+      wecom.done();
+    }
+  });
+});
+
 describe('timer durability', () => {
   it('1,000 pending timers whose Redis wake-ups were flushed all fire once after the sweep', async () => {
     const wecom = mockWecom();

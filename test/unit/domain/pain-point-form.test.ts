@@ -181,6 +181,26 @@ const valid: [string, string, Expected][] = [
     '痛点：售后 响应慢；价格 偏高；交付 周期长\r\n承诺：方案\r\n下次联系：2026-12-01 09:30',
     { worries: ['售后响应慢', '价格偏高', '交付周期长'], deliverables: ['方案'], next: '2026-12-01 09:30' },
   ],
+  [
+    'an unlabelled clause saying when to call back',
+    '痛点：价格、交付、售后。答应周一发方案。下周三下午3点再联系',
+    { worries: ['价格', '交付', '售后'], deliverables: ['周一发方案'], next: '2026-12-02 15:00', nextText: '下周三下午3点再联系' },
+  ],
+  [
+    'words that look like labels inside items stay in the items',
+    '痛点：价格；承诺的工期；回访不及时\n交付物：\n周一前联系厂家确认交期\n下次联系：周三 14:00',
+    { worries: ['价格', '承诺的工期', '回访不及时'], deliverables: ['周一前联系厂家确认交期'], next: '2026-12-02 14:00', nextText: '周三 14:00' },
+  ],
+  [
+    'a worry that mentions a day and 联系 is still a worry',
+    '痛点：\n担心明天没人联系\n价格\n售后\n承诺：方案\n下次联系：周三 14:00',
+    { worries: ['担心明天没人联系', '价格', '售后'], deliverables: ['方案'], next: '2026-12-02 14:00' },
+  ],
+  [
+    'a worry line starting with 交付 is not the deliverables label',
+    '痛点：\n交付\n价格\n售后\n承诺：方案\n下次联系：明天',
+    { worries: ['交付', '价格', '售后'], deliverables: ['方案'], next: '2026-11-28 09:00' },
+  ],
 ];
 
 describe('parsePainPointMessage: complete messages', () => {
@@ -524,6 +544,11 @@ describe('guided conversation', () => {
   test('isCancel takes only a cancel on its own', () => {
     for (const t of ['取消', '取消。', ' 算了吧 ', '不填了', '退出', 'Cancel', '取消👌', '取消填写']) expect(isCancel(t)).toBe(true);
     for (const t of ['客户担心取消订单', '取消费太高', '好的', '']) expect(isCancel(t)).toBe(false);
+  });
+
+  test('an answer with a common word first (交付 慢) is an answer, not a label', () => {
+    const { turns } = play(['交付 慢', '价格高', '售后差']);
+    expect(turns[2]).toMatchObject({ state: { step: 1, answers: { worries: ['交付慢', '价格高', '售后差'], deliverables: [] } } });
   });
 
   test('the whole form pasted at the first question completes it at once', () => {
