@@ -11,5 +11,13 @@ export function loadProcessFile(file: string): ProcessDefinition {
   } catch {
     throw new Error(`process definition not found: ${file} (set PROCESS_CONFIG)`);
   }
-  return parseProcessConfig(text, path.relative(process.cwd(), file) || file);
+  const def = parseProcessConfig(text, path.relative(process.cwd(), file) || file);
+  // SOP documents named by tasks must exist next to the definition (config/sop/).
+  const sopDir = path.join(path.dirname(file), 'sop');
+  for (const t of def.tasks) {
+    if (t.onDue && !fs.existsSync(path.join(sopDir, t.onDue.sop))) {
+      throw new Error(`${path.relative(process.cwd(), file) || file}: task "${t.key}" pushes ${t.onDue.sop}, but ${path.join(sopDir, t.onDue.sop)} does not exist`);
+    }
+  }
+  return def;
 }

@@ -576,7 +576,7 @@ function itemsOf(sections: string[][], part: 'worries' | 'deliverables'): string
 
 type DateTimeReading = { ok: true; at: Date } | { ok: false; reason: 'empty' | 'unknown' | 'vague' | 'invalid' };
 
-const VAGUE = /下下?个?(?:周|星期|礼拜)(?!\s*[一二三四五六日天七1-7])|过(?:几|两)天|改天|回头|待定|再定|再约|另约|近期|最近|尽快|有空|这几天|再说|看情况|不确定|年底|年后|节后/;
+const VAGUE = /下下?个?(?:周|星期|礼拜)(?!\s*[一二三四五六日天七1-7])|过(?:几|两)天|改天|回头|待定|再定|再约|另约|近期|最近|尽快|有空|这几天|再说|看情况|不确定|年底|年后|节后|周末|晚点|晚些|稍后|待会|等会|一会/;
 const WEEKDAY = /(下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天七1-7])/;
 const ISO_WEEKDAY: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7, 七: 7 };
 const DAY_WORDS: [RegExp, number][] = [

@@ -72,6 +72,17 @@ function checkReferences(def: ProcessDefinition, problems: ConfigProblem[]): voi
       problems.push({ path: ['guards', i, 'to'], message: 'a guard needs two different stages (from ≠ to)' });
     }
   });
+  const taskKeys = new Map<string, number>();
+  def.tasks.forEach((task, i) => {
+    const first = taskKeys.get(task.key);
+    if (first !== undefined) problems.push({ path: ['tasks', i, 'key'], message: `duplicate task key "${task.key}" (also tasks[${first}])` });
+    else taskKeys.set(task.key, i);
+    if (task.trigger.on === 'stage_entered') ref(['tasks', i, 'trigger', 'stage'], task.trigger.stage);
+    task.closes.forEach((c, j) => {
+      if ('stage_entered' in c) ref(['tasks', i, 'closes', j, 'stage_entered'], c.stage_entered);
+    });
+  });
+  def.stall.forEach((rule, i) => ref(['stall', i, 'stage'], rule.stage));
 }
 
 /** All cross-field problems of a definition that already passed the schema (empty = valid). */

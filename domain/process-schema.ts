@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { taskSchema } from './task-schema';
+import { reviewSchema } from './review-config';
 
 const stageKey = z
   .string()
@@ -126,7 +127,9 @@ export const processSchema = z
     tasks: z.array(taskSchema).default([]),
     /** Stall flags (R5): a customer in `stage` with no update for more than `days` calendar days is flagged. */
     stall: z.array(z.object({ stage: stageKey, days: z.number().int().positive(), flag: z.string().default('⚠️超期7天') }).strict())
-      .default([{ stage: 'negotiating', days: 7, flag: '⚠️超期7天' }]),
+      .default([]),
+    /** Quality review (R7 sampling, R8 penetration and leaderboard, R11): see review-config.ts. */
+    review: reviewSchema.optional(),
   })
   .strict();
 

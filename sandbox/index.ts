@@ -110,7 +110,7 @@ export function createSandbox(deps: SandboxDeps) {
   }
 
   async function moveTime(spec: AdvanceSpec) {
-    return advance({ clock, runner, tz: config.tz, onMoved: () => saveClock(deps.database.db, clock) }, spec);
+    return advance({ clock, runner, database: deps.database, tz: config.tz, onMoved: () => saveClock(deps.database.db, clock) }, spec);
   }
 
   const router = express.Router();

@@ -1,15 +1,16 @@
 /**
- * The sandbox's time machine (时光机): moves the one clock forward and runs what fell due. "+2小时", "+1天" and
- * "下周一 09:00" (business time zone) in the console; any duration (`90m`, `3d`) from the demo driver.
- *
- * NOTE for the merge with the timers work: that work owns `POST /api/clock`. Until it lands, the console calls
- * `POST /sandbox/api/clock`, which does the minimum here: advance, then run the jobs (`timers` when a job of that
- * name is defined, then inbox and outbox). Once /api/clock exists, point `advance` at its implementation.
+ * The sandbox's time machine (时光机): "+2小时", "+1天" and "下周一 09:00" (business time zone) in the console, any
+ * duration (`90m`, `3d`) or "next monday" from the demo driver. The jump itself is the timers work's `travelTo`
+ * (app/clock-routes.ts, behind `POST /api/clock`): the clock stops at every timer on the way so each fires at its
+ * own time, then handlers and deliveries run. The console calls `POST /sandbox/api/clock`, which needs no admin
+ * token (the page cannot know an ADMIN_TOKEN set in the environment) and adds "next monday".
  */
 import { AdjustableClock } from '../app/clock';
+import { settle, travelTo } from '../app/clock-routes';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import type { JobRunner } from '../schedulers/runner';
+import type { Database } from '../store/db';
 
 export type AdvanceSpec = '2h' | '1d' | 'next monday' | (string & {});
 
@@ -56,29 +57,29 @@ export function targetOf(spec: AdvanceSpec, now: Date, tz: string): Date {
 export interface TimeMachineDeps {
   clock: Clock;
   runner: JobRunner;
+  database: Database;
   tz: string;
   /** Remembers the new time (the sandbox keeps it across restarts). */
   onMoved?(to: Date): Promise<void>;
 }
 
-/** Jobs run after a jump, in order; a name the runner does not define is skipped. */
-const DUE_JOBS = ['timers', 'inbox', 'outbox'];
+/** Runs timers, inbox and outbox until what is due now is done. */
+export const runDueJobs = (runner: JobRunner): Promise<void> => settle(runner);
 
-export async function runDueJobs(runner: JobRunner): Promise<void> {
-  for (const name of DUE_JOBS) {
-    try {
-      await runner.runNow(name);
-    } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith('unknown job'))) throw err;
-    }
-  }
-}
+/** One jump at a time: two presses of "+1天" move the clock two days, in order. */
+let queue: Promise<unknown> = Promise.resolve();
 
 export async function advance(deps: TimeMachineDeps, spec: AdvanceSpec): Promise<{ from: Date; to: Date }> {
-  if (!(deps.clock instanceof AdjustableClock)) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
-  const from = deps.clock.now();
-  const to = deps.clock.set(targetOf(spec, from, deps.tz));
-  await deps.onMoved?.(to);
-  await runDueJobs(deps.runner);
-  return { from, to };
+  const clock = deps.clock;
+  if (!(clock instanceof AdjustableClock)) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
+  const run = queue.then(async () => {
+    const from = clock.now();
+    const target = targetOf(spec, from, deps.tz);
+    await travelTo({ database: deps.database, runner: deps.runner, clock }, target);
+    const to = clock.now();
+    await deps.onMoved?.(to);
+    return { from, to };
+  });
+  queue = run.catch(() => undefined);
+  return run;
 }

@@ -340,6 +340,8 @@ describe('parseChineseDateTime', () => {
     ['下周下午3点', null],
     ['过几天', null],
     ['待定', null],
+    ['晚点', null],
+    ['周末', null],
     ['xx', null],
     ['', null],
     ['11月31日', null],
