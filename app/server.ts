@@ -30,6 +30,7 @@ import { createSandbox, withSandboxPort } from '../sandbox';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
 import { setupTimers } from './timers-setup';
+import { setupReviews } from './review-setup';
 import { createClockRoutes } from './clock-routes';
 import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-link';
 import type { Config } from './config';
@@ -100,6 +101,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const outbox = createOutboxRepo(database);
   const router = new Router();
   const processDef = loadProcessFile(config.processConfig);
+  // Quality review (issue 5): installs the `review` task definition before the timer worker can fire.
+  const reviews = setupReviews({ database, clock, log, config, process: processDef });
   const key = uploadKey(config);
   const publicBase = () => config.publicBaseUrl ?? `http://127.0.0.1:${listeningPort || config.port}`;
   // The process health dashboard (issue 6): numbers from the database, cached ≤ 30 s; signed links for the bot.
@@ -114,6 +117,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       metrics.timerLateness.observe(Math.max(0, lateMs) / 1000);
     },
   });
+  reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
   registerHandlers(router, {
     clock, log, config, client, process: processDef, tasks: timers.tasks,
     uploadLink: (customerId, userId) =>
@@ -174,6 +178,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     database, runner, adminToken: config.adminToken, log,
   }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
+  app.use(reviews.routes({ tasks: timers.tasks, outbox, onEnqueued: () => runner.kick('outbox') }));
   app.use(createUploadRoutes({
     database, clock, config, log, process: processDef,
     // Tell the rep in chat that the file arrived and what to do next.

@@ -157,6 +157,7 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     const ready = await child.ready();
     await c.connect();
     console.log(`[${kase.id}] bot pid ${ready.pid}, workers ${ready.workers}, db ${ready.database}, redis prefix ${redisPrefix}, outbox ${OUTBOX ? 'delivering to the stub' : 'off (no-op)'}`);
+    const sends0 = stub.sends();
     const nowMs = Date.now();
     const t0 = nowMs + LEAD_S * 1000;
     let s = performance.now();
@@ -200,11 +201,13 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     for (const r of fired) perSec.set(Math.floor(r.fired / 1000), (perSec.get(Math.floor(r.fired / 1000)) ?? 0) + 1);
     const peak = Math.max(0, ...perSec.values());
     const q = (await c.query<Record<string, string>>(`select
-      (select count(*) from timers where status = 'fired') as fired_all, (select count(*) from timers where status = 'pending') as pending,
+      (select count(*) from timers where status = 'fired' and kind = 'escalate') as fired_all,
+      (select count(*) from timers where status = 'pending' and kind = 'escalate') as pending,
       (select count(*) from task_events where kind = 'escalated') as ev, (select count(distinct task_id) from task_events where kind = 'escalated') as ev_tasks,
       (select count(*) from task_events e join timers t on t.task_id = e.task_id and t.status = 'fired' where e.kind = 'escalated') as ev_of_fired,
       (select count(*) from outbox where cause like 'timer:%') as ob, (select count(distinct cause) from outbox where cause like 'timer:%') as ob_timers,
-      (select count(*) from tasks where escalation_level = 1) as raised, (select count(*) from timers where last_error is not null) as errors`)).rows[0]!;
+      (select count(*) from tasks where escalation_level = 1) as raised, (select count(*) from timers where last_error is not null) as errors,
+      (select count(*) from outbox where status = 'sent') as sent`)).rows[0]!;
     const n = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Number(v)]));
     const ok = n.fired_all === DUE && n.pending === TOTAL - DUE && n.ev === DUE && n.ev_tasks === DUE && n.ev_of_fired === DUE &&
       n.ob === DUE && n.ob_timers === DUE && n.raised === DUE && n.errors === 0;
@@ -218,6 +221,7 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
       `machine ${fmt((machine / (cpu1.total - cpu0.total)) * 100)} % busy (PostgreSQL, Redis, others ${fmt(Math.max(0, machine - cpuS), 1)} core-s), rss ${m1.rssMb} MB`);
     const check = `timers fired ${fmt(n.fired_all!)} (still pending ${fmt(n.pending!)}); escalated events ${fmt(n.ev!)} on ${fmt(n.ev_tasks!)} tasks ` +
       `(${fmt(n.ev_of_fired!)} of fired timers); outbox rows ${fmt(n.ob!)} for ${fmt(n.ob_timers!)} timers; tasks raised ${fmt(n.raised!)}; errors ${n.errors} → ${ok ? 'OK, exactly once' : 'MISMATCH'}`;
+    if (OUTBOX) say(`outbox: ${fmt(n.sent!)} rows sent by the time the burst was over; the stub saw ${fmt(stub.sends() - sends0)} message/send`);
     say(`check: ${check}`);
     // spread: the lateness goal (arrivals at ~167/s); instant: the rate goal (all due at once, so lateness ≈ position ÷ rate).
     const goal = kase.windowMs > 0 ? (pct(late, 99) < GOAL_P99_MS && pct(vis, 99) < GOAL_P99_MS ? 'p99 ok' : 'p99 MISS') : (rate >= GOAL_RATE ? 'rate ok' : 'rate MISS');
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
     ...results.map((r) => r.row)]));
   console.log(`\nlateness = fired_at − fire_at from the database (fired_at = the clock when the firing transaction began); visible = first poll ` +
     `(every 100 ms) that saw it committed, an upper bound. fired/s = fired ÷ (last fired_at − first fire_at): in \`spread\` it cannot exceed ` +
-    `the arrival rate (${fmt(DUE / 60)}/s), \`instant\` measures the drain rate. Outbox ${OUTBOX ? `delivering to a local stub (${fmt(stub.sends())} message/send)` : 'off'}.`);
+    `the arrival rate (${fmt(DUE / 60)}/s), \`instant\` measures the drain rate. Outbox ${OUTBOX ? 'delivering to a local stub' : 'off (BENCH_OUTBOX=off)'}.`);
   console.log(`goal: p99 lateness < ${GOAL_P99_MS} ms, ≥ ${GOAL_RATE} fired/s on a 2-core machine (this one: ${cpus.length} CPUs).`);
   if (results.some((r) => !r.ok)) {
     console.error('exactly-once check failed');

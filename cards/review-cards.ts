@@ -134,10 +134,13 @@ export function reviewCard(f: ReviewCardFacts, taskId: string, scored?: ScoreVie
 
 export const newReviewCardId = (reviewId: number) => newTaskId(`review${reviewId}`);
 
+const commentHint = (minutes: number | null) => (minutes ? `${minutes}分钟内直接回复一条文字，即作为评语；回复“跳过”结束。` : '');
+
 export const reviewTexts = {
-  scored: (score: number, tags: string[], minutes: number) =>
-    `已记录：${score}分${tags.length ? `（${tags.join('、')}）` : ''}。${minutes}分钟内直接回复一条文字，即作为评语；回复“跳过”结束。`,
-  rescored: (score: number, version: number) => `已改为 ${score} 分（第${version}版，历史版本保留）。`,
+  scored: (score: number, tags: string[], minutes: number | null) =>
+    `已记录：${score}分${tags.length ? `（${tags.join('、')}）` : ''}。${commentHint(minutes)}`,
+  rescored: (score: number, version: number, minutes: number | null) =>
+    `已改为 ${score} 分（第${version}版，历史版本保留）。${commentHint(minutes)}`,
   comment: (version: number) => `评语已记录（第${version}版）。谢谢！`,
   commentSkipped: '好的，不添加评语。',
   notFound: '这条质检记录不存在了。',

@@ -61,6 +61,10 @@ async function claim(database: Database, tx: DbOrTx, key: string, value: unknown
   return rows.length > 0;
 }
 
+async function alreadyRan(database: Database, key: string): Promise<boolean> {
+  return (await database.rows(sql`select 1 from app_state where key = ${key}`)).length > 0;
+}
+
 function message(recipient: string, body: OutboundMessage, cause: string): NewOutboxMessage {
   return { recipient, kind: 'message', msgtype: body.msgtype, body, summary: summarize(body), cause };
 }
@@ -81,6 +85,12 @@ export async function weeklyHeatmapJob(deps: DashboardJobDeps): Promise<WeeklyHe
   const recipients = managers(people).map((userId) => ({ userId, scope: managedScope(userId, people) })).filter((m) => m.scope.kind !== 'none');
   const period = defaultPeriod(now, deps.periodDays ?? 30, tz);
   const periodText = `${localDate(period.from, tz)} 至 ${localDate(period.to, tz)}`;
+
+  const claimKey = `dashboard.weekly_heatmap.${week}`;
+  if (!deps.force && (await alreadyRan(deps.database, claimKey))) {
+    deps.log.info({ week }, 'weekly heatmap job: already sent this week');
+    return { week, skipped: true, managers: [], images: 0 };
+  }
 
   const pictures = new Map<string, { mediaId: string; red: { office: string; stage: string; hours: number }[] }>();
   for (const m of recipients) {
@@ -104,7 +114,7 @@ export async function weeklyHeatmapJob(deps: DashboardJobDeps): Promise<WeeklyHe
     ];
   });
   const sent = await deps.database.db.transaction(async (tx) => {
-    if (!(await claim(deps.database, tx, `dashboard.weekly_heatmap.${week}`, { at: now.toISOString(), managers: recipients.length }, now, !!deps.force))) return false;
+    if (!(await claim(deps.database, tx, claimKey, { at: now.toISOString(), managers: recipients.length }, now, !!deps.force))) return false;
     await deps.outbox.enqueue(tx, messages, now);
     return true;
   });

@@ -56,6 +56,7 @@ tooltip:{confine:true,formatter:function(p){var c=p.data.cell;var o=offices[p.va
 return enc(o.name)+' · '+enc(s.name)+'<br>平均 '+(c.hours==null?'-':c.hours+' 小时')+'（'+c.customers+' 位客户）<br>已离开：'+(c.finished.hours==null?'-':c.finished.hours+' 小时')+'（'+c.finished.customers+'）<br>停留中：'+(c.current.hours==null?'-':c.current.hours+' 小时')+'（'+c.current.customers+'）'+(c.thresholdHours!=null?'<br>阈值 '+c.thresholdHours+' 小时':'');}},
 xAxis:{type:'category',data:xs,position:'top',axisLabel:{interval:0,fontSize:narrow()?11:12},splitArea:{show:false}},
 yAxis:{type:'category',data:ys,inverse:true,axisLabel:{fontSize:12}},
+visualMap:{show:false,min:0,max:1,dimension:2,inRange:{color:['#f2f3f5']}},
 series:[{type:'heatmap',data:data,label:{show:true,fontSize:narrow()?10:12,formatter:function(p){return p.value[2]==='-'?'-':Math.round(p.value[2])+'h';}},emphasis:{itemStyle:{borderColor:'#333',borderWidth:1}}}]},true);
 ch.off('click');ch.on('click',function(p){if(p.data&&p.data.cell)showDrill(p.data.cell);});
 state.cellPixel=function(officeId,stage){var x=stages.map(function(s){return s.key;}).indexOf(stage),y=offices.map(function(o){return o.id;}).indexOf(officeId);
@@ -107,7 +108,7 @@ export function dashboardPage(nonce: string, assetPath: string): string {
 <section><h2>${T.stalled}</h2><ul id="stalled"></ul></section></main>`;
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover"><meta name="referrer" content="no-referrer">` +
-    `<title>${T.title}</title><style nonce="${nonce}">${CSS}</style></head><body>${body}` +
+    `<link rel="icon" href="data:,"><title>${T.title}</title><style nonce="${nonce}">${CSS}</style></head><body>${body}` +
     `<script src="${assetPath}"></script><script nonce="${nonce}">${clientScript()}</script></body></html>`;
 }
 

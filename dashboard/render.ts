@@ -52,6 +52,8 @@ export function renderHeatmapSvg(data: HeatmapData, opts: PictureOptions = {}): 
         left: 16, top: 10, textStyle: { fontSize: 18, fontFamily: FONT_FAMILY }, subtextStyle: { fontSize: 12, fontFamily: FONT_FAMILY },
       },
       grid: { left: 16, right: 16, top: 80, bottom: 12, containLabel: true },
+      // ECharts' heatmap requires a visualMap; every cell carries its own colour, which wins over it.
+      visualMap: { show: false, min: 0, max: 1, dimension: 2, inRange: { color: ['#f2f3f5'] } },
       xAxis: { type: 'category', position: 'top', data: data.stages.map((s) => `${s.order} ${s.name}`), axisLabel: { interval: 0, fontSize: 12, fontFamily: FONT_FAMILY } },
       yAxis: { type: 'category', inverse: true, data: data.offices.map((o) => o.name), axisLabel: { fontSize: 12, fontFamily: FONT_FAMILY } },
       series: [{

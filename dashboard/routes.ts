@@ -54,7 +54,7 @@ function echartsFile(): string {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** `from`/`to` → a period; the default is the last 30 local days up to now (rounded to 10 s so answers cache). */
+/** `from`/`to` → a period; the default is the last 30 local days up to now (to the next 10 s mark, so answers cache). */
 export function parsePeriod(query: Record<string, unknown>, now: Date, tz: string): Period {
   const one = (name: string): string | undefined => {
     const v = query[name];
@@ -74,7 +74,8 @@ export function parsePeriod(query: Record<string, unknown>, now: Date, tz: strin
     if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new HttpError(400, 'bad_query', `${name} 应为日期（2026-11-01）或带时区的时间`);
     return new Date(t);
   };
-  const rounded = new Date(Math.floor(now.getTime() / 10_000) * 10_000);
+  // The end of the default period is the next 10 s mark: now is inside it, and answers can be cached.
+  const rounded = new Date(Math.floor(now.getTime() / 10_000) * 10_000 + 10_000);
   const f = one('from');
   const t = one('to');
   const to = t ? instant('to', t, true) : rounded;

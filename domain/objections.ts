@@ -27,6 +27,8 @@ export function parseObjectionCommand(message: string): ObjectionCommand | null 
   if (text === VERB || /^异议(?:\s|:)/.test(text)) return { kind: 'incomplete', customer: null };
   const m = COMMAND.exec(text);
   if (!m || OTHER_COMMAND.test(text)) return null;
+  // Glued to a word (`…没有异议`) only counts when the customer is that one word (`华夏医疗异议：…`).
+  if (/\s/.test(m[1]!.trim()) && !/\s异议/.test(text)) return null;
   const customer = m[1]!.replace(EDGE, '');
   if (!customer) return { kind: 'incomplete', customer: null };
   if (!m[2]) return { kind: 'incomplete', customer };

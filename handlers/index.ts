@@ -8,8 +8,10 @@ import type { ProcessDefinition } from '../domain/types';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
 import { registerVisits } from './visits';
+import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
+import { registerReviews } from './reviews';
 import type { TaskServiceDeps } from './task-service';
 import { registerOrg } from './org';
 
@@ -31,6 +33,9 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
     ctx.log.error({ err: err.message, code: err.code }, 'handler error');
   });
   registerTaskActions(router, deps.tasks);
+  registerReviews(router, deps); // quality review: score clicks, and the comment right after a score
+  // First among text listeners: an open guided conversation takes the rep's next message as its answer.
+  registerPainPoint(router, deps);
   registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerCustomers(router, deps);

@@ -1,21 +1,30 @@
 /**
- * Fires durable timers. Each due timer is claimed with a lease, then handled in ONE transaction that marks it
- * fired and writes its messages to the outbox: a crash before commit fires it again, after commit never. The job
- * re-reads the task at fire time (domain/tasks.ts decideTimer), so a task finished a second before its deadline
- * raises nothing. Cron jobs are timers too (kind `cron`): durable, once per occurrence across instances.
+ * Fires durable timers. Due timers are claimed with a lease, a batch at a time, then a batch of task timers is
+ * handled in ONE transaction that marks them fired (one UPDATE, only those whose claim still holds) and writes
+ * their messages to the outbox and their task events (one multi-row INSERT each): a crash before commit fires
+ * them again, after commit never. Each timer's action is decided from its task re-read at fire time, inside that
+ * transaction (domain/tasks.ts decideTimer), so a task finished a second before its deadline raises nothing; two
+ * timers of one task in a batch are decided one after the other (rounds), each seeing the other's effect. If a
+ * batch fails, its timers are fired one by one so only the culprit is retried. Several lanes claim and fire
+ * concurrently (SKIP LOCKED keeps them apart). Cron jobs are timers too (kind `cron`): durable, once per
+ * occurrence across instances; each fires in its own transaction.
  */
 import type { Logger } from 'pino';
 import type { OutboundMessage } from '../bot/outbound';
 import { errorMessage } from '../bot/errors';
 import { summarize } from '../bot/outbound';
-import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard } from '../cards/task-cards';
+import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
-import { decideTimer, type TimerKind } from '../domain/tasks';
-import { taskDef, taskFacts, type TaskServiceDeps } from '../handlers/task-service';
+import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
+import { taskDef, type TaskServiceDeps } from '../handlers/task-service';
 import type { Database, Tx } from '../store/db';
-import { listPeople, supervisorChain } from '../store/org';
-import type { OutboxRepo } from '../store/outbox';
-import { addTaskEvent, claimDueTimers, getTask, markTimerFired, raiseEscalation, timerFailed, type TimerRow } from '../store/tasks';
+import { listPeople } from '../store/org';
+import type { NewOutboxMessage, OutboxRepo } from '../store/outbox';
+import type { PersonRow } from '../store/people';
+import {
+  addTaskEvents, claimDueTimers, getCustomerNames, getTasks, loadPeopleChains, markTimersFired, raiseEscalations, timerFailed,
+  type NewTaskEvent, type TaskRow, type TimerRow,
+} from '../store/tasks';
 
 export interface CronContext { tx: Tx; now: Date; emit(to: string[], m: OutboundMessage): Promise<void>; log: Logger; timer: TimerRow }
 export type CronHandler = (ctx: CronContext) => Promise<void>;
@@ -31,104 +40,222 @@ export interface TimerWorkerOptions {
   onOutbox(): void;
   onFired?(kind: string, lateMs: number): void;
   leaseMs?: number;
+  /** Timers claimed, and fired in one transaction, at a time (per lane). */
   batch?: number;
+  /** Concurrent claim-and-fire loops while a backlog lasts. */
+  lanes?: number;
   maxAttempts?: number;
+}
+
+type Payload = { level?: number; version?: number } | null;
+
+/** What one transaction writes: messages (in order) and task events. */
+class Effects {
+  readonly messages: NewOutboxMessage[] = [];
+  readonly events: NewTaskEvent[] = [];
+  emit(cause: string, to: string[], m: OutboundMessage) {
+    for (const recipient of [...new Set(to)].filter(Boolean)) {
+      this.messages.push({
+        recipient, kind: 'message', msgtype: m.msgtype, body: m, summary: summarize(m), cause,
+        taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
+      });
+    }
+  }
 }
 
 export function createTimerWorker(opts: TimerWorkerOptions) {
   const leaseMs = opts.leaseMs ?? 60_000;
-  const batch = opts.batch ?? 200;
+  const batch = opts.batch ?? 100;
+  const lanes = opts.lanes ?? 4;
 
-  async function fireTask(tx: Tx, t: TimerRow, now: Date, emit: CronContext['emit']): Promise<void> {
-    const task = t.taskId ? await getTask(tx, t.taskId) : null;
-    if (!task) return;
-    const def = taskDef(opts.tasks.process, task.kind);
-    if (!def) return;
-    const p = (t.payload ?? {}) as { level?: number; version?: number };
-    const decision = decideTimer(def, { ...task, status: task.status as 'open' }, { kind: t.kind as TimerKind, level: p.level ?? 0, version: p.version ?? 0 });
-    if (decision.action === 'noop') return;
-    const facts = await taskFacts(tx, def, task);
-    const link = opts.tasks.link(task.customerId);
-    switch (decision.action) {
-      case 'remind': {
-        await emit([task.assigneeId], reminderCard(facts, link, now));
-        if (p.level === 0 && def.form === 'pain_point' && t.fireAt.getTime() <= task.openedAt.getTime()) {
-          await emit([task.assigneeId], { msgtype: 'text', text: { content: painPointPrompt(facts) } });
+  /** People, customers and role members read once per transaction (the org does not change under a batch). */
+  function lookups(tx: Tx) {
+    const people = new Map<string, PersonRow | null>();
+    const customers = new Map<number, string>();
+    const roles = new Map<string, string[]>();
+    const person = (id: string) => people.get(id) ?? (id.toLowerCase() !== id ? people.get(id.toLowerCase()) ?? null : null);
+    return {
+      person,
+      async load(list: TaskRow[]) {
+        await loadPeopleChains(tx, people, list.map((t) => t.assigneeId));
+        const ids = [...new Set(list.map((t) => t.customerId).filter((c): c is number => c !== null && !customers.has(c)))];
+        for (const [id, name] of await getCustomerNames(tx, ids)) customers.set(id, name);
+      },
+      customerName: (id: number | null) => (id === null ? null : customers.get(id) ?? null),
+      /** store/org.ts supervisorChain over the loaded people: nearest first, active only, no cycles. */
+      chain(userId: string, maxDepth = 5): PersonRow[] {
+        const out: PersonRow[] = [];
+        const start = person(userId);
+        const seen = new Set<string>([(start?.userId ?? userId).toLowerCase()]);
+        let next = start?.supervisorId ?? null;
+        for (let depth = 0; next && depth < maxDepth; depth++) {
+          const sup = person(next);
+          if (!sup || seen.has(sup.userId.toLowerCase())) break;
+          seen.add(sup.userId.toLowerCase());
+          if (sup.active) out.push(sup);
+          next = sup.supervisorId;
         }
-        await addTaskEvent(tx, { taskId: task.id, kind: 'reminded', actorId: null }, now);
-        return;
-      }
-      case 'due': {
-        if (def.onDue) {
-          await emit([task.assigneeId], { msgtype: 'text', text: { content: sopNote(facts, def.onDue.note, def.onDue.sop) } });
-          await emit([task.assigneeId], sopFile(`@sop:${def.onDue.sop}`));
-          await addTaskEvent(tx, { taskId: task.id, kind: 'sop_pushed', actorId: null, data: { sop: def.onDue.sop } }, now);
-        } else {
-          await emit([task.assigneeId], { msgtype: 'text', text: { content: overdueText(facts) } });
-          await addTaskEvent(tx, { taskId: task.id, kind: 'overdue', actorId: null }, now);
-        }
-        return;
-      }
-      case 'escalate': {
-        const to = await escalationTargets(tx, task.assigneeId, decision.to, decision.level);
-        if (!(await raiseEscalation(tx, task.id, decision.level))) return;
-        if (to.length) await emit(to, { msgtype: 'template_card', template_card: warningCard(facts, decision.level, task.version, now) });
-        await addTaskEvent(tx, { taskId: task.id, kind: 'escalated', actorId: null, data: { level: decision.level, to } }, now);
-        if (!to.length) opts.log.warn({ taskId: task.id, rung: decision.to }, 'escalation has nobody to go to (check the org: direct_leader)');
-      }
-    }
+        return out;
+      },
+      async role(role: string): Promise<string[]> {
+        if (!roles.has(role)) roles.set(role, (await listPeople(tx, { role })).map((p) => p.userId));
+        return roles.get(role)!;
+      },
+    };
   }
+  type Lookups = ReturnType<typeof lookups>;
 
-  async function escalationTargets(tx: Tx, assigneeId: string, rung: string, level: number): Promise<string[]> {
-    if (rung.startsWith('role:')) return (await listPeople(tx, { role: rung.slice(5) })).map((p) => p.userId);
-    const chain = await supervisorChain(tx, assigneeId, 5);
+  async function escalationTargets(org: Lookups, assigneeId: string, rung: string, level: number): Promise<string[]> {
+    if (rung.startsWith('role:')) return org.role(rung.slice(5));
+    const chain = org.chain(assigneeId, 5);
     if (rung === 'direct_supervisor') return chain[0] ? [chain[0].userId] : [];
     // next_supervisor: one level above whoever got the previous rung; fall back to admins at the top.
     const up = chain[Math.max(1, level - 1)] ?? chain[chain.length - 1];
     if (up && up.userId !== chain[0]?.userId) return [up.userId];
-    return (await listPeople(tx, { role: 'admin' })).map((p) => p.userId);
+    return org.role('admin');
   }
 
-  async function fire(t: TimerRow): Promise<void> {
+  /** The effects of one decided (not noop) task timer; escalations are already raised (or not: `raised`). */
+  async function act(fx: Effects, org: Lookups, t: TimerRow, task: TaskRow, d: TimerDecision, raised: boolean, now: Date) {
+    const def = taskDef(opts.tasks.process, task.kind)!;
+    const p = (t.payload ?? {}) as NonNullable<Payload>;
+    const rep = org.person(task.assigneeId);
+    const facts: TaskFacts = {
+      taskId: task.id, taskName: def.name, deliverable: def.deliverable ?? '', customerName: org.customerName(task.customerId),
+      repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
+    };
+    const emit = (to: string[], m: OutboundMessage) => fx.emit(`timer:${t.id}`, to, m);
+    const event = (kind: string, data?: unknown) => fx.events.push({ taskId: task.id, kind, actorId: null, data });
+    if (d.action === 'remind') {
+      emit([task.assigneeId], reminderCard(facts, opts.tasks.link(task.customerId), now));
+      if (p.level === 0 && def.form === 'pain_point' && t.fireAt.getTime() <= task.openedAt.getTime()) {
+        emit([task.assigneeId], { msgtype: 'text', text: { content: painPointPrompt(facts) } });
+      }
+      event('reminded');
+    } else if (d.action === 'due') {
+      if (def.onDue) {
+        emit([task.assigneeId], { msgtype: 'text', text: { content: sopNote(facts, def.onDue.note, def.onDue.sop) } });
+        emit([task.assigneeId], sopFile(`@sop:${def.onDue.sop}`));
+        event('sop_pushed', { sop: def.onDue.sop });
+      } else {
+        emit([task.assigneeId], { msgtype: 'text', text: { content: overdueText(facts) } });
+        event('overdue');
+      }
+    } else if (d.action === 'escalate' && raised) {
+      const to = await escalationTargets(org, task.assigneeId, d.to, d.level);
+      if (to.length) emit(to, { msgtype: 'template_card', template_card: warningCard(facts, d.level, task.version, now) });
+      event('escalated', { level: d.level, to });
+      if (!to.length) opts.log.warn({ taskId: task.id, rung: d.to }, 'escalation has nobody to go to (check the org: direct_leader)');
+    }
+  }
+
+  /** Fires task timers in one transaction. Throws if anything fails (nothing is then written). */
+  async function fireTasks(list: TimerRow[]): Promise<void> {
+    const now = opts.clock.now();
+    const fx = new Effects();
+    let ours: TimerRow[] = [];
+    await opts.database.db.transaction(async (tx) => {
+      const mine = await markTimersFired(tx, list, now);
+      ours = list.filter((t) => mine.has(t.id)); // the others were taken by another worker after our lease ran out
+      const org = lookups(tx);
+      // Rounds: one timer per task each, so a task's second timer sees what its first one did.
+      let rest = ours.filter((t) => t.taskId !== null);
+      while (rest.length) {
+        const round: TimerRow[] = [];
+        const later: TimerRow[] = [];
+        const inRound = new Set<number>();
+        for (const t of rest) {
+          if (inRound.has(t.taskId!)) {
+            later.push(t);
+          } else {
+            inRound.add(t.taskId!);
+            round.push(t);
+          }
+        }
+        rest = later;
+        const tasks = await getTasks(tx, [...inRound]);
+        const decided = round.flatMap((t) => {
+          const task = tasks.get(t.taskId!);
+          const def = task && taskDef(opts.tasks.process, task.kind);
+          if (!task || !def) return [];
+          const p = (t.payload ?? {}) as NonNullable<Payload>;
+          const d = decideTimer(def, { ...task, status: task.status as 'open' }, { kind: t.kind as TimerKind, level: p.level ?? 0, version: p.version ?? 0 });
+          return d.action === 'noop' ? [] : [{ t, task, d }];
+        });
+        if (!decided.length) continue;
+        await org.load(decided.map((x) => x.task));
+        const raised = await raiseEscalations(tx, decided.flatMap(({ task, d }) => (d.action === 'escalate' ? [{ taskId: task.id, level: d.level }] : [])));
+        for (const { t, task, d } of decided) await act(fx, org, t, task, d, raised.has(task.id), now);
+      }
+      await opts.outbox.enqueue(tx, fx.messages, now);
+      await addTaskEvents(tx, fx.events, now);
+    });
+    for (const t of ours) opts.onFired?.(t.kind, now.getTime() - t.fireAt.getTime());
+    if (fx.messages.length) opts.onOutbox();
+  }
+
+  async function fireCron(t: TimerRow): Promise<void> {
     const now = opts.clock.now();
     const log = opts.log.child({ timerId: t.id, timer: t.key });
+    let fired = false;
     let wrote = 0;
+    await opts.database.db.transaction(async (tx) => {
+      if (!(await markTimersFired(tx, [t], now)).size) return; // another worker took it
+      const job = opts.cron?.get(String((t.payload as { job?: string } | null)?.job));
+      if (!job) throw new Error(`unknown cron job in timer ${t.key}`);
+      const emit: CronContext['emit'] = async (to, m) => {
+        const fx = new Effects();
+        fx.emit(`timer:${t.id}`, to, m);
+        await opts.outbox.enqueue(tx, fx.messages, now);
+        wrote += fx.messages.length;
+      };
+      await job({ tx, now, emit, log, timer: t });
+      fired = true;
+    });
+    if (fired) opts.onFired?.(t.kind, now.getTime() - t.fireAt.getTime());
+    if (wrote) opts.onOutbox();
+  }
+
+  /** Fires one timer in its own transaction; a failure is recorded on the timer (retried later, then parked). */
+  async function fire(t: TimerRow): Promise<void> {
     try {
-      await opts.database.db.transaction(async (tx) => {
-        if (!(await markTimerFired(tx, t, now))) return; // another worker took it
-        const emit: CronContext['emit'] = async (to, m) => {
-          const recipients = [...new Set(to)].filter(Boolean);
-          await opts.outbox.enqueue(tx, recipients.map((recipient) => ({
-            recipient, kind: 'message' as const, msgtype: m.msgtype, body: m, summary: summarize(m), cause: `timer:${t.id}`,
-            taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
-          })), now);
-          wrote += recipients.length;
-        };
-        if (t.kind === 'cron') {
-          const job = opts.cron?.get(String((t.payload as { job?: string } | null)?.job));
-          if (!job) throw new Error(`unknown cron job in timer ${t.key}`);
-          await job({ tx, now, emit, log, timer: t });
-        } else {
-          await fireTask(tx, t, now, emit);
-        }
-      });
-      opts.onFired?.(t.kind, now.getTime() - t.fireAt.getTime());
-      if (wrote) opts.onOutbox();
+      await (t.kind === 'cron' ? fireCron(t) : fireTasks([t]));
     } catch (err) {
-      const retryAt = new Date(now.getTime() + Math.min(60_000 * 2 ** Math.max(0, t.attempts - 1), 3_600_000));
+      const retryAt = new Date(opts.clock.now().getTime() + Math.min(60_000 * 2 ** Math.max(0, t.attempts - 1), 3_600_000));
       await timerFailed(opts.database.db, t, errorMessage(err), retryAt, opts.maxAttempts ?? 5);
-      log.error({ err: errorMessage(err), attempts: t.attempts }, 'timer failed');
+      opts.log.error({ timerId: t.id, timer: t.key, err: errorMessage(err), attempts: t.attempts }, 'timer failed');
     }
   }
 
-  /** Fires everything due, oldest first, until nothing is due. */
-  async function drain(): Promise<void> {
-    for (;;) {
-      const due = await claimDueTimers(opts.database, opts.clock.now(), batch, leaseMs);
-      if (!due.length) return;
-      const lanes = 8;
-      for (let i = 0; i < due.length; i += lanes) await Promise.all(due.slice(i, i + lanes).map(fire));
+  /** Fires claimed timers: cron ones alone, task ones as one batch (one by one if the batch fails). */
+  async function fireClaimed(due: TimerRow[]): Promise<void> {
+    for (const t of due.filter((x) => x.kind === 'cron')) await fire(t);
+    const task = due.filter((x) => x.kind !== 'cron');
+    if (task.length === 1) await fire(task[0]!);
+    if (task.length <= 1) return;
+    try {
+      await fireTasks(task);
+    } catch (err) {
+      opts.log.warn({ err: errorMessage(err), timers: task.length }, 'timer batch failed; firing its timers one by one');
+      for (const t of task) await fire(t);
     }
+  }
+
+  const claim = () => claimDueTimers(opts.database, opts.clock.now(), batch, leaseMs);
+
+  /** Claims and fires, a batch at a time, until nothing is due. */
+  async function lane(first?: TimerRow[]): Promise<void> {
+    for (let due = first ?? (await claim()); due.length; due = await claim()) await fireClaimed(due);
+  }
+
+  /**
+   * Fires everything due, oldest first, until nothing is due. One lane (an idle wake-up costs one query); when
+   * the first claim is a full batch (a backlog), more lanes join it.
+   */
+  async function drain(): Promise<void> {
+    const due = await claim();
+    if (!due.length) return;
+    await Promise.all([lane(due), ...(due.length < batch ? [] : Array.from({ length: lanes - 1 }, () => lane()))]);
   }
 
   return { drain, fire };

@@ -2,9 +2,10 @@
  * Tasks and their durable timers. Timers are rows with a unique key (scheduling twice is harmless); a timer is
  * claimed with a lease and marked fired in the same transaction as the messages it causes, so it fires once.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from './db';
-import { taskEvents, tasks, timers } from './schema';
+import type { PersonRow } from './people';
+import { customers, people, taskEvents, tasks, timers } from './schema';
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type TimerRow = typeof timers.$inferSelect;
@@ -62,6 +63,14 @@ export async function addTaskEvent(on: DbOrTx, e: { taskId: number; kind: string
   await on.insert(taskEvents).values({ taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: e.data ?? null, at: now });
 }
 
+export interface NewTaskEvent { taskId: number; kind: string; actorId: string | null; data?: unknown }
+
+/** Appends many task events with one multi-row INSERT. */
+export async function addTaskEvents(on: DbOrTx, list: NewTaskEvent[], now: Date) {
+  if (!list.length) return;
+  await on.insert(taskEvents).values(list.map((e) => ({ taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: null, data: e.data ?? null, at: now })));
+}
+
 export async function taskHistory(on: DbOrTx, taskId: number) {
   return on.select().from(taskEvents).where(eq(taskEvents.taskId, taskId)).orderBy(asc(taskEvents.id));
 }
@@ -84,6 +93,43 @@ export async function raiseEscalation(on: DbOrTx, taskId: number, level: number)
   const r = await on.update(tasks).set({ escalationLevel: level })
     .where(and(eq(tasks.id, taskId), sql`${tasks.escalationLevel} < ${level}`)).returning({ id: tasks.id });
   return r.length === 1;
+}
+
+/** Raises the escalation level of many tasks (one task once per call) where it is lower. Returns the raised ids. */
+export async function raiseEscalations(on: DbOrTx, list: { taskId: number; level: number }[]): Promise<Set<number>> {
+  if (!list.length) return new Set();
+  const rows = await rowsOf<{ id: number | string }>(on, sql`
+    update tasks set escalation_level = x.level
+    from jsonb_to_recordset(${JSON.stringify(list.map((e) => ({ id: e.taskId, level: e.level })))}::jsonb) as x(id bigint, level int)
+    where tasks.id = x.id and tasks.escalation_level < x.level returning tasks.id`);
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+export async function getTasks(on: DbOrTx, ids: number[]): Promise<Map<number, TaskRow>> {
+  if (!ids.length) return new Map();
+  return new Map((await on.select().from(tasks).where(inArray(tasks.id, ids))).map((t) => [t.id, t]));
+}
+
+export async function getCustomerNames(on: DbOrTx, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await on.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, ids));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/**
+ * Loads into `cache` the people with these userids (or their lower-case form, as findPerson falls back to) and
+ * their supervisors up to `depth` levels, one query per level. Absent people are cached as null.
+ */
+export async function loadPeopleChains(on: DbOrTx, cache: Map<string, PersonRow | null>, userIds: string[], depth = 5) {
+  let want = userIds;
+  for (let level = 0; level <= depth; level++) {
+    const ids = [...new Set(want.flatMap((u) => [u, u.toLowerCase()]))].filter((u) => !cache.has(u));
+    if (!ids.length) return;
+    const rows = await on.select().from(people).where(inArray(people.userId, ids));
+    for (const id of ids) cache.set(id, null);
+    for (const r of rows) cache.set(r.userId, r);
+    want = rows.map((r) => r.supervisorId).filter((s): s is string => !!s);
+  }
 }
 
 /** Claims due timers (pending and due, or firing with an expired lease) for this worker. */
@@ -112,6 +158,23 @@ export async function markTimerFired(on: DbOrTx, t: Pick<TimerRow, 'id' | 'attem
   const r = await on.update(timers).set({ status: 'fired', firedAt: now, lockedUntil: null })
     .where(and(eq(timers.id, t.id), eq(timers.status, 'firing'), eq(timers.attempts, t.attempts))).returning({ id: timers.id });
   return r.length === 1;
+}
+
+/**
+ * Marks many claimed timers fired with one UPDATE, inside the transaction of their effects. Returns the ids whose
+ * claim still holds (status `firing` with the attempt count we claimed); the others went to another worker.
+ */
+export async function markTimersFired(on: DbOrTx, list: Pick<TimerRow, 'id' | 'attempts'>[], now: Date): Promise<Set<number>> {
+  if (!list.length) return new Set();
+  const rows = await rowsOf<{ id: number | string }>(on, sql`
+    update timers set status = 'fired', fired_at = ${now}, locked_until = null
+    from jsonb_to_recordset(${JSON.stringify(list.map((t) => ({ id: t.id, attempts: t.attempts })))}::jsonb) as x(id bigint, attempts int)
+    where timers.id = x.id and timers.status = 'firing' and timers.attempts = x.attempts returning timers.id`);
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+async function rowsOf<T>(on: DbOrTx, query: SQL): Promise<T[]> {
+  return ((await on.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
 export async function timerFailed(on: DbOrTx, t: Pick<TimerRow, 'id' | 'attempts'>, error: string, retryAt: Date, maxAttempts: number) {

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../../app/config';
 import { createBot, type Bot } from '../../app/server';
 import { SANDBOX_CORP_ID, SANDBOX_SECRET } from '../../sandbox/identity';
 import { withSandboxPort } from '../../sandbox';
+import { startSandbox, type DemoDriver } from '../../sandbox/demo-driver';
 import { nextMonday0900 } from '../../sandbox/time-machine';
 import { waitFor } from '../helpers/wecom';
 
@@ -91,7 +92,7 @@ describe('sandbox mode', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('沙盒模式');
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // no CDN, no external assets
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)/); // no CDN, no external assets
     const customers = await bot.database.rows<{ n: number }>(
       (await import('drizzle-orm')).sql`select count(*)::int as n from customers`);
     expect(customers[0]!.n).toBeGreaterThanOrEqual(6);
@@ -242,5 +243,41 @@ describe('sandbox mode', () => {
     const { json: monday } = await postJson('/sandbox/api/clock', { advance: 'next monday' });
     expect(new Date(String(monday.now)).getUTCDay()).toBe(1);
     expect(new Date(String(monday.now)).getUTCHours()).toBe(1); // 09:00 Asia/Shanghai
+  });
+});
+
+describe('demo driver (the API `npm run demo` plays the story with)', () => {
+  let demo: DemoDriver;
+  beforeAll(async () => {
+    demo = await startSandbox();
+  });
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('says, clicks, uploads and moves time, reading what each member received on the one clock', async () => {
+    await demo.say('lixiaoming', '新客户 驱动测试医院 医疗');
+    const card = demo.lastCard('lixiaoming', 'button_interaction')!;
+    expect(card.text).toContain('驱动测试医院');
+    expect(card.keys.length).toBeGreaterThan(0);
+    await demo.click('lixiaoming', card.keys.find((k) => k.includes(':first_call:'))!, card.taskId!);
+    expect(demo.inbox('zhanghui').at(-1)!.text).toMatch(/驱动测试医院[\s\S]*首次电话沟通/);
+
+    // The 报价单 guard: refused with an upload link, upload, then moved.
+    await demo.say('huangwei', '南山中医院 推进 价格谈判中');
+    const refusal = demo.inbox('huangwei').at(-1)!.text;
+    const link = /https?:\/\/\S+\/upload\/\S+/.exec(refusal)?.[0];
+    expect(link).toBeDefined();
+    const up = await demo.upload(link!, '南山中医院报价单.pdf', Buffer.from('%PDF-1.4 报价单'));
+    expect(up.status).toBe(201);
+    expect(demo.inbox('huangwei').at(-1)!.text).toContain('南山中医院报价单.pdf');
+    await demo.say('huangwei', '南山中医院 推进 价格谈判中');
+    expect(demo.inbox('chenzhiqiang').at(-1)!.text).toContain('价格谈判中');
+
+    const before = demo.now();
+    const monday = await demo.advance('next monday');
+    expect(monday.getTime()).toBeGreaterThan(before.getTime());
+    expect(monday.getUTCDay()).toBe(1);
+    for (const m of demo.inbox('chenzhiqiang')) expect(Date.parse(m.at)).toBeLessThanOrEqual(demo.now().getTime());
   });
 });

@@ -239,3 +239,73 @@ describe('timer durability', () => {
     }
   });
 });
+
+describe('the pain-point record in chat (R3)', () => {
+  let t: TestBot;
+  let wecom: ReturnType<typeof mockWecom>;
+  beforeAll(async () => {
+    wecom = mockWecom();
+    t = await startTestBot({ config: { allowTimeTravel: true } });
+    await seedOrg(t);
+  });
+  afterAll(async () => {
+    await t.stop();
+    wecom.done();
+  });
+  async function say(xml: string): Promise<string[]> {
+    const mark = wecom.sent.length;
+    expect((await t.callback(xml)).status).toBe(200);
+    await t.bot.runner.runNow('inbox');
+    await t.bot.runner.runNow('timers');
+    await t.bot.runner.runNow('outbox');
+    return wecom.sent.slice(mark).filter((m) => m.touser === 'lina').map(textOf).filter(Boolean);
+  }
+
+  it('one labelled message closes the task; nothing is escalated at the deadline', async () => {
+    await say(textXml('lina', '新客户 华夏医疗'));
+    await say(textXml('lina', '华夏医疗 推进 2'));
+    const replies = await say(textXml('lina', '客户：华夏医疗\n担忧1：售后响应慢\n担忧2，耗材太贵\n担忧3：培训跟不上\n承诺：周五前发配置清单\n下次联系：明天下午3点'));
+    expect(replies.join('\n')).toContain('已收到“华夏医疗”的客户痛点记录');
+    const [task] = await t.db.rows<{ status: string }>(sql`select status from tasks where kind = 'pain_point'`);
+    expect(task!.status).toBe('done');
+    const mark = wecom.sent.length;
+    await advance(t, '7h');
+    expect(wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei')).toHaveLength(0);
+  });
+
+  it('a message with only two worries gets a specific answer and changes nothing', async () => {
+    const replies = await say(textXml('lina', '客户：华夏医疗\n担忧：价格高；交期长\n承诺：报价单\n下次联系：后天上午10点'));
+    expect(replies.join('\n')).toMatch(/2个担忧|需要正好3个/);
+    const [f] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from forms`);
+    expect(f!.n).toBe(1);
+  });
+
+  it('sending the form again makes version 2 and says what changed', async () => {
+    const replies = await say(textXml('lina', '客户：华夏医疗\n担忧1：售后响应慢\n担忧2：耗材太贵\n担忧3：预算审批周期长\n承诺：周五前发配置清单\n下次联系：明天下午3点'));
+    expect(replies.join('\n')).toContain('第2版');
+    expect(replies.join('\n')).toContain('预算审批周期长');
+  });
+
+  it('the guided conversation asks one question at a time, survives a restart, and can be cancelled', async () => {
+    await say(textXml('lina', '新客户 远东康复'));
+    await say(textXml('lina', '远东康复 推进 2'));
+    const first = await say(textXml('lina', '远东康复 填写痛点'));
+    expect(first.join('\n')).toMatch(/担忧|焦虑/);
+    await say(textXml('lina', '1. 设备占地大 2. 操作复杂 3. 维修要等很久'));
+    // the bot restarts between two answers
+    await t.bot.stop();
+    const t2 = await startTestBot({ db: t.db, clock: t.clock, config: { allowTimeTravel: true } });
+    const mark = wecom.sent.length;
+    await t2.callback(textXml('lina', '下周一前给出场地方案'));
+    await t2.bot.runner.runNow('inbox');
+    await t2.bot.runner.runNow('outbox');
+    expect(wecom.sent.slice(mark).map(textOf).join('\n')).toMatch(/联系/);
+    await t2.callback(textXml('lina', '取消'));
+    await t2.bot.runner.runNow('inbox');
+    await t2.bot.runner.runNow('outbox');
+    const [c] = await t2.db.rows<{ n: number }>(sql`select count(*)::int as n from conversations`);
+    expect(c!.n).toBe(0);
+    await t2.stop({ keepDatabase: true });
+    t = await startTestBot({ db: t.db, clock: t.clock, config: { allowTimeTravel: true } });
+  });
+});

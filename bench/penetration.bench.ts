@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:penetration`: R8 penetration (GET /api/metrics/penetration's query, store/penetration.ts) by
+ * office and by rep over 1,000,000 stage events for 50,000 customers on PostgreSQL. Goal: < 200 ms per query
+ * on a 2-core machine.
+ *
+ * A fresh database (test/helpers/db.ts createPostgresDatabase, dropped at the end) is filled with generate_series:
+ * 50,000 customers in 20 offices and 400 reps, 20 history rows each over the last year (created, stage changes
+ * forward and back, a few refusals and overrides), then ANALYZEd. Each query runs once to warm up, then
+ * BENCH_RUNS times (default 7); min / median / max are printed, with the counts as a sanity check.
+ *
+ * Env: BENCH_CUSTOMERS (50000), BENCH_EVENTS_PER_CUSTOMER (20), BENCH_RUNS (7), TEST_DATABASE_URL.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { openDatabase } from '../store/db';
+import { migrate } from '../store/migrate';
+import { penetrationCounts, type PenetrationQuery } from '../store/penetration';
+import { sql } from 'drizzle-orm';
+import { createPostgresDatabase } from '../test/helpers/db';
+
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50_000);
+const PER_CUSTOMER = Number(process.env.BENCH_EVENTS_PER_CUSTOMER ?? 20);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const DAY = 86_400_000;
+
+async function main() {
+  const pg = await createPostgresDatabase();
+  const db = await openDatabase({ databaseUrl: pg.url, dataDir: 'unused', poolSize: 2 });
+  try {
+    await migrate(db);
+    const now = new Date();
+    const t0 = performance.now();
+    await db.execScript(`
+      insert into offices (id, name, updated_at) select 'office' || g, '办事处' || g, now() from generate_series(0, 19) g;
+      insert into people (user_id, name, office_id, roles, updated_at)
+        select 'rep' || g, '销售' || g, 'office' || (g % 20), '["rep"]'::jsonb, now() from generate_series(0, 399) g;
+      insert into customers (name, owner_id, office_id, stage, stage_entered_at, created_at, updated_at)
+        select '客户' || g, 'rep' || (g % 400), 'office' || (g % 20), 'lead', now(), now(), now() from generate_series(1, ${CUSTOMERS}) g;
+      -- ${PER_CUSTOMER} rows per customer: row 0 creates it at a random day of the last year; then one row every
+      -- 2–40 hours moving through the 6 stages (mostly forward, sometimes back), 3% refusals, 2% overrides.
+      insert into customer_events (customer_id, kind, from_stage, to_stage, actor_id, source, at, process_version)
+      select c, case when s = 0 then 'created' when r < 0.03 then 'refusal' when r < 0.05 then 'override' else 'stage_change' end,
+             case when s = 0 then null else (array['lead','first_call','demo_done','proposal_submitted','negotiating','contract_pending'])[1 + ((s - 1 + c) % 6)] end,
+             (array['lead','first_call','demo_done','proposal_submitted','negotiating','contract_pending'])[1 + ((s + c) % 6)],
+             'rep' || (c % 400), 'text',
+             now() - interval '365 days' + ((c * 7919) % 300) * interval '1 day' + s * interval '26 hours' + (r * 38 - 19) * interval '1 hour',
+             '1'
+      from (select c, s, random() as r from generate_series(1, ${CUSTOMERS}) c, generate_series(0, ${PER_CUSTOMER - 1}) s) x;
+      analyze;
+    `);
+    const [{ n } = { n: 0 }] = await db.rows<{ n: number }>(sql`select count(*)::int as n from customer_events`);
+    const [{ v } = { v: '' }] = await db.rows<{ v: string }>(sql`select version() as v`);
+    console.log(`PostgreSQL: ${v.split(' on ')[0]}; machine: ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`data: ${n.toLocaleString('en')} stage events, ${CUSTOMERS.toLocaleString('en')} customers, 20 offices, 400 reps (generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+
+    const base = { a: 'demo_done', b: 'proposal_submitted', windowSeconds: 72 * 3600 };
+    const cases: [string, PenetrationQuery][] = [
+      ['by office, last 30 days', { ...base, by: 'office', from: new Date(now.getTime() - 30 * DAY), to: now }],
+      ['by rep,    last 30 days', { ...base, by: 'rep', from: new Date(now.getTime() - 30 * DAY), to: now }],
+      ['by office, last 365 days', { ...base, by: 'office', from: new Date(now.getTime() - 366 * DAY), to: now }],
+      ['by rep,    last 365 days', { ...base, by: 'rep', from: new Date(now.getTime() - 366 * DAY), to: now }],
+      ['total,     last 365 days', { ...base, by: null, from: new Date(now.getTime() - 366 * DAY), to: now }],
+    ];
+    console.log('query                        min ms   median   max ms   entered   advanced  groups');
+    let worst = 0;
+    for (const [name, q] of cases) {
+      let r = await penetrationCounts(db, q); // warm-up
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const s = performance.now();
+        r = await penetrationCounts(db, q);
+        times.push(performance.now() - s);
+      }
+      times.sort((x, y) => x - y);
+      const median = times[Math.floor(times.length / 2)]!;
+      worst = Math.max(worst, median);
+      console.log(`${name.padEnd(26)} ${times[0]!.toFixed(1).padStart(8)} ${median.toFixed(1).padStart(8)} ${times[times.length - 1]!.toFixed(1).padStart(8)} ${String(r.total.entered).padStart(9)} ${String(r.total.advanced).padStart(10)} ${String(r.groups.length).padStart(7)}`);
+    }
+    console.log(`\nworst median ${worst.toFixed(1)} ms — goal < 200 ms: ${worst < 200 ? 'met' : 'NOT met'}`);
+  } finally {
+    await db.close();
+    await pg.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
