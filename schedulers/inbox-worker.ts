@@ -27,12 +27,15 @@ export interface InboxWorkerOptions {
   maxAttempts?: number;
   leaseMs?: number;
   batch?: number;
+  /** Rows handled at once (keep it under half the database pool). */
+  lanes?: number;
 }
 
 export function createInboxWorker(opts: InboxWorkerOptions) {
   const maxAttempts = opts.maxAttempts ?? 5;
   const leaseMs = opts.leaseMs ?? 60_000;
   const batch = opts.batch ?? 32;
+  const lanes = opts.lanes ?? 4;
 
   async function resolveActor(tx: Tx, userId: string): Promise<Actor> {
     const p = await findPerson(tx, userId);
@@ -64,12 +67,19 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
     }
   }
 
-  /** Claims and handles rows until none is due. Rows of different users run side by side. */
+  /**
+   * Claims and handles rows until none is due. Rows of different users run side by side, a few at a time, so the
+   * receiver's inserts never queue behind a pool full of handler transactions.
+   */
   async function drain(): Promise<void> {
     for (;;) {
       const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
       if (!rows.length) return;
-      await Promise.all(rows.map(handle));
+      let next = 0;
+      const lane = async () => {
+        while (next < rows.length) await handle(rows[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(lanes, rows.length) }, lane));
     }
   }
 

@@ -142,10 +142,21 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
       });
   }
 
+  // Kicks are coalesced: many callbacks in one tick become one Redis job (a drain takes everything due anyway).
+  const pendingKicks = new Set<string>();
+  function kick(name: string) {
+    if (pendingKicks.has(name)) return;
+    pendingKicks.add(name);
+    setImmediate(() => {
+      pendingKicks.delete(name);
+      add(name, {});
+    });
+  }
+
   return {
     mode: 'bull',
     define: (name, drain, o) => local.define(name, drain, o?.sweepMs ?? 1000),
-    kick: (name) => add(name, {}),
+    kick,
     kickAt: (name, at, nowMs, jobId) => add(name, { delay: Math.max(0, at.getTime() - nowMs), ...(jobId ? { jobId } : {}) }),
     runNow: (name) => local.run(name),
     async start() {

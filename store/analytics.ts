@@ -53,9 +53,9 @@ export async function dwellAggregates(database: Database, q: DwellQuery, on?: Db
   const inScope = (column: SQL) => (q.scope.kind === 'all' ? sql``
     : sql` and ${column} in (select id from customers where true${scopeCondition(q.scope, sql`office_id`)})`);
   const current = live
-    ? sql`select c.id as customer_id, c.stage, extract(epoch from ${asOf}::timestamptz - c.stage_entered_at)::float8 as secs
+    ? sql`select c.id as customer_id, c.office_id, c.stage, extract(epoch from ${asOf}::timestamptz - c.stage_entered_at)::float8 as secs
           from customers c where c.stage in ${list(q.stages)} and c.stage_entered_at < ${asOf}${scopeCondition(q.scope, sql`c.office_id`)}`
-    : sql`select c.id as customer_id, b.to_stage as stage, extract(epoch from ${asOf}::timestamptz - b.at)::float8 as secs
+    : sql`select c.id as customer_id, c.office_id, b.to_stage as stage, extract(epoch from ${asOf}::timestamptz - b.at)::float8 as secs
           from customers c
           cross join lateral (
             select p.to_stage, p.at from customer_events p
@@ -63,6 +63,10 @@ export async function dwellAggregates(database: Database, q: DwellQuery, on?: Db
             order by p.id desc limit 1
           ) b
           where b.to_stage in ${list(q.stages)}${scopeCondition(q.scope, sql`c.office_id`)}`;
+  // Customers with both a finished and a current stay in one stage count once in `customers` and `avg_s`.
+  const alsoCurrent = live
+    ? sql`(c.stage = f.stage and c.stage_entered_at < ${asOf})`
+    : sql`exists (select 1 from cur k where k.customer_id = f.customer_id and k.stage = f.stage)`;
   const rows = await database.rows<{
     office_id: string | null; stage: string; finished_customers: number; finished_avg: number | null;
     current_customers: number; current_avg: number | null; customers: number; avg_s: number | null;
@@ -84,22 +88,21 @@ export async function dwellAggregates(database: Database, q: DwellQuery, on?: Db
       ) b on true
       where ev.prev_at is not null or b.at is not null
     ), fin as (
-      select customer_id, stage, sum(secs) as finished_s from finished where stage in ${list(q.stages)} group by customer_id, stage
+      select customer_id, stage, sum(secs) as secs from finished where stage in ${list(q.stages)} group by customer_id, stage
     ), cur as (${current}
-    ), per_customer as (
-      select coalesce(f.customer_id, k.customer_id) as customer_id, coalesce(f.stage, k.stage) as stage,
-             f.finished_s, k.secs as current_s
-      from fin f full join cur k on k.customer_id = f.customer_id and k.stage = f.stage
+    ), fin_o as (
+      select c.office_id, f.stage, count(*) as n, sum(f.secs) as total, count(*) filter (where ${alsoCurrent}) as both_n
+      from fin f join customers c on c.id = f.customer_id
+      group by c.office_id, f.stage
+    ), cur_o as (
+      select office_id, stage, count(*) as n, sum(secs) as total from cur group by office_id, stage
     )
-    select c.office_id, p.stage,
-           (count(*) filter (where p.finished_s is not null))::int as finished_customers,
-           avg(p.finished_s)::float8 as finished_avg,
-           (count(*) filter (where p.current_s is not null))::int as current_customers,
-           avg(p.current_s)::float8 as current_avg,
-           count(*)::int as customers,
-           avg(coalesce(p.finished_s, 0) + coalesce(p.current_s, 0))::float8 as avg_s
-    from per_customer p join customers c on c.id = p.customer_id
-    group by c.office_id, p.stage`, on);
+    select coalesce(f.office_id, k.office_id) as office_id, coalesce(f.stage, k.stage) as stage,
+           coalesce(f.n, 0)::int as finished_customers, (f.total / f.n)::float8 as finished_avg,
+           coalesce(k.n, 0)::int as current_customers, (k.total / k.n)::float8 as current_avg,
+           (coalesce(f.n, 0) + coalesce(k.n, 0) - coalesce(f.both_n, 0))::int as customers,
+           ((coalesce(f.total, 0) + coalesce(k.total, 0)) / (coalesce(f.n, 0) + coalesce(k.n, 0) - coalesce(f.both_n, 0)))::float8 as avg_s
+    from fin_o f full join cur_o k on coalesce(k.office_id, '') = coalesce(f.office_id, '') and k.stage = f.stage`, on);
   return rows.map((r) => ({
     officeId: r.office_id, stage: r.stage,
     finishedCustomers: r.finished_customers, finishedAvgSeconds: r.finished_avg,
