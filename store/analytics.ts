@@ -24,6 +24,9 @@ function scopeCondition(scope: Scope, column: SQL): SQL {
   return sql` and ${column} in ${list(scope.offices)}`;
 }
 
+/** Periods longer than this are computed with dwellAggregatesFullScan (measured in bench/analytics.bench.ts). */
+const FULL_SCAN_AFTER_MS = 120 * 86_400_000;
+
 export interface DwellQuery {
   scope: Scope;
   /** Open stage keys (the heatmap's columns). */
@@ -49,6 +52,8 @@ export interface DwellQuery {
 export async function dwellAggregates(database: Database, q: DwellQuery, on?: DbOrTx): Promise<DwellAggregate[]> {
   if (q.scope.kind === 'none' || !q.stages.length) return [];
   const asOf = new Date(Math.min(q.to.getTime(), q.now.getTime()));
+  // A long period covers most of the history: one window over all of it is then cheaper (same figures).
+  if (asOf.getTime() - q.from.getTime() > FULL_SCAN_AFTER_MS) return dwellAggregatesFullScan(database, q, on);
   const live = asOf.getTime() >= q.now.getTime();
   const inScope = (column: SQL) => (q.scope.kind === 'all' ? sql``
     : sql` and ${column} in (select id from customers where true${scopeCondition(q.scope, sql`office_id`)})`);

@@ -1,0 +1,121 @@
+/**
+ * The article's story, played against a headless sandbox through real encrypted callbacks and the fake WeCom:
+ * new customer → first call → no pain-point form → reminder → supervisor warning → 催办 → form filled → demo →
+ * no proposal in 24 h → SOP pushed → negotiation refused without a 报价单 → upload → moved → 7 quiet days →
+ * stall flag → Monday leaderboard and heatmap. Each step checks what the bot sent; the timeline is printed.
+ */
+import { startSandbox, type DemoDriver, type InboxMessage } from './demo-driver';
+
+export interface StepResult { at: string; step: string; ok: boolean; detail: string }
+
+const REP = 'lixiaoming'; // 李晓明, 华东办事处
+const SUP = 'zhanghui'; // 张慧, his direct supervisor
+const CUSTOMER = '瑞安康复医院';
+const PDF = Buffer.from('%PDF-1.4\n% 瑞安康复医院 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+function fmt(at: Date): string {
+  const d = new Date(at.getTime() + 8 * 3_600_000);
+  const wd = '日一二三四五六'[d.getUTCDay()];
+  return `${d.toISOString().slice(5, 16).replace('T', ' ')} 周${wd}`;
+}
+
+export async function playStory(print: (line: string) => void = console.log): Promise<StepResult[]> {
+  const demo: DemoDriver = await startSandbox({ logLevel: 'silent' });
+  const results: StepResult[] = [];
+  const seen = new Map<string, number>();
+  /** Messages a member received since the last look. */
+  const fresh = (who: string): InboxMessage[] => {
+    const all = demo.inbox(who);
+    const from = seen.get(who) ?? 0;
+    seen.set(who, all.length);
+    return all.slice(from);
+  };
+  const step = (name: string, ok: boolean, detail: string) => {
+    const r = { at: fmt(demo.now()), step: name, ok, detail };
+    results.push(r);
+    print(`${ok ? '✅' : '❌'} ${r.at}  ${name}${detail ? `\n      ${detail.replace(/\n/g, '\n      ')}` : ''}`);
+  };
+  const has = (msgs: InboxMessage[], re: RegExp) => msgs.find((m) => re.test(m.text));
+  const line = (m: InboxMessage | undefined) => (m ? m.text.split('\n')[0]!.slice(0, 90) : '（没有收到）');
+
+  try {
+    fresh(REP);
+    fresh(SUP);
+    print(`沙箱已启动：${demo.consoleUrl}\n故事从 ${fmt(demo.now())} 开始（华康医疗器械有限公司，华东办事处）\n`);
+
+    await demo.say(REP, `新客户 ${CUSTOMER} 康复`);
+    const created = fresh(REP);
+    step('李晓明新建客户', !!has(created, new RegExp(CUSTOMER)), line(created[0]));
+
+    await demo.say(REP, `${CUSTOMER} 推进 首次电话沟通`);
+    const afterCall = fresh(REP);
+    const prompt = has(afterCall, /担忧1/);
+    step('首次电话后，机器人要求 2 小时内提交客户痛点记录', !!prompt, line(prompt));
+    const supNotice = fresh(SUP);
+    step('直属上级张慧收到阶段变更通知', !!has(supNotice, /阶段变更/), line(has(supNotice, /阶段变更/)));
+
+    await demo.advance('1h30m');
+    const reminder = has(fresh(REP), /客户痛点记录/);
+    step('截止前 30 分钟提醒李晓明', !!reminder, line(reminder));
+
+    await demo.advance('30m');
+    const warnings = fresh(SUP);
+    const warning = warnings.find((m) => m.keys.length && /预警/.test(m.text));
+    step('超时：张慧的手机收到预警卡片（催办 / 延期 / 已处理）', !!warning, line(warning));
+    fresh(REP);
+
+    if (warning?.taskId) {
+      const nudgeKey = warning.keys.find((k) => k.includes(':nudge:'))!;
+      await demo.click(SUP, nudgeKey, warning.taskId);
+      const nudged = has(fresh(REP), /催办/);
+      step('张慧点“催办”，李晓明收到催办消息', !!nudged, line(nudged));
+    } else step('张慧点“催办”', false, '没有预警卡片可点');
+
+    await demo.say(REP, `客户：${CUSTOMER}\n担忧1：康复设备占地太大\n担忧2：治疗师培训跟不上\n担忧3：售后响应慢\n承诺：周五前发场地规划图\n下次联系：明天下午3点`);
+    const filed = has(fresh(REP), /已收到/);
+    step('李晓明提交客户痛点记录，任务关闭', !!filed, line(filed));
+
+    await demo.say(REP, `${CUSTOMER} 推进 产品演示完成`);
+    fresh(REP);
+    await demo.advance('24h');
+    const pushed = fresh(REP);
+    const sop = pushed.find((m) => m.msgtype === 'file');
+    step('演示后 24 小时没有方案：推送《方案撰写SOP》', !!sop && !!has(pushed, /不是批评/), line(sop));
+
+    await demo.say(REP, `${CUSTOMER} 推进 方案已提交`);
+    fresh(REP);
+    await demo.say(REP, `${CUSTOMER} 留言 客户请我们给正式报价`);
+    fresh(REP);
+    await demo.say(REP, `${CUSTOMER} 推进 价格谈判中`);
+    const refused = has(fresh(REP), /无法将/);
+    step('没有报价单，推进到“价格谈判中”被拒绝，并说明原因', !!refused && /报价单/.test(refused.text), line(refused));
+
+    const link = refused?.text.match(/https?:\/\/\S+\/upload\/\S+/)?.[0];
+    const up = link ? await demo.upload(link, `${CUSTOMER}-报价单.pdf`, PDF) : { status: 0 };
+    await demo.settle();
+    const got = has(fresh(REP), /已收到/);
+    step('通过上传链接上传 PDF 报价单', up.status < 300 && !!got, line(got));
+
+    await demo.say(REP, `${CUSTOMER} 推进 价格谈判中`);
+    const moved = fresh(REP).find((m) => /价格谈判中/.test(m.text));
+    step('再次推进：成功进入“价格谈判中”', !!moved && !/无法/.test(moved.text), line(moved));
+    fresh(SUP);
+
+    await demo.advance('8d');
+    const stallRep = has(fresh(REP), /超过7天没有更新/);
+    const stallSup = has(fresh(SUP), /超过7天没有更新/);
+    step('7 天没有进展：⚠️超期7天，负责人和主管各收到一次', !!stallRep && !!stallSup && new RegExp(CUSTOMER).test(stallRep.text), line(stallRep));
+
+    await demo.advance('next monday');
+    const monday = [...fresh(REP), ...fresh(SUP), ...fresh('wangjianguo')];
+    const board = monday.find((m) => /及时率|排行/.test(m.text));
+    step('周一：方案提交及时率排行榜', !!board, line(board));
+    const heat = monday.find((m) => m.msgtype === 'image' || /热力图/.test(m.text));
+    step('周一：过程断点热力图图片发给管理者', !!heat, line(heat));
+  } finally {
+    await demo.stop();
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  print(`\n${results.length - failed} passed, ${failed} failed`);
+  return results;
+}
