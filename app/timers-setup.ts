@@ -14,6 +14,7 @@ import { createMediaCache } from '../schedulers/media';
 import { cronHandlers, ensureCron, type CronJob } from '../schedulers/cron';
 import type { JobRunner } from '../schedulers/runner';
 import { runStallCheck } from '../schedulers/stall';
+import { runConfirmationCheck } from '../schedulers/confirmation-sop';
 import { createTimerWorker } from '../schedulers/timer-worker';
 import type { Database } from '../store/db';
 import type { OutboxRepo } from '../store/outbox';
@@ -52,6 +53,13 @@ export function setupTimers(deps: TimersSetupDeps) {
       name: 'stall_check', time: '09:00',
       run: async (ctx) => {
         await runStallCheck(deps.database, ctx.tx, deps.process, ctx.now, ctx.emit);
+      },
+    },
+    {
+      // R9: three weeks in a row under 60% confirmation → 《技术话术应答质检表》.
+      name: 'confirmation_check', weekday: 1, time: '08:45',
+      run: async (ctx) => {
+        await runConfirmationCheck(deps.database, ctx.tx, ctx.now, ctx.emit);
       },
     },
   ];
