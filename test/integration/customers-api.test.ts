@@ -12,7 +12,7 @@ import { createUploadToken, uploadExpiry, uploadKey } from '../../app/upload-lin
 import { createUploadRoutes, type UploadedInfo } from '../../app/upload-routes';
 import { addTouchpoint, changeStage, createCustomer, getCustomer, recordRefusal, type CustomerRow } from '../../store/customers';
 import { startTestBot, type TestBot } from '../helpers/bot';
-import { ADMIN_TOKEN, testConfig } from '../helpers/wecom';
+import { ADMIN_TOKEN, mockWecom, testConfig } from '../helpers/wecom';
 
 const MB = 1024 * 1024;
 const key = uploadKey(testConfig());
@@ -26,12 +26,15 @@ type Json = any;
 
 describe('upload page and customer API', () => {
   let t: TestBot;
+  let wecom: ReturnType<typeof mockWecom>;
 
   beforeAll(async () => {
+    wecom = mockWecom(); // an upload makes the bot confirm it to the rep in chat
     t = await startTestBot();
   });
   afterAll(async () => {
     await t.stop();
+    wecom.done();
   });
   beforeEach(async () => {
     await t.db.execScript('truncate customers, customer_events, documents, touchpoints, forms restart identity');
