@@ -135,7 +135,11 @@ export const customerEvents = pgTable('customer_events', {
   /** Time spent in the stage being left, in seconds (stage changes). */
   dwellSeconds: integer('dwell_seconds'),
   at: tz('at').notNull(),
-}, (t) => [index('customer_events_customer_idx').on(t.customerId, t.id)]);
+}, (t) => [
+  index('customer_events_customer_idx').on(t.customerId, t.id),
+  // The dashboard's dwell and funnel queries scan stage events by time.
+  index('customer_events_stage_at_idx').on(t.at).where(sql`kind in ('created','stage_change','override')`),
+]);
 
 /** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
 export const documents = pgTable('documents', {
@@ -163,7 +167,7 @@ export const touchpoints = pgTable('touchpoints', {
   actorId: text('actor_id'),
   at: tz('at').notNull(),
   createdAt: tz('created_at').notNull(),
-}, (t) => [index('touchpoints_customer_idx').on(t.customerId, t.at)]);
+}, (t) => [index('touchpoints_customer_idx').on(t.customerId, t.at), index('touchpoints_kind_at_idx').on(t.kind, t.at)]);
 
 /** Form submissions (e.g. pain_point 客户痛点记录), versioned, append-only. */
 export const forms = pgTable('forms', {

@@ -1,0 +1,2 @@
+CREATE INDEX "customer_events_stage_at_idx" ON "customer_events" USING btree ("at") WHERE kind in ('created','stage_change','override');--> statement-breakpoint
+CREATE INDEX "touchpoints_kind_at_idx" ON "touchpoints" USING btree ("kind","at");
