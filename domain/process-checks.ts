@@ -83,6 +83,7 @@ function checkReferences(def: ProcessDefinition, problems: ConfigProblem[]): voi
     });
   });
   def.stall.forEach((rule, i) => ref(['stall', i, 'stage'], rule.stage));
+  for (const key of Object.keys(def.dashboard?.thresholds ?? {})) ref(['dashboard', 'thresholds', key], key);
 }
 
 /** All cross-field problems of a definition that already passed the schema (empty = valid). */
