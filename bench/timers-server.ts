@@ -7,11 +7,14 @@
  *   `wake` does when it schedules them (app/timers-setup.ts): one bull delayed job each;
  * - `mark` → CPU time, event-loop utilisation, timers fired (metrics);
  * - `stop` → graceful stop, then exit.
+ * It also exports what the parent uses to drive it (startBotChild) and the local WeCom stub.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Config } from '../app/config';
-import { createLogger } from '../app/logger';
-import { createBot } from '../app/server';
 
 export interface TimersChildCase {
   config: Config;
@@ -33,6 +36,9 @@ function send(msg: FromTimersChild): void {
 }
 
 async function main(): Promise<void> {
+  // Loaded here, not at the top: the parent imports this file only for the driver below.
+  const { createLogger } = await import('../app/logger');
+  const { createBot } = await import('../app/server');
   const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as TimersChildCase;
   process.env.TZ = spec.config.tz;
   const log = createLogger(spec.config.logLevel);
@@ -75,7 +81,61 @@ async function main(): Promise<void> {
   send({ type: 'ready', pid: process.pid, workers: bot.runner.mode, database: bot.database.driver });
 }
 
-main().catch((err: unknown) => {
+// The parent's side: the WeCom stub and the driver of this child. Only the child runs main().
+/** A tiny WeCom API: gettoken, message/send and the rest answer errcode 0. */
+export async function wecomStub() {
+  let sends = 0;
+  const server = http.createServer((req, res) => {
+    req.resume().on('end', () => {
+      const p = (req.url ?? '').split('?')[0];
+      if (p === '/cgi-bin/message/send') sends++;
+      res.writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: 'bench-token', expires_in: 7200, msgid: `m${sends}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends: () => sends,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
+
+/** The bot's child process, driven over IPC (one request → one answer). */
+export function startBotChild(spec: TimersChildCase, cpuProfile?: string) {
+  const execArgv = ['-r', 'ts-node/register/transpile-only'];
+  if (cpuProfile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.dirname(cpuProfile)}`, `--cpu-prof-name=${path.basename(cpuProfile)}`);
+  const child: ChildProcess = fork(path.join(__dirname, 'timers-server.ts'), [], {
+    execArgv, env: { ...process.env, BENCH_CHILD: JSON.stringify(spec), NOCK_OFF: 'true' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters: ((m: FromTimersChild) => void)[] = [];
+  child.on('message', (m: FromTimersChild) => waiters.shift()?.(m));
+  child.on('exit', (code) => { for (const w of waiters.splice(0)) w({ type: 'error', message: `bot child exited (${code})` }); });
+  const next = <T extends FromTimersChild['type']>(type: T, timeoutMs = 60_000) =>
+    new Promise<Extract<FromTimersChild, { type: T }>>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bot child did not answer ${type}`)), timeoutMs);
+      waiters.push((m) => {
+        clearTimeout(t);
+        if (m.type === type) resolve(m as Extract<FromTimersChild, { type: T }>);
+        else reject(new Error(m.type === 'error' ? m.message : `unexpected ${m.type}`));
+      });
+    });
+  const ask = <T extends FromTimersChild['type']>(msg: ToTimersChild, type: T) => {
+    const p = next(type);
+    child.send(msg);
+    return p;
+  };
+  return {
+    ready: () => next('ready'),
+    kick: (timers: [number, number][]) => ask({ type: 'kick', timers }, 'kicked'),
+    mark: () => ask({ type: 'mark' }, 'mark'),
+    async stop() {
+      if (child.exitCode !== null) return;
+      await ask({ type: 'stop' }, 'stopped').catch((err: unknown) => { child.kill('SIGKILL'); throw err; });
+    },
+  };
+}
+
+if (require.main === module) main().catch((err: unknown) => {
   send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
   process.exit(1);
 });

@@ -16,16 +16,13 @@
  * (spread,instant), BENCH_OUTBOX=off (no-op outbox worker instead of delivering to a local WeCom stub),
  * BENCH_LOG_LEVEL, BENCH_CPU_PROF=<dir>, TEST_DATABASE_URL / TEST_REDIS_URL.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import type { FromTimersChild, TimersChildCase, ToTimersChild } from './timers-server';
+import { startBotChild, wecomStub } from './timers-server';
 
 process.env.NOCK_OFF = 'true'; // test/helpers/wecom.ts imports nock; it must not patch http here
 
@@ -59,58 +56,25 @@ function machineCpu() {
   }
   return { busy: busy / 1000, total: total / 1000 };
 }
-
-/** A tiny WeCom API: gettoken, message/send and the rest answer errcode 0. */
-async function wecomStub() {
-  let sends = 0;
-  const server = http.createServer((req, res) => {
-    req.resume().on('end', () => {
-      const p = (req.url ?? '').split('?')[0];
-      if (p === '/cgi-bin/message/send') sends++;
-      res.writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: 'bench-token', expires_in: 7200, msgid: `m${sends}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends: () => sends,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
-}
-
-/** The bot's child process, driven over IPC (one request → one answer). */
-function startChild(spec: TimersChildCase, name: string) {
-  const execArgv = ['-r', 'ts-node/register/transpile-only'];
-  if (CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=timers-${name}-${Date.now()}.cpuprofile`);
-  const child: ChildProcess = fork(path.join(__dirname, 'timers-server.ts'), [], {
-    execArgv, env: { ...process.env, BENCH_CHILD: JSON.stringify(spec), NOCK_OFF: 'true' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiters: ((m: FromTimersChild) => void)[] = [];
-  child.on('message', (m: FromTimersChild) => waiters.shift()?.(m));
-  child.on('exit', (code) => { for (const w of waiters.splice(0)) w({ type: 'error', message: `bot child exited (${code})` }); });
-  const next = <T extends FromTimersChild['type']>(type: T, timeoutMs = 60_000) =>
-    new Promise<Extract<FromTimersChild, { type: T }>>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`bot child did not answer ${type}`)), timeoutMs);
-      waiters.push((m) => {
-        clearTimeout(t);
-        if (m.type === type) resolve(m as Extract<FromTimersChild, { type: T }>);
-        else reject(new Error(m.type === 'error' ? m.message : `unexpected ${m.type}`));
-      });
-    });
-  const ask = <T extends FromTimersChild['type']>(msg: ToTimersChild, type: T) => {
-    const p = next(type);
-    child.send(msg);
-    return p;
-  };
-  return {
-    ready: () => next('ready'),
-    kick: (timers: [number, number][]) => ask({ type: 'kick', timers }, 'kicked'),
-    mark: () => ask({ type: 'mark' }, 'mark'),
-    async stop() {
-      if (child.exitCode !== null) return;
-      await ask({ type: 'stop' }, 'stopped').catch((err: unknown) => { child.kill('SIGKILL'); throw err; });
-    },
-  };
+/** CPU seconds (Linux /proc) of PostgreSQL backends serving `db` (except `skipPid`), all postgres processes, Redis. */
+function serviceCpu(db: string, skipPid: number) {
+  const out = { pgDb: 0, pgAll: 0, redis: 0 };
+  if (!fs.existsSync('/proc/self/stat')) return out;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
+      if (comm.startsWith('redis-server')) out.redis += sec;
+      if (comm !== 'postgres') continue;
+      out.pgAll += sec;
+      if (Number(pid) !== skipPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${db} `)) out.pgDb += sec;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** The org, customers, tasks and their timers: one INSERT … SELECT each, in one transaction. */
@@ -149,7 +113,7 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
   const redisPrefix = `spb_tbench_${randomBytes(4).toString('hex')}`;
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const config = testConfig({ apiBase: stub.base, logLevel: process.env.BENCH_LOG_LEVEL || 'silent', databaseUrl: pg.url, redisUrl: TEST_REDIS_URL });
-  const child = startChild({ config, redisPrefix, outbox: OUTBOX }, kase.id);
+  const child = startBotChild({ config, redisPrefix, outbox: OUTBOX }, CPU_PROF && `${CPU_PROF}/timers-${kase.id}-${Date.now()}.cpuprofile`);
   const c = new Client({ connectionString: pg.url });
   const lines: string[] = [];
   const say = (s: string) => { lines.push(s); console.log(`  ${s}`); };
@@ -171,8 +135,11 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     say(`kickAt × ${fmt(kicked.n)}: calls ${fmt(kicked.callMs)} ms, all ${fmt(delayed)} bull delayed jobs in Redis after ${fmt(kickS, 2)} s ` +
       `(${fmt(due.length / kickS)} adds/s)${Date.now() >= t0 ? ' — WARNING: the burst started before the wake-ups were in; raise BENCH_LEAD' : ''}`);
     await sleep(Math.max(0, t0 - Date.now() - 200));
+    const pgPid = Number((await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid);
+    const dbName = new URL(pg.url).pathname.slice(1);
     const m0 = await child.mark();
     const cpu0 = machineCpu();
+    const svc0 = serviceCpu(dbName, pgPid);
     // Poll for committed firings: a due timer no longer pending/firing is committed (seen no later than `after`).
     const seen = new Map<number, number>();
     const deadline = t0 + kase.windowMs + WAIT_S * 1000;
@@ -189,6 +156,7 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     }
     const m1 = await child.mark();
     const cpu1 = machineCpu();
+    const svc1 = serviceCpu(dbName, pgPid);
     const rows = (await c.query<{ id: string; fire: number; fired: number | null }>(`select id, extract(epoch from fire_at) * 1000 as fire,
       extract(epoch from fired_at) * 1000 as fired from timers where id = any($1::bigint[])`, [due.map((d) => d[0])])).rows;
     const fired = rows.filter((r) => r.fired !== null).map((r) => ({ id: Number(r.id), fire: Number(r.fire), fired: Number(r.fired) }));
@@ -217,8 +185,12 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     say(`fired ${fmt(fired.length)}/${fmt(DUE)}; lateness (fired_at − fire_at) p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms, max ${fmt(pct(late, 100))} ms; ` +
       `visible (polled) p50 ${fmt(pct(vis, 50))} ms, p99 ${fmt(pct(vis, 99))} ms, max ${fmt(pct(vis, 100))} ms`);
     say(`fired/s ${fmt(rate)} (${fmt(fired.length)} over ${fmt(span, 2)} s from the first fire_at to the last fired_at), peak 1 s ${fmt(peak)}; ` +
-      `bot CPU ${fmt(cpuS, 1)} s (${fmt((cpuS / Math.max(0.001, span)) * 100)} % of a core, ${fmt((cpuS * 1e6) / Math.max(1, fired.length))} µs/timer), ` +
-      `machine ${fmt((machine / (cpu1.total - cpu0.total)) * 100)} % busy (PostgreSQL, Redis, others ${fmt(Math.max(0, machine - cpuS), 1)} core-s), rss ${m1.rssMb} MB`);
+      `bot ${fmt((cpuS / Math.max(0.001, span)) * 100)} % of a core (${fmt((cpuS * 1e6) / Math.max(1, fired.length))} µs/timer), ` +
+      `rss ${m1.rssMb} MB`);
+    const pgS = svc1.pgDb - svc0.pgDb;
+    say(`CPU over the burst (core-s): bot ${fmt(cpuS, 1)}, PostgreSQL for this database ${fmt(pgS, 1)} (${fmt((pgS * 1e6) / Math.max(1, fired.length))} µs/timer; ` +
+      `all postgres processes ${fmt(svc1.pgAll - svc0.pgAll, 1)}), Redis ${fmt(svc1.redis - svc0.redis, 1)}, everything else ` +
+      `${fmt(Math.max(0, machine - cpuS - (svc1.pgAll - svc0.pgAll) - (svc1.redis - svc0.redis)), 1)}; machine ${fmt((machine / (cpu1.total - cpu0.total)) * 100)} % busy`);
     const check = `timers fired ${fmt(n.fired_all!)} (still pending ${fmt(n.pending!)}); escalated events ${fmt(n.ev!)} on ${fmt(n.ev_tasks!)} tasks ` +
       `(${fmt(n.ev_of_fired!)} of fired timers); outbox rows ${fmt(n.ob!)} for ${fmt(n.ob_timers!)} timers; tasks raised ${fmt(n.raised!)}; errors ${n.errors} → ${ok ? 'OK, exactly once' : 'MISMATCH'}`;
     if (OUTBOX) say(`outbox: ${fmt(n.sent!)} rows sent by the time the burst was over; the stub saw ${fmt(stub.sends() - sends0)} message/send`);
@@ -228,7 +200,7 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     return {
       id: kase.id, ok, lines,
       row: [`${kase.id} (${fmt(DUE)} in ${kase.windowMs / 1000} s)`, fmt(kickS, 1), `${fmt(fired.length)}`, fmt(pct(late, 50)), fmt(pct(late, 99)), fmt(pct(late, 100)),
-        fmt(pct(vis, 99)), fmt(rate), fmt(peak), fmt((cpuS * 1e6) / Math.max(1, fired.length)), ok ? 'yes' : 'NO', goal],
+        fmt(pct(vis, 99)), fmt(rate), fmt(peak), fmt((cpuS * 1e6) / Math.max(1, fired.length)), fmt((pgS * 1e6) / Math.max(1, fired.length)), ok ? 'yes' : 'NO', goal],
     };
   } finally {
     await c.end().catch(() => undefined);
@@ -264,7 +236,7 @@ async function main(): Promise<void> {
   } finally {
     await stub.close();
   }
-  console.log(table([['case', 'kicks s', 'fired', 'late p50 ms', 'p99 ms', 'max ms', 'visible p99', 'fired/s', 'peak 1 s', 'CPU µs/timer', 'exactly once', 'goal'],
+  console.log(table([['case', 'kicks s', 'fired', 'late p50 ms', 'p99 ms', 'max ms', 'visible p99', 'fired/s', 'peak 1 s', 'bot µs/timer', 'PG µs/timer', 'exactly once', 'goal'],
     ...results.map((r) => r.row)]));
   console.log(`\nlateness = fired_at − fire_at from the database (fired_at = the clock when the firing transaction began); visible = first poll ` +
     `(every 100 ms) that saw it committed, an upper bound. fired/s = fired ÷ (last fired_at − first fire_at): in \`spread\` it cannot exceed ` +

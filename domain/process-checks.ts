@@ -4,13 +4,9 @@
  * Each problem carries the path of the field to blame, so the loader can name its line.
  */
 import type { ProcessDefinition } from './types';
+import type { ConfigPath, ConfigProblem } from './yaml-config';
 
-export type ConfigPath = (string | number)[];
-
-export interface ConfigProblem {
-  path: ConfigPath;
-  message: string;
-}
+export type { ConfigPath, ConfigProblem } from './yaml-config';
 
 function checkStages(def: ProcessDefinition, problems: ConfigProblem[]): void {
   const keyAt = new Map<string, number>();

@@ -4,106 +4,18 @@
  * `config/process.yaml:23 stages[3].name: required`, because the reader is a sales manager
  * editing YAML, not a developer reading a stack trace.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
-import { checkProcessDefinition, type ConfigPath, type ConfigProblem } from './process-checks';
+import { checkProcessDefinition } from './process-checks';
 import { processSchema } from './process-schema';
 import type { ProcessDefinition } from './types';
+import { ConfigFileError, loadYamlConfig, type ConfigIssue } from './yaml-config';
 
-export interface ConfigIssue {
-  /** 1-based line in the source text. */
-  line: number;
-  /** Field path like `stages[3].name`; `(root)` for the whole file. */
-  path: string;
-  message: string;
-}
+export { formatPath, type ConfigIssue } from './yaml-config';
 
-export class ProcessConfigError extends Error {
+export class ProcessConfigError extends ConfigFileError {
   override readonly name = 'ProcessConfigError';
-  constructor(
-    readonly sourceName: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(issues.map((i) => `${sourceName}:${i.line} ${i.path}: ${i.message}`).join('\n'));
+  constructor(sourceName: string, issues: ConfigIssue[]) {
+    super(sourceName, issues);
   }
-}
-
-export function formatPath(path: ConfigPath): string {
-  if (path.length === 0) return '(root)';
-  return path.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
-}
-
-function nodeLine(node: unknown, lc: LineCounter): number | null {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range ? lc.linePos(range[0]).line : null;
-}
-
-/** Line of the deepest node that exists along `path`: the field itself, or its parent when missing. */
-function lineOf(doc: Document, lc: LineCounter, path: ConfigPath): number {
-  let node: unknown = doc.contents;
-  let line = nodeLine(node, lc) ?? 1;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      line = nodeLine(pair.key, lc) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      node = node.items[seg];
-      line = nodeLine(node, lc) ?? line;
-    } else break;
-  }
-  return line;
-}
-
-function valueAt(data: unknown, path: ConfigPath): unknown {
-  let value = data;
-  for (const seg of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[seg];
-  }
-  return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'empty';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value === 'string' ? 'text' : typeof value} "${String(value)}"`;
-}
-
-const EXPECTED: Record<string, string> = { string: 'text', object: 'a mapping', array: 'a list', int: 'a whole number', number: 'a number', boolean: 'true or false' };
-
-/** One zod issue in words a sales manager can act on (one problem per unknown key). */
-function toProblems(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
-  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-  const value = valueAt(data, path);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}" (check the spelling)` }));
-    case 'invalid_union':
-      if (value === undefined || value === null) return [{ path, message: 'required' }];
-      if (issue.discriminator !== undefined) {
-        // zod 4 adds the accepted discriminator values at run time; its issue type does not declare them.
-        const options = (issue as { options?: unknown[] }).options ?? [];
-        return [{ path, message: `unknown ${issue.discriminator} "${String(value)}"; expected one of: ${options.map(String).join(', ')}` }];
-      }
-      return [{ path, message: issue.message }];
-    case 'invalid_type':
-      if (value === undefined || value === null) return [{ path, message: 'required' }];
-      return [{ path, message: `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}` }];
-    case 'invalid_value':
-      return [{ path, message: `expected one of: ${issue.values.map(String).join(', ')} (got ${describeValue(value)})` }];
-    default:
-      return [{ path, message: issue.message }];
-  }
-}
-
-function fail(sourceName: string, problems: ConfigProblem[], doc: Document, lc: LineCounter): never {
-  const issues = problems
-    .map((p) => ({ line: lineOf(doc, lc, p.path), path: formatPath(p.path), message: p.message }))
-    .sort((a, b) => a.line - b.line);
-  throw new ProcessConfigError(sourceName, issues);
 }
 
 /** Applies defaults that depend on other fields (the `lost` outcome needs a reason unless told otherwise). */
@@ -121,27 +33,8 @@ function withDerivedDefaults(def: ProcessDefinition): ProcessDefinition {
  * @throws ProcessConfigError listing every problem with its line and field path.
  */
 export function parseProcessConfig(text: string, sourceName: string): ProcessDefinition {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
-      const line = e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line;
-      if (e.code === 'DUPLICATE_KEY') {
-        const key = /^[^:\n]+/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '?';
-        return { line, path: key, message: 'duplicate key: a field may appear only once here' };
-      }
-      return { line, path: 'YAML syntax', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') };
-    });
-    throw new ProcessConfigError(sourceName, issues);
-  }
-  const data: unknown = doc.toJS();
-  if (data === null || data === undefined) fail(sourceName, [{ path: [], message: 'the file is empty' }], doc, lc);
-
-  const parsed = processSchema.safeParse(data);
-  if (!parsed.success) fail(sourceName, parsed.error.issues.flatMap((i) => toProblems(i, data)), doc, lc);
-
-  const def = withDerivedDefaults(parsed.data);
-  const problems = checkProcessDefinition(def);
-  if (problems.length > 0) fail(sourceName, problems, doc, lc);
-  return def;
+  return loadYamlConfig(text, sourceName, processSchema, (data) => {
+    const def = withDerivedDefaults(data as ProcessDefinition);
+    return { value: def, problems: checkProcessDefinition(def) };
+  }, (name, issues) => new ProcessConfigError(name, issues));
 }

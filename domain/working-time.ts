@@ -17,10 +17,8 @@
  *   working day);
  * - adding 0 ms returns the start unchanged, even outside office hours (nothing to count).
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import type { ConfigPath, ConfigProblem } from './process-checks';
-import { formatPath, type ConfigIssue } from './process-config';
+import { ConfigFileError, formatPath, loadYamlConfig, type ConfigIssue, type ConfigPath, type ConfigProblem } from './yaml-config';
 
 export type DurationMode = 'calendar' | 'working';
 
@@ -228,13 +226,10 @@ export function addDuration(cal: WorkCalendar | null, start: Date, ms: number, m
 // ---------------------------------------------------------------------------------------------
 // Loading config/calendar.yaml
 
-export class CalendarConfigError extends Error {
+export class CalendarConfigError extends ConfigFileError {
   override readonly name = 'CalendarConfigError';
-  constructor(
-    readonly sourceName: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(issues.map((i) => `${sourceName}:${i.line} ${i.path}: ${i.message}`).join('\n'));
+  constructor(sourceName: string, issues: ConfigIssue[]) {
+    super(sourceName, issues);
   }
 }
 
@@ -394,72 +389,6 @@ function build(input: CalendarInput): WorkCalendar {
   return { timezone: input.timezone, officeHours: hours, years, periods, holidayOn, makeUpOn };
 }
 
-// --- messages with lines (same conventions as process-config.ts) ---
-
-function nodeLine(node: unknown, lc: LineCounter): number | null {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range ? lc.linePos(range[0]).line : null;
-}
-
-/** Line of the deepest node that exists along `path`: the field itself, or its parent when missing. */
-function lineOf(doc: Document, lc: LineCounter, path: ConfigPath): number {
-  let node: unknown = doc.contents;
-  let line = nodeLine(node, lc) ?? 1;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      line = nodeLine(pair.key, lc) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      node = node.items[seg];
-      line = nodeLine(node, lc) ?? line;
-    } else break;
-  }
-  return line;
-}
-
-function valueAt(data: unknown, path: ConfigPath): unknown {
-  let value = data;
-  for (const seg of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[seg];
-  }
-  return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'empty';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value === 'string' ? 'text' : typeof value} "${String(value)}"`;
-}
-
-const EXPECTED: Record<string, string> = { string: 'text', object: 'a mapping', array: 'a list', record: 'a mapping', number: 'a number', boolean: 'true or false' };
-
-function toProblems(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
-  const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
-  const value = valueAt(data, path);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}" (check the spelling)` }));
-    case 'invalid_type':
-      if (value === undefined || value === null) return [{ path, message: 'required' }];
-      return [{ path, message: `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(value)}` }];
-    case 'invalid_value':
-      return [{ path, message: `expected one of: ${issue.values.map(String).join(', ')} (got ${describeValue(value)})` }];
-    default:
-      return [{ path, message: issue.message }];
-  }
-}
-
-function fail(sourceName: string, problems: ConfigProblem[], doc: Document, lc: LineCounter): never {
-  const issues = problems
-    .map((p) => ({ line: lineOf(doc, lc, p.path), path: formatPath(p.path), message: p.message }))
-    .sort((a, b) => a.line - b.line);
-  throw new CalendarConfigError(sourceName, issues);
-}
-
 /**
  * Parses and validates a working-time calendar.
  * @param text YAML source (the caller reads the file).
@@ -467,28 +396,10 @@ function fail(sourceName: string, problems: ConfigProblem[], doc: Document, lc: 
  * @throws CalendarConfigError listing every problem with its line and field path.
  */
 export function parseCalendar(text: string, sourceName: string): WorkCalendar {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => {
-      const line = e.linePos?.[0].line ?? lc.linePos(e.pos[0]).line;
-      if (e.code === 'DUPLICATE_KEY') {
-        const key = /^[^:\n]+/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '?';
-        return { line, path: key, message: 'duplicate key: a field may appear only once here' };
-      }
-      return { line, path: 'YAML syntax', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') };
-    });
-    throw new CalendarConfigError(sourceName, issues);
-  }
-  const data: unknown = doc.toJS();
-  if (data === null || data === undefined) fail(sourceName, [{ path: [], message: 'the file is empty' }], doc, lc);
-
-  const parsed = calendarSchema.safeParse(data);
-  if (!parsed.success) fail(sourceName, parsed.error.issues.flatMap((i) => toProblems(i, data)), doc, lc);
-
-  const problems: ConfigProblem[] = [];
-  checkOfficeHours(parsed.data.officeHours, problems);
-  checkYears(parsed.data, problems);
-  if (problems.length > 0) fail(sourceName, problems, doc, lc);
-  return build(parsed.data);
+  return loadYamlConfig(text, sourceName, calendarSchema, (data) => {
+    const problems: ConfigProblem[] = [];
+    checkOfficeHours(data.officeHours, problems);
+    checkYears(data, problems);
+    return { value: problems.length ? (null as unknown as WorkCalendar) : build(data), problems };
+  }, (name, issues) => new CalendarConfigError(name, issues));
 }

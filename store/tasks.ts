@@ -65,10 +65,18 @@ export async function addTaskEvent(on: DbOrTx, e: { taskId: number; kind: string
 
 export interface NewTaskEvent { taskId: number; kind: string; actorId: string | null; data?: unknown }
 
-/** Appends many task events with one multi-row INSERT. */
+/**
+ * Appends many task events with one INSERT … SELECT from a single JSON parameter (drizzle's multi-row VALUES
+ * costs ~100 µs of CPU per row to build; this is one JSON.stringify).
+ */
 export async function addTaskEvents(on: DbOrTx, list: NewTaskEvent[], now: Date) {
   if (!list.length) return;
-  await on.insert(taskEvents).values(list.map((e) => ({ taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: null, data: e.data ?? null, at: now })));
+  const rows = JSON.stringify(list.map((e) => ({ task_id: e.taskId, kind: e.kind, actor_id: e.actorId, data: e.data ?? null })));
+  await on.execute(sql`
+    insert into task_events (task_id, kind, actor_id, data, at)
+    select task_id, kind, actor_id, data, ${now}::timestamptz
+    from rows from (jsonb_to_recordset(${rows}::jsonb) as (task_id int, kind text, actor_id text, data jsonb)) with ordinality as x(task_id, kind, actor_id, data, n)
+    order by n`);
 }
 
 export async function taskHistory(on: DbOrTx, taskId: number) {

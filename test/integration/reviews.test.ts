@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { nextOccurrence } from '../../domain/schedule';
 import { closeTasks, openTask } from '../../store/tasks';
-import { customerEvents, customers, documents, forms, offices, people, tasks } from '../../store/schema';
+import { customerEvents, customers, documents, forms, offices, people } from '../../store/schema';
 import { samplingPopulation } from '../../store/reviews';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, type SentMessage } from '../helpers/wecom';

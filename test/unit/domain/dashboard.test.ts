@@ -28,14 +28,20 @@ describe('thresholds from the process definition', () => {
     expect(DEFAULT_DASHBOARD.objectionJump).toEqual({ reach: 0.3, below: 0.15, minObjections: 3 });
   });
 
-  it('reads other stages and durations, and reports keys that name no open stage', () => {
-    const yaml = shippedYaml().replace('proposal_submitted: 96h', 'proposal_submitted: 4d\n    first_call: 2h30m\n    won: 1h\n    negotating: 7d');
+  it('reads other stages and durations; an outcome has no threshold', () => {
+    const yaml = shippedYaml().replace('proposal_submitted: 96h', 'proposal_submitted: 4d\n    first_call: 2h30m\n    won: 1h');
     const p = parseProcessConfig(yaml, 'x.yaml');
     const t = stageThresholds(p);
     expect(t.get('proposal_submitted')).toBe(96 * HOUR);
     expect(t.get('first_call')).toBe(2.5 * HOUR);
     expect(t.has('won')).toBe(false);
-    expect(unknownThresholdStages(p)).toEqual(['won', 'negotating']);
+    expect(unknownThresholdStages(p)).toEqual(['won']);
+  });
+
+  it('refuses to start with a threshold on a misspelled stage, naming the line', () => {
+    const yaml = shippedYaml().replace('proposal_submitted: 96h', 'proposal_submitted: 96h\n    negotating: 7d');
+    const line = yaml.split('\n').findIndex((l) => l.includes('negotating: 7d')) + 1;
+    expect(() => parseProcessConfig(yaml, 'x.yaml')).toThrow(new RegExp(`x\\.yaml:${line} dashboard\\.thresholds\\.negotating: unknown stage`));
   });
 
   it('refuses a bad duration and unknown fields in the dashboard section, with the line', () => {
