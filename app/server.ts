@@ -222,6 +222,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     weeklyHeatmap: (o: { force?: boolean } = {}) => weeklyHeatmapJob({ ...dashboardJobDeps, ...o }),
     objectionAlert: (o: { force?: boolean; week?: string } = {}) => objectionAlertJob({ ...dashboardJobDeps, ...o }),
   };
+  // Weekly, Monday 09:00 (Asia/Shanghai): the heatmap picture to every manager (R4), objection-word jumps (R10).
+  // Both call WeCom and keep their own once-per-ISO-week record, so they run before the cron transaction.
+  timers.addJob({ name: 'weekly_heatmap', weekday: 1, time: '09:00', run: async () => undefined,
+    prepare: async () => void (await dashboardJobs.weeklyHeatmap()) });
+  timers.addJob({ name: 'objection_alert', weekday: 1, time: '09:05', run: async () => undefined,
+    prepare: async () => void (await dashboardJobs.objectionAlert()) });
 
   let server: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */

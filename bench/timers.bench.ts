@@ -145,7 +145,8 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     const deadline = t0 + kase.windowMs + WAIT_S * 1000;
     while (seen.size < due.length && Date.now() < deadline) {
       const before = Date.now();
-      const r = await c.query<{ id: string }>(`select id from timers where status in ('pending','firing') and fire_at <= to_timestamp($1 / 1000.0)`, [before]);
+      const r = await c.query<{ id: string }>(`select id from timers where status = 'pending' and fire_at <= to_timestamp($1 / 1000.0)
+        union all select id from timers where status = 'firing' and fire_at <= to_timestamp($1 / 1000.0)`, [before]);
       const after = Date.now();
       const open = new Set(r.rows.map((x) => Number(x.id)));
       for (const [id, at] of due) {

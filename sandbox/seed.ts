@@ -13,6 +13,7 @@ import type { Database, DbOrTx } from '../store/db';
 import { listPeople, replaceOrg } from '../store/org';
 import { appState } from '../store/schema';
 import { DEMO_CUSTOMERS, demoOrg } from './demo-company';
+import { seedHistory } from './demo-history';
 
 const CLOCK_KEY = 'sandbox.clock';
 
@@ -26,7 +27,11 @@ export async function seedDemoCompany(database: Database, clock: { now(): Date }
   return database.db.transaction(async (tx) => {
     const existing = await listPeople(tx, { activeOnly: false });
     const org = existing.length === 0;
-    if (org) await replaceOrg(tx, demoOrg(), now, 'api');
+    if (org) {
+      await replaceOrg(tx, demoOrg(), now, 'api');
+      // First start: a few weeks of stage history, so the dashboard and the Monday leaderboard are not empty.
+      await seedHistory(tx, demoOrg().people.filter((p) => p.roles?.includes('rep')), now);
+    }
     const stageKeys = new Set(process.stages.map((s) => s.key));
     let created = 0;
     for (const c of DEMO_CUSTOMERS) {

@@ -12,6 +12,8 @@ import type { CronHandler } from './timer-worker';
 export interface CronJob extends Recurrence {
   name: string;
   run: CronHandler;
+  /** Idempotent work outside the job's transaction (see CronHandler.prepare). */
+  prepare?: CronHandler['prepare'];
 }
 
 const cronKey = (name: string, at: Date) => `cron:${name}:${at.toISOString()}`;
@@ -20,12 +22,14 @@ const cronKey = (name: string, at: Date) => `cron:${name}:${at.toISOString()}`;
 export function cronHandlers(jobs: CronJob[], wake: (t: TimerRow[]) => void): Map<string, CronHandler> {
   const map = new Map<string, CronHandler>();
   for (const job of jobs) {
-    map.set(job.name, async (ctx) => {
+    const handler: CronHandler = async (ctx) => {
       const next = nextOccurrence(job, ctx.timer.fireAt > ctx.now ? ctx.timer.fireAt : ctx.now);
       const created = await scheduleTimers(ctx.tx, [{ kind: 'cron', key: cronKey(job.name, next), fireAt: next, payload: { job: job.name } }], ctx.now);
       wake(created);
       await job.run(ctx);
-    });
+    };
+    handler.prepare = job.prepare;
+    map.set(job.name, handler);
   }
   return map;
 }

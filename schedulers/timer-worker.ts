@@ -22,12 +22,18 @@ import { listPeople } from '../store/org';
 import type { NewOutboxMessage, OutboxRepo } from '../store/outbox';
 import type { PersonRow } from '../store/people';
 import {
-  addTaskEvents, claimDueTimers, getCustomerNames, getTasks, loadPeopleChains, markTimersFired, raiseEscalations, timerFailed,
+  addTaskEvents, claimDueTimers, getTasksForFiring, loadPeopleChains, markTimersFired, raiseEscalations, timerFailed,
   type NewTaskEvent, type TaskRow, type TimerRow,
 } from '../store/tasks';
 
 export interface CronContext { tx: Tx; now: Date; emit(to: string[], m: OutboundMessage): Promise<void>; log: Logger; timer: TimerRow }
-export type CronHandler = (ctx: CronContext) => Promise<void>;
+export type CronHandler = ((ctx: CronContext) => Promise<void>) & {
+  /**
+   * Work done before the job's transaction, outside it: for jobs that call WeCom or run their own transactions
+   * (the weekly heatmap picture). It must be idempotent by itself; if it throws, the timer is retried.
+   */
+  prepare?: (now: Date, log: Logger) => Promise<void>;
+};
 
 export interface TimerWorkerOptions {
   database: Database;
@@ -48,6 +54,8 @@ export interface TimerWorkerOptions {
 }
 
 type Payload = { level?: number; version?: number } | null;
+/** A task timer whose decision is not noop, with its task as re-read at fire time. */
+interface Decided { t: TimerRow; task: TaskRow; customerName: string | null; d: Exclude<TimerDecision, { action: 'noop' }> }
 
 /** What one transaction writes: messages (in order) and task events. */
 class Effects {
@@ -68,20 +76,14 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
   const batch = opts.batch ?? 100;
   const lanes = opts.lanes ?? 4;
 
-  /** People, customers and role members read once per transaction (the org does not change under a batch). */
+  /** People (with their supervisors) and role members read once per transaction (the org does not change under a batch). */
   function lookups(tx: Tx) {
     const people = new Map<string, PersonRow | null>();
-    const customers = new Map<number, string>();
     const roles = new Map<string, string[]>();
     const person = (id: string) => people.get(id) ?? (id.toLowerCase() !== id ? people.get(id.toLowerCase()) ?? null : null);
     return {
       person,
-      async load(list: TaskRow[]) {
-        await loadPeopleChains(tx, people, list.map((t) => t.assigneeId));
-        const ids = [...new Set(list.map((t) => t.customerId).filter((c): c is number => c !== null && !customers.has(c)))];
-        for (const [id, name] of await getCustomerNames(tx, ids)) customers.set(id, name);
-      },
-      customerName: (id: number | null) => (id === null ? null : customers.get(id) ?? null),
+      load: (list: TaskRow[]) => loadPeopleChains(tx, people, list.map((t) => t.assigneeId)),
       /** store/org.ts supervisorChain over the loaded people: nearest first, active only, no cycles. */
       chain(userId: string, maxDepth = 5): PersonRow[] {
         const out: PersonRow[] = [];
@@ -116,12 +118,12 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
   }
 
   /** The effects of one decided (not noop) task timer; escalations are already raised (or not: `raised`). */
-  async function act(fx: Effects, org: Lookups, t: TimerRow, task: TaskRow, d: TimerDecision, raised: boolean, now: Date) {
+  async function act(fx: Effects, org: Lookups, { t, task, customerName, d }: Decided, raised: boolean, now: Date) {
     const def = taskDef(opts.tasks.process, task.kind)!;
     const p = (t.payload ?? {}) as NonNullable<Payload>;
     const rep = org.person(task.assigneeId);
     const facts: TaskFacts = {
-      taskId: task.id, taskName: def.name, deliverable: def.deliverable ?? '', customerName: org.customerName(task.customerId),
+      taskId: task.id, taskName: def.name, deliverable: def.deliverable ?? '', customerName,
       repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
     };
     const emit = (to: string[], m: OutboundMessage) => fx.emit(`timer:${t.id}`, to, m);
@@ -173,19 +175,19 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
           }
         }
         rest = later;
-        const tasks = await getTasks(tx, [...inRound]);
-        const decided = round.flatMap((t) => {
-          const task = tasks.get(t.taskId!);
+        const tasks = await getTasksForFiring(tx, [...inRound]);
+        const decided = round.flatMap((t): Decided[] => {
+          const { task, customerName = null } = tasks.get(t.taskId!) ?? {};
           const def = task && taskDef(opts.tasks.process, task.kind);
           if (!task || !def) return [];
           const p = (t.payload ?? {}) as NonNullable<Payload>;
           const d = decideTimer(def, { ...task, status: task.status as 'open' }, { kind: t.kind as TimerKind, level: p.level ?? 0, version: p.version ?? 0 });
-          return d.action === 'noop' ? [] : [{ t, task, d }];
+          return d.action === 'noop' ? [] : [{ t, task, customerName, d }];
         });
         if (!decided.length) continue;
         await org.load(decided.map((x) => x.task));
         const raised = await raiseEscalations(tx, decided.flatMap(({ task, d }) => (d.action === 'escalate' ? [{ taskId: task.id, level: d.level }] : [])));
-        for (const { t, task, d } of decided) await act(fx, org, t, task, d, raised.has(task.id), now);
+        for (const x of decided) await act(fx, org, x, raised.has(x.task.id), now);
       }
       await opts.outbox.enqueue(tx, fx.messages, now);
       await addTaskEvents(tx, fx.events, now);
@@ -199,10 +201,11 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
     const log = opts.log.child({ timerId: t.id, timer: t.key });
     let fired = false;
     let wrote = 0;
+    const job = opts.cron?.get(String((t.payload as { job?: string } | null)?.job));
+    if (!job) throw new Error(`unknown cron job in timer ${t.key}`);
+    if (job.prepare) await job.prepare(now, log);
     await opts.database.db.transaction(async (tx) => {
       if (!(await markTimersFired(tx, [t], now)).size) return; // another worker took it
-      const job = opts.cron?.get(String((t.payload as { job?: string } | null)?.job));
-      if (!job) throw new Error(`unknown cron job in timer ${t.key}`);
       const emit: CronContext['emit'] = async (to, m) => {
         const fx = new Effects();
         fx.emit(`timer:${t.id}`, to, m);
@@ -243,14 +246,17 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
 
   const claim = () => claimDueTimers(opts.database, opts.clock.now(), batch, leaseMs);
 
-  /** Claims and fires, a batch at a time, until nothing is due. */
+  /**
+   * Claims and fires, a batch at a time, until a claim comes back short: nothing more was due then. A timer that
+   * falls due meanwhile has its own wake-up (and the sweep).
+   */
   async function lane(first?: TimerRow[]): Promise<void> {
-    for (let due = first ?? (await claim()); due.length; due = await claim()) await fireClaimed(due);
+    for (let due = first ?? (await claim()); due.length; due = due.length < batch ? [] : await claim()) await fireClaimed(due);
   }
 
   /**
-   * Fires everything due, oldest first, until nothing is due. One lane (an idle wake-up costs one query); when
-   * the first claim is a full batch (a backlog), more lanes join it.
+   * Fires everything due, oldest first. One lane (an idle wake-up costs one query); when the first claim is a
+   * full batch (a backlog), more lanes join it.
    */
   async function drain(): Promise<void> {
     const due = await claim();

@@ -113,31 +113,30 @@ export async function raiseEscalations(on: DbOrTx, list: { taskId: number; level
   return new Set(rows.map((r) => Number(r.id)));
 }
 
-export async function getTasks(on: DbOrTx, ids: number[]): Promise<Map<number, TaskRow>> {
+/** Tasks by id, each with its customer's name (one query; the timer worker re-reads them at fire time). */
+export async function getTasksForFiring(on: DbOrTx, ids: number[]): Promise<Map<number, { task: TaskRow; customerName: string | null }>> {
   if (!ids.length) return new Map();
-  return new Map((await on.select().from(tasks).where(inArray(tasks.id, ids))).map((t) => [t.id, t]));
-}
-
-export async function getCustomerNames(on: DbOrTx, ids: number[]): Promise<Map<number, string>> {
-  if (!ids.length) return new Map();
-  const rows = await on.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, ids));
-  return new Map(rows.map((r) => [r.id, r.name]));
+  const rows = await on.select({ task: tasks, customerName: customers.name }).from(tasks)
+    .leftJoin(customers, eq(customers.id, tasks.customerId)).where(inArray(tasks.id, ids));
+  return new Map(rows.map((r) => [r.task.id, r]));
 }
 
 /**
- * Loads into `cache` the people with these userids (or their lower-case form, as findPerson falls back to) and
- * their supervisors up to `depth` levels, one query per level. Absent people are cached as null.
+ * Loads into `cache`, in one query, the people with these userids (or their lower-case form, which findPerson
+ * falls back to) and their supervisors up to `depth` levels. Userids asked for and absent are cached as null.
  */
 export async function loadPeopleChains(on: DbOrTx, cache: Map<string, PersonRow | null>, userIds: string[], depth = 5) {
-  let want = userIds;
-  for (let level = 0; level <= depth; level++) {
-    const ids = [...new Set(want.flatMap((u) => [u, u.toLowerCase()]))].filter((u) => !cache.has(u));
-    if (!ids.length) return;
-    const rows = await on.select().from(people).where(inArray(people.userId, ids));
-    for (const id of ids) cache.set(id, null);
-    for (const r of rows) cache.set(r.userId, r);
-    want = rows.map((r) => r.supervisorId).filter((s): s is string => !!s);
-  }
+  const ids = [...new Set(userIds.flatMap((u) => [u, u.toLowerCase()]))].filter((u) => !cache.has(u));
+  if (!ids.length) return;
+  const rows = await on.select().from(people).where(sql`${people.userId} in (
+    with recursive up(user_id, supervisor_id, depth) as (
+      select user_id, supervisor_id, 0 from people where ${inArray(people.userId, ids)}
+      union all
+      select p.user_id, p.supervisor_id, up.depth + 1 from up join people p on p.user_id in (up.supervisor_id, lower(up.supervisor_id))
+      where up.depth < ${depth})
+    select user_id from up)`);
+  for (const id of ids) cache.set(id, null);
+  for (const r of rows) cache.set(r.userId, r);
 }
 
 /** Claims due timers (pending and due, or firing with an expired lease) for this worker. */

@@ -7,12 +7,14 @@
  * coach, the minimum-cases rule, recorded once.
  */
 import { sql } from 'drizzle-orm';
+import nock from 'nock';
 import { nextOccurrence } from '../../domain/schedule';
 import { closeTasks, openTask } from '../../store/tasks';
 import { customerEvents, customers, documents, forms, offices, people } from '../../store/schema';
 import { samplingPopulation } from '../../store/reviews';
 import { startTestBot, type TestBot } from '../helpers/bot';
-import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, type SentMessage } from '../helpers/wecom';
+import { DRIVERS } from '../helpers/db';
+import { ADMIN_TOKEN, API_BASE, cardClickXml, mockWecom, textXml, type SentMessage } from '../helpers/wecom';
 import { AdjustableClock } from '../../app/clock';
 
 type Card = {
@@ -59,14 +61,14 @@ async function finishedTask(t: TestBot, kind: string, customerId: number, rep: s
   return task.id;
 }
 
-describe('quality review: sampling, scoring in chat, reminders, timeliness (R7, R11)', () => {
+describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminders, timeliness (R7, R11)', (driver) => {
   let t: TestBot;
   let wecom: ReturnType<typeof mockWecom>;
   const DAY = '2026-11-24'; // a Tuesday; the draw runs on Wednesday 08:30
 
   beforeAll(async () => {
     wecom = mockWecom();
-    t = await startTestBot({ clock: new AdjustableClock(local('2026-11-24T10:00:00')), config: { allowTimeTravel: true, publicBaseUrl: 'https://bot.example.com' } });
+    t = await startTestBot({ driver, clock: new AdjustableClock(local('2026-11-24T10:00:00')), config: { allowTimeTravel: true, publicBaseUrl: 'https://bot.example.com' } });
     await seedOrg(t);
     const hx = await newCustomer(t, '华夏医疗', 'lina', local('2026-11-20T10:00:00'));
     // lina: three pain-point records (the second is late); each with its form.
@@ -263,6 +265,8 @@ describe('the weekly 方案提交及时率 leaderboard (R8)', () => {
 
   beforeAll(async () => {
     wecom = mockWecom();
+    // Other Monday jobs (the dashboard's heatmap picture) upload media at the same hour.
+    nock(API_BASE).persist().post('/cgi-bin/media/upload').query(true).reply(200, { errcode: 0, errmsg: '', type: 'image', media_id: 'm-1', created_at: '1700000000' });
     t = await startTestBot({ clock: new AdjustableClock(start), config: { allowTimeTravel: true } });
     await seedOrg(t);
     // Cases: demos whose 24 h deadline fell in W48, i.e. demos in [11-22 00:00, 11-29 00:00).
