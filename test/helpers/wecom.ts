@@ -76,6 +76,7 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
   const sent: SentMessage[] = [];
   const updates: Record<string, unknown>[] = [];
   let tokens = 0;
+  let uploads = 0;
   const scope = nock(API_BASE)
     .persist()
     .get('/cgi-bin/gettoken')
@@ -97,12 +98,22 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
     .reply((_uri, body) => {
       updates.push(body as Record<string, unknown>);
       return [200, { errcode: 0, errmsg: 'ok' }];
+    })
+    .post('/cgi-bin/media/upload')
+    .query(true)
+    .reply(() => {
+      uploads++;
+      return [200, { errcode: 0, errmsg: '', type: 'file', media_id: `media-${uploads}`, created_at: '1700000000' }];
     });
   return {
     sent,
     updates,
     get tokens() {
       return tokens;
+    },
+    /** media/upload calls (SOP files, the weekly heatmap picture). */
+    get uploads() {
+      return uploads;
     },
     done() {
       scope.persist(false);

@@ -3,14 +3,13 @@
  * finished before its deadline raises nothing; supervisor clicks act and update the card; Redis loss and a crash
  * while firing lose or repeat nothing. Real PostgreSQL (and Redis where noted); WeCom nock'd.
  */
-import nock from 'nock';
 import Redis from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { people, offices } from '../../store/schema';
 import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { TEST_REDIS_URL } from '../helpers/env';
-import { ADMIN_TOKEN, API_BASE, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
 
 const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
 type Card = { card_type: string; main_title: { title: string }; button_list?: { text: string; key: string }[] };
@@ -34,14 +33,9 @@ async function advance(t: TestBot, by: string) {
 describe('action timers (R3, R9) through chat and the time machine', () => {
   let t: TestBot;
   let wecom: ReturnType<typeof mockWecom>;
-  let uploads = 0;
 
   beforeAll(async () => {
     wecom = mockWecom();
-    nock(API_BASE).persist().post('/cgi-bin/media/upload').query(true).reply(() => {
-      uploads++;
-      return [200, { errcode: 0, errmsg: '', type: 'file', media_id: `media-${uploads}`, created_at: '1700000000' }];
-    });
     t = await startTestBot({ config: { allowTimeTravel: true } });
     await seedOrg(t);
   });
@@ -133,7 +127,7 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     expect(files).toHaveLength(1);
     expect((files[0]!.file as { media_id: string }).media_id).toMatch(/^media-\d+$/);
     expect(sentTo('lina', mark).some((m) => textOf(m).includes('这是帮助，不是批评'))).toBe(true);
-    expect(uploads).toBe(1);
+    expect(wecom.uploads).toBe(1);
   });
 
   it('a proposal submitted one second before the 24 h deadline raises nothing', async () => {
