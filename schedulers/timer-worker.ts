@@ -158,7 +158,8 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
     let ours: TimerRow[] = [];
     await opts.database.db.transaction(async (tx) => {
       const mine = await markTimersFired(tx, list, now);
-      ours = list.filter((t) => mine.has(t.id)); // the others were taken by another worker after our lease ran out
+      // The others were taken by another worker after our lease ran out. Oldest first (UPDATE … RETURNING has no order).
+      ours = list.filter((t) => mine.has(t.id)).sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime() || a.id - b.id);
       const org = lookups(tx);
       // Rounds: one timer per task each, so a task's second timer sees what its first one did.
       let rest = ours.filter((t) => t.taskId !== null);

@@ -147,7 +147,7 @@ export async function claimDueTimers(database: Database, now: Date, limit: numbe
     where id in (
       select id from timers
       where (status = 'pending' and fire_at <= ${now}) or (status = 'firing' and locked_until < ${now})
-      order by fire_at limit ${limit} for update skip locked)
+      order by fire_at, id limit ${limit} for update skip locked)
     returning id, kind, key, task_id as "taskId", customer_id as "customerId", fire_at as "fireAt", status,
       locked_until as "lockedUntil", attempts, fired_at as "firedAt", last_error as "lastError", payload, created_at as "createdAt"`);
   // Raw SQL through drizzle's node-postgres driver returns timestamps as strings; PGlite returns Dates.

@@ -77,6 +77,7 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
   const updates: Record<string, unknown>[] = [];
   let tokens = 0;
   let uploads = 0;
+  const uploadBodies: string[] = [];
   const scope = nock(API_BASE)
     .persist()
     .get('/cgi-bin/gettoken')
@@ -101,9 +102,11 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
     })
     .post('/cgi-bin/media/upload')
     .query(true)
-    .reply(() => {
+    .reply((uri, body) => {
       uploads++;
-      return [200, { errcode: 0, errmsg: '', type: 'file', media_id: `media-${uploads}`, created_at: '1700000000' }];
+      uploadBodies.push(String(body));
+      const type = new URL(uri, API_BASE).searchParams.get('type') ?? 'file';
+      return [200, { errcode: 0, errmsg: '', type, media_id: `media-${uploads}`, created_at: '1700000000' }];
     });
   return {
     sent,
@@ -115,6 +118,8 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
     get uploads() {
       return uploads;
     },
+    /** The multipart bodies of those uploads, in order. */
+    uploadBodies,
     done() {
       scope.persist(false);
       nock.cleanAll();

@@ -317,21 +317,18 @@ describe('process health dashboard (issue 6)', () => {
     });
 
     it('the weekly picture: one upload per office scope, an image and a summary line to every manager, once a week', async () => {
-      const uploads: string[] = [];
-      const scope = nock(API_BASE).persist().post('/cgi-bin/media/upload').query((q) => q.type === 'image').reply((_u, body) => {
-        uploads.push(/89504e470d0a1a0a/i.test(String(body)) || String(body).includes('\x89PNG') ? 'png' : 'other');
-        return [200, { errcode: 0, errmsg: 'ok', type: 'image', media_id: `MEDIA${uploads.length}`, created_at: '1764216000' }];
-      });
+      const uploadsBefore = wecom.uploadBodies.length;
       const sentBefore = wecom.sent.length;
       const r = await t.bot.dashboardJobs.weeklyHeatmap();
-      scope.persist(false);
+      const uploads = wecom.uploadBodies.slice(uploadsBefore)
+        .map((body) => (/89504e470d0a1a0a/i.test(body) || body.includes('\x89PNG') || body.includes('PNG') ? 'png' : 'other'));
       expect(r).toMatchObject({ week: '2026-W48', skipped: false, images: 3 });
       expect(r.managers.sort()).toEqual(['boss', 'qian', 'zhang', 'zhao']);
       expect(uploads).toEqual(['png', 'png', 'png']);
       await waitFor(() => wecom.sent.length >= sentBefore + 8, 'the pictures and lines delivered');
       const mine = wecom.sent.slice(sentBefore).filter((m) => m.touser === 'zhang');
       expect(mine.map((m) => m.msgtype)).toEqual(['image', 'text']);
-      expect((mine[0]!.image as { media_id: string }).media_id).toMatch(/^MEDIA\d$/);
+      expect((mine[0]!.image as { media_id: string }).media_id).toMatch(/^media-\d+$/);
       expect(textOf(mine[1]!)).toMatch(/^【流程热力图】.*1 个环节超时——华东办事处·方案已提交 120小时\n查看详情：http:\/\/127\.0\.0\.1:\d+\/dashboard\?t=/);
       const zhao = wecom.sent.slice(sentBefore).filter((m) => m.touser === 'zhao');
       expect(textOf(zhao[1]!)).toContain('均未超过阈值');
