@@ -10,8 +10,9 @@ import { texts } from '../cards/texts';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import {
-  addDocument, addTouchpoint, getCustomer, history, listCustomers, listDocuments, recentTouchpoints, type CustomerRow,
+  addDocument, addTouchpoint, changeOwner, getCustomer, history, listCustomers, listDocuments, recentTouchpoints, type CustomerRow,
 } from '../store/customers';
+import { findPerson } from '../store/people';
 import type { Database } from '../store/db';
 import { requireAdmin } from './admin-auth';
 import type { Config } from './config';
@@ -88,6 +89,12 @@ const touchpointBody = z.strictObject({
   text: z.string({ error: 'text 应为文本' }).max(10_000, { error: 'text 最长 10000 个字符' }).nullable().optional(),
   actorId: z.string({ error: 'actorId 应为企业微信 userid' }).trim().min(1, { error: 'actorId 不能为空' })
     .max(64, { error: 'actorId 最长 64 个字符' }).nullable().optional(),
+});
+
+const ownerBody = z.strictObject({
+  ownerId: z.string({ error: 'ownerId 应为企业微信 userid' }).trim().min(1, { error: 'ownerId 应为企业微信 userid' }).max(64),
+  actorId: z.string().trim().min(1).max(64).optional(),
+  note: z.string().trim().max(500).optional(),
 });
 
 const documentBody = z.strictObject({
@@ -171,6 +178,23 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
       }, deps.clock.now());
     });
     res.status(201).json({ ok: true, document: doc });
+  });
+
+  // Ownership change (客户转移): the customer goes to another rep, logged in its history.
+  r.post('/api/customers/:id/owner', express.json({ limit: '64kb' }), async (req: Request, res: Response) => {
+    const id = parseId(String(req.params.id));
+    const body = parse(ownerBody, req.body, T.badBody);
+    const now = deps.clock.now();
+    const result = await db.transaction(async (tx) => {
+      const customer = await getCustomer(tx, id);
+      if (!customer) throw new ApiError(404, 'customer_not_found', T.notFound(id));
+      const owner = await findPerson(tx, body.ownerId);
+      if (!owner || !owner.active) throw new ApiError(400, 'unknown_owner', `找不到在职人员 ${body.ownerId}`, [{ path: 'ownerId', message: `找不到在职人员 ${body.ownerId}` }]);
+      const moved = await changeOwner(tx, { customer, ownerId: owner.userId, officeId: owner.officeId, actorId: body.actorId ?? 'api', source: 'api', note: body.note ?? null }, now);
+      if (!moved) throw new ApiError(409, 'conflict', '客户刚刚被修改，请重试');
+      return moved;
+    });
+    res.json({ ok: true, customer: withStage(result) });
   });
 
   r.post('/api/touchpoints', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {

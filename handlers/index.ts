@@ -8,6 +8,7 @@ import type { ProcessDefinition } from '../domain/types';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
 import { registerVisits } from './visits';
+import { registerOwnership } from './ownership';
 import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
@@ -38,6 +39,7 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerPainPoint(router, deps);
   registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
+  registerOwnership(router, deps);
   registerCustomers(router, deps);
   registerOrg(router, deps);
   registerHelp(router);

@@ -130,3 +130,20 @@ export async function loadEvidence(on: DbOrTx, c: CustomerRow) {
     forms: formRows,
   };
 }
+
+/** Hands a customer to another rep (ownership change), with an append-only history row. Null if the version moved. */
+export async function changeOwner(tx: DbOrTx, input: {
+  customer: CustomerRow; ownerId: string; officeId: string | null; actorId: string; source: EventSource; note?: string | null;
+}, now: Date): Promise<CustomerRow | null> {
+  const c = input.customer;
+  const [row] = await tx.update(customers)
+    .set({ ownerId: input.ownerId, officeId: input.officeId, version: c.version + 1, updatedAt: now })
+    .where(and(eq(customers.id, c.id), eq(customers.version, c.version)))
+    .returning();
+  if (!row) return null;
+  await tx.insert(customerEvents).values({
+    customerId: c.id, kind: 'ownership', fromStage: c.stage, toStage: c.stage, actorId: input.actorId, source: input.source,
+    note: input.note ?? null, failures: { fromOwner: c.ownerId, toOwner: input.ownerId, fromOffice: c.officeId, toOffice: input.officeId }, at: now,
+  });
+  return row;
+}

@@ -128,10 +128,24 @@ describe('stage changes from chat (R1, R2)', () => {
     expect(moves!.n).toBe(1);
   });
 
+  it('a supervisor hands the customer to another rep; the history records the ownership change', async () => {
+    await new Promise((r) => setTimeout(r, 300)); // let the previous test's deliveries finish
+    const refused = await say(textXml('lina', '华夏医疗 转给 王芳'));
+    expect(refused.some((m) => m.touser === 'lina' && textOf(m).includes('只有负责人的直属上级或管理员'))).toBe(true);
+    const sent = await say(textXml('zhangwei', '华夏医疗 转给 王芳'), 3);
+    expect(sent.some((m) => m.touser === 'wangfang' && textOf(m).includes('交给你负责'))).toBe(true);
+    expect(sent.some((m) => m.touser === 'lina' && textOf(m).includes('转给王芳'))).toBe(true);
+    const [row] = await t.db.rows<{ owner_id: string }>(sql`select owner_id from customers where id = ${customerId}`);
+    expect(row!.owner_id).toBe('wangfang');
+    const [ev] = await t.db.rows<{ failures: unknown; actor_id: string }>(sql`
+      select failures, actor_id from customer_events where customer_id = ${customerId} and kind = 'ownership'`);
+    expect(ev).toEqual({ actor_id: 'zhangwei', failures: { fromOwner: 'lina', toOwner: 'wangfang', fromOffice: 'east', toOffice: 'east' } });
+  });
+
   it('keeps the full append-only history with the process version', async () => {
     const rows = await t.db.rows<{ kind: string; from_stage: string | null; to_stage: string; source: string; process_version: string | null }>(sql`
       select kind, from_stage, to_stage, source, process_version from customer_events where customer_id = ${customerId} order by id`);
-    expect(rows.map((r) => r.kind)).toEqual(['created', 'stage_change', 'stage_change', 'stage_change', 'refusal', 'refusal', 'stage_change', 'stage_change']);
+    expect(rows.map((r) => r.kind)).toEqual(['created', 'stage_change', 'stage_change', 'stage_change', 'refusal', 'refusal', 'stage_change', 'stage_change', 'ownership']);
     expect(rows.filter((r) => r.kind === 'stage_change').every((r) => r.process_version === '1')).toBe(true);
     expect(rows[6]).toMatchObject({ source: 'card', from_stage: 'proposal_submitted', to_stage: 'negotiating' });
   });

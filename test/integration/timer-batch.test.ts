@@ -85,4 +85,30 @@ describe('batched timer firing', () => {
     const [ev] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from task_events where kind = 'escalated' and task_id in (${task.id}, ${done.id})`);
     expect(ev!.n).toBe(1);
   });
+
+  it('when a batch fails, its timers are fired one by one: only the culprit is retried later', async () => {
+    const now = t.clock.now();
+    const tasks = [];
+    for (let i = 0; i < 5; i++) tasks.push(await openTask(t.db.db, { kind: 'pain_point', customerId: null, assigneeId: 'lina', trigger: 'test', openedAt: now, dueAt: now }));
+    const culprit = tasks[2]!.id;
+    await t.db.db.execute(sql.raw(`
+      create function fail_escalation() returns trigger language plpgsql as $$
+      begin if new.kind = 'escalated' and new.task_id = ${culprit} then raise exception 'injected failure'; end if; return new; end $$;
+      create trigger fail_escalation before insert on task_events for each row execute function fail_escalation()`));
+    try {
+      await scheduleTimers(t.db.db, tasks.map((x) => ({
+        kind: 'escalate', key: `task:${x.id}:v1:escalate:1`, fireAt: now, taskId: x.id, payload: { level: 1, version: 1 },
+      })), now);
+      await t.bot.runner.runNow('timers');
+      const rows = await t.db.rows<{ task_id: number; status: string; last_error: string | null }>(sql`
+        select task_id, status, last_error from timers where task_id in (${sql.join(tasks.map((x) => sql`${x.id}`), sql`, `)}) order by task_id`);
+      expect(rows.map((r) => [Number(r.task_id), r.status])).toEqual(tasks.map((x) => [x.id, x.id === culprit ? 'pending' : 'fired']));
+      expect(rows.find((r) => Number(r.task_id) === culprit)!.last_error).toContain('insert into task_events'); // drizzle's wrapper of 'injected failure'
+      const [ev] = await t.db.rows<{ n: number }>(sql`
+        select count(*)::int as n from task_events where kind = 'escalated' and task_id in (${sql.join(tasks.map((x) => sql`${x.id}`), sql`, `)})`);
+      expect(ev!.n).toBe(4);
+    } finally {
+      await t.db.db.execute(sql.raw('drop trigger fail_escalation on task_events; drop function fail_escalation()'));
+    }
+  });
 });
