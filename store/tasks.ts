@@ -97,12 +97,6 @@ export async function markHandled(on: DbOrTx, task: TaskRow, by: string, now: Da
   return r.length === 1;
 }
 
-export async function raiseEscalation(on: DbOrTx, taskId: number, level: number): Promise<boolean> {
-  const r = await on.update(tasks).set({ escalationLevel: level })
-    .where(and(eq(tasks.id, taskId), sql`${tasks.escalationLevel} < ${level}`)).returning({ id: tasks.id });
-  return r.length === 1;
-}
-
 /** Raises the escalation level of many tasks (one task once per call) where it is lower. Returns the raised ids. */
 export async function raiseEscalations(on: DbOrTx, list: { taskId: number; level: number }[]): Promise<Set<number>> {
   if (!list.length) return new Set();
@@ -158,13 +152,6 @@ export async function claimDueTimers(database: Database, now: Date, limit: numbe
 
 function asDate(v: Date | string | null): Date | null {
   return v === null || v === undefined ? null : v instanceof Date ? v : new Date(v);
-}
-
-/** Marks a claimed timer fired, inside the transaction of its effects. False if the claim was lost. */
-export async function markTimerFired(on: DbOrTx, t: Pick<TimerRow, 'id' | 'attempts'>, now: Date): Promise<boolean> {
-  const r = await on.update(timers).set({ status: 'fired', firedAt: now, lockedUntil: null })
-    .where(and(eq(timers.id, t.id), eq(timers.status, 'firing'), eq(timers.attempts, t.attempts))).returning({ id: timers.id });
-  return r.length === 1;
 }
 
 /**
