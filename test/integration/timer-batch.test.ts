@@ -4,7 +4,7 @@
  * another worker is not fired by the old one; a task closed before its timer fires raises nothing. Real PostgreSQL.
  */
 import { sql } from 'drizzle-orm';
-import { offices, people } from '../../store/schema';
+import { seedSmallOrg } from '../helpers/org';
 import { claimDueTimers, closeTasks, markTimersFired, openTask, scheduleTimers } from '../../store/tasks';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { mockWecom } from '../helpers/wecom';
@@ -16,13 +16,7 @@ describe('batched timer firing', () => {
   beforeAll(async () => {
     wecom = mockWecom();
     t = await startTestBot({ config: { allowTimeTravel: true }, sweepMs: 60_000 });
-    const now = t.clock.now();
-    await t.db.db.insert(offices).values([{ id: 'east', name: '华东办事处', updatedAt: now }]);
-    await t.db.db.insert(people).values([
-      { userId: 'boss', name: '陈总', officeId: 'east', roles: ['supervisor', 'admin'], updatedAt: now },
-      { userId: 'zhangwei', name: '张伟', officeId: 'east', roles: ['supervisor'], supervisorId: 'boss', updatedAt: now },
-      { userId: 'lina', name: '李娜', officeId: 'east', roles: ['rep'], supervisorId: 'zhangwei', updatedAt: now },
-    ]);
+    await seedSmallOrg(t.db.db, t.clock.now());
   });
   afterAll(async () => {
     await t.stop();

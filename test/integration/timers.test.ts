@@ -5,7 +5,7 @@
  */
 import Redis from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { people, offices } from '../../store/schema';
+import { seedSmallOrg } from '../helpers/org';
 import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { TEST_REDIS_URL } from '../helpers/env';
@@ -15,15 +15,7 @@ const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.
 type Card = { card_type: string; main_title: { title: string }; button_list?: { text: string; key: string }[] };
 const cardOf = (m: SentMessage) => m.template_card as Card;
 
-async function seedOrg(t: TestBot) {
-  const now = t.clock.now();
-  await t.db.db.insert(offices).values([{ id: 'east', name: '华东办事处', updatedAt: now }]);
-  await t.db.db.insert(people).values([
-    { userId: 'boss', name: '陈总', officeId: 'east', roles: ['supervisor', 'admin'], updatedAt: now },
-    { userId: 'zhangwei', name: '张伟', officeId: 'east', roles: ['supervisor'], supervisorId: 'boss', updatedAt: now },
-    { userId: 'lina', name: '李娜', officeId: 'east', roles: ['rep'], supervisorId: 'zhangwei', updatedAt: now },
-  ]);
-}
+const seedOrg = (t: TestBot) => seedSmallOrg(t.db.db, t.clock.now());
 
 async function advance(t: TestBot, by: string) {
   const res = await t.post('/api/clock', JSON.stringify({ advance: by }), { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' });
