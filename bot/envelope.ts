@@ -24,7 +24,10 @@ type XmlNode = Record<string, unknown>;
 
 /** Parses untrusted XML into a plain object under <xml>, or throws CallbackMalformedError. */
 export function parseXml(text: string): XmlNode {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new CallbackMalformedError('DOCTYPE/ENTITY declarations are refused');
+  // Declarations are refused wherever they could take effect; inside CDATA (a rep pasting HTML) they are just text.
+  if (/<!DOCTYPE|<!ENTITY/i.test(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, ''))) {
+    throw new CallbackMalformedError('DOCTYPE/ENTITY declarations are refused');
+  }
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new CallbackMalformedError(`invalid XML: ${valid.err.msg}`);
   const doc = parser.parse(text) as XmlNode;

@@ -12,7 +12,7 @@ import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/st
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
-import { performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
 import { applyTaskEvent } from './task-service';
 
 function stageOptions(deps: StageDeps): string {
@@ -99,6 +99,12 @@ async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
   if (!action) return;
   const c: CustomerRow | null = await getCustomer(ctx.tx, action.customerId);
   if (!c) return ctx.say(T.notFound(String(action.customerId)));
+  if (action.kind !== 'move') {
+    // An old card (e.g. kept after the customer was handed over) must not reveal or open the customer to its holder.
+    const me = ctx.event.userId;
+    const [actor, owner] = [await findPerson(ctx.tx, me), await findPerson(ctx.tx, c.ownerId)];
+    if (!mayMove(me, actor, c, owner)) return ctx.say(T.notYours(c.name, owner?.name ?? c.ownerId));
+  }
   if (action.kind === 'show') return sendStageCard(ctx, deps, c);
   if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, ctx.event.userId)));
   await performMove(ctx, deps, { customer: c, to: action.stage, source: 'card', expectedVersion: action.version });

@@ -4,6 +4,7 @@
  */
 import type { Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
+import { parseCommand } from '../domain/commands';
 import { normalizeText } from '../domain/text-normalize';
 import { changeOwner } from '../store/customers';
 import { listPeople } from '../store/org';
@@ -14,8 +15,10 @@ const HAND_OVER = /^(.+?)\s*(?:转给|转交给|移交给|交给)\s*(.+)$/;
 
 export function registerOwnership(router: Router, deps: StageDeps): void {
   router.on('message.text', async (ctx, next) => {
-    const m = HAND_OVER.exec(normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim());
-    if (!m) return next();
+    const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
+    const m = HAND_OVER.exec(text);
+    // Only a plain hand-over: "<客户> 留言 …交给法务…" is another command that happens to contain 交给.
+    if (!m || parseCommand(text).kind !== 'unknown' || m[2]!.trim().length > 20 || /\s/.test(m[2]!.trim())) return next();
     const c = await resolveCustomer(ctx, m[1]!.trim(), (id) => ACTION.show(id), deps);
     if (!c) return;
     const me = ctx.event.userId;

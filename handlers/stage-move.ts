@@ -18,6 +18,7 @@ import type { Tx } from '../store/db';
 import { findPerson, type PersonRow } from '../store/people';
 import { people } from '../store/schema';
 import { applyTaskEvent, type TaskServiceDeps } from './task-service';
+import { cancelOpenTasks } from '../store/tasks';
 
 export interface StageDeps {
   process: ProcessDefinition;
@@ -152,6 +153,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     return false;
   }
   await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now });
+  if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
   const headline = T.moved(from.name, target.name);
   if (ctx.event.kind === 'event.template_card_event') {
     await ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, moved), headline, now) });

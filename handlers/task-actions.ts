@@ -34,6 +34,11 @@ async function onTaskAction(ctx: BotContext, deps: TaskServiceDeps): Promise<voi
     await ctx.updateCard({ button: { replace_name: '任务已完成' } });
     return ctx.say(`「${def?.name ?? task.kind}」已经完成，无需处理。`);
   }
+  if (action.version !== task.version) {
+    // The card belongs to an earlier deadline (someone already extended it): acting on it would stack extensions.
+    await ctx.updateCard({ button: { replace_name: '预警已过期' } });
+    return ctx.say(`这张预警卡片已过期：「${def?.name ?? task.kind}」的截止时间已调整为 ${TEXTS_ZH.formatTime(task.dueAt)}，请以最新的预警为准。`);
+  }
   switch (action.action) {
     case 'nudge': {
       const facts = await taskFacts(tx, def, task);
@@ -48,7 +53,7 @@ async function onTaskAction(ctx: BotContext, deps: TaskServiceDeps): Promise<voi
       const base = Math.max(task.dueAt.getTime(), now.getTime());
       const extended = await extendTask(tx, task, new Date(base + EXTENSION_MS));
       if (!extended) return ctx.say('任务刚刚已被他人处理，请查看最新状态。');
-      if (def) await scheduleTaskTimers(tx, deps, def, extended, now, now);
+      if (def) await scheduleTaskTimers(tx, deps, def, extended, now, now, { reschedule: true });
       await addTaskEvent(tx, { taskId: task.id, kind: 'extended', actorId: me, note: reason, data: { from: task.dueAt, to: extended.dueAt } }, now);
       const facts = await taskFacts(tx, def, extended);
       await ctx.send({ msgtype: 'text', text: { content: extendedText(facts, name, reason) } }, [task.assigneeId]);

@@ -29,8 +29,11 @@ export function taskDef(process: ProcessDefinition, kind: string): TaskDef | und
 }
 
 /** Schedules the timers of a task for its current deadline and version. */
-export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def: TaskDef, task: TaskRow, from: Date, now: Date): Promise<TimerRow[]> {
-  const planned = planTimers(def, from, task.dueAt);
+export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def: TaskDef, task: TaskRow, from: Date, now: Date,
+  opts: { reschedule?: boolean } = {}): Promise<TimerRow[]> {
+  // After an extension the rep is told by the supervisor's message; the at-open reminder is not repeated.
+  const planned = planTimers(def, from, task.dueAt)
+    .filter((p) => !(opts.reschedule && p.kind === 'reminder' && p.fireAt.getTime() === from.getTime()));
   const created = await scheduleTimers(on, planned.map((p) => ({
     kind: p.kind, key: timerKey(task.id, task.version, p), fireAt: p.fireAt, taskId: task.id, customerId: task.customerId,
     payload: { level: p.level, version: task.version },

@@ -141,6 +141,8 @@ export async function changeOwner(tx: DbOrTx, input: {
     .where(and(eq(customers.id, c.id), eq(customers.version, c.version)))
     .returning();
   if (!row) return null;
+  // Open tasks follow the customer: reminders and escalations go to the new owner and their supervisor.
+  await tx.execute(sql`update tasks set assignee_id = ${input.ownerId} where customer_id = ${c.id} and status = 'open' and kind <> 'review'`);
   await tx.insert(customerEvents).values({
     customerId: c.id, kind: 'ownership', fromStage: c.stage, toStage: c.stage, actorId: input.actorId, source: input.source,
     note: input.note ?? null, failures: { fromOwner: c.ownerId, toOwner: input.ownerId, fromOffice: c.officeId, toOffice: input.officeId }, at: now,

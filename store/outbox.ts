@@ -105,7 +105,8 @@ export function createOutboxRepo(database: Database) {
         await tx.update(outbox).set({ nextAttemptAt: budget.freesAt, lastError: DEFERRED_NOTE })
           .where(inArray(outbox.id, messages.map((m) => m.id)));
       }
-      const until = new Date(now.getTime() + leaseMs);
+      // The lease covers the whole plan (rows are sent one after another), so no other worker re-sends them.
+      const until = new Date(now.getTime() + leaseMs * Math.max(1, Math.min(30, messages.length + updates.length)));
       if (merge.length === 1) {
         send.push(merge[0]!);
         merge = [];
@@ -155,14 +156,14 @@ export function createOutboxRepo(database: Database) {
       status: 'sent', sentAt: now, lockedUntil: null, wecomMsgId: result.msgId ?? null,
       responseCode: result.responseCode ?? sql`${outbox.responseCode}`,
       lastError: result.invalidUser?.length ? `invalid recipients: ${result.invalidUser.join('|')}` : null,
-    }).where(eq(outbox.id, id));
+    }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }
 
   async function markFailed(id: number, error: string, errcode: number | null, retryAt: Date | null) {
     await db.update(outbox).set({
       status: retryAt ? 'pending' : 'failed', lastError: error.slice(0, 2000), lastErrcode: errcode,
       lockedUntil: null, ...(retryAt ? { nextAttemptAt: retryAt } : {}),
-    }).where(eq(outbox.id, id));
+    }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }
 
   async function list(filter: { status?: OutboxStatus; recipient?: string; limit?: number }) {

@@ -188,3 +188,15 @@ export async function listTasks(on: DbOrTx, f: { status?: string; assigneeId?: s
   if (f.assigneeId) conds.push(eq(tasks.assigneeId, f.assigneeId));
   return on.select().from(tasks).where(conds.length ? and(...conds) : undefined).orderBy(desc(tasks.id)).limit(f.limit ?? 200);
 }
+
+/** A closed customer (won/lost) needs no more reminders: its open tasks are cancelled with their timers. */
+export async function cancelOpenTasks(on: DbOrTx, customerId: number, by: string, reason: string, now: Date): Promise<number> {
+  const cancelled = await on.update(tasks).set({ status: 'cancelled', closedAt: now, closedBy: by, version: sql`${tasks.version} + 1` })
+    .where(and(eq(tasks.customerId, customerId), eq(tasks.status, 'open'), sql`${tasks.kind} <> 'review'`)).returning({ id: tasks.id });
+  if (cancelled.length) {
+    await on.update(timers).set({ status: 'cancelled' })
+      .where(and(inArray(timers.taskId, cancelled.map((t) => t.id)), eq(timers.status, 'pending')));
+    await on.insert(taskEvents).values(cancelled.map((t) => ({ taskId: t.id, kind: 'cancelled', actorId: by, note: reason, at: now })));
+  }
+  return cancelled.length;
+}

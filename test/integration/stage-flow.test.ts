@@ -137,9 +137,16 @@ describe('stage changes from chat (R1, R2)', () => {
     expect(sent.some((m) => m.touser === 'lina' && textOf(m).includes('转给王芳'))).toBe(true);
     const [row] = await t.db.rows<{ owner_id: string }>(sql`select owner_id from customers where id = ${customerId}`);
     expect(row!.owner_id).toBe('wangfang');
+    const open = await t.db.rows<{ assignee_id: string }>(sql`select assignee_id from tasks where customer_id = ${customerId} and status = 'open'`);
+    expect(open.every((r) => r.assignee_id === 'wangfang')).toBe(true); // open tasks follow the customer
     const [ev] = await t.db.rows<{ failures: unknown; actor_id: string }>(sql`
       select failures, actor_id from customer_events where customer_id = ${customerId} and kind = 'ownership'`);
     expect(ev).toEqual({ actor_id: 'zhangwei', failures: { fromOwner: 'lina', toOwner: 'wangfang', fromOffice: 'east', toOffice: 'east' } });
+  });
+
+  it('a message that merely contains 交给 is not taken for a hand-over', async () => {
+    const sent = await say(textXml('wangfang', '华夏医疗 留言 客户想把合同交给法务审核'));
+    expect(sent.some((m) => textOf(m).includes('已记录“华夏医疗”的客户留言'))).toBe(true);
   });
 
   it('keeps the full append-only history with the process version', async () => {

@@ -107,6 +107,16 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     expect(sentTo('zhangwei', mark2)).toHaveLength(1);
   });
 
+  it('an older warning card (from before the extension) no longer acts: it says it has expired', async () => {
+    const [old] = wecom.sent.filter((m) => m.touser === 'zhangwei' && m.msgtype === 'template_card' && cardOf(m).card_type === 'button_interaction');
+    const handled = cardOf(old!).button_list!.find((b) => b.text === '已处理')!;
+    const mark = wecom.sent.length;
+    await say(cardClickXml('zhangwei', handled.key, 'warn-old', { responseCode: 'rc-old' }));
+    expect(wecom.sent.slice(mark).some((m) => m.touser === 'zhangwei' && textOf(m).includes('已过期'))).toBe(true);
+    const [task] = await t.db.rows<{ handled_at: Date | null }>(sql`select handled_at from tasks where kind = 'pain_point' order by id limit 1`);
+    expect(task!.handled_at).toBeNull();
+  });
+
   it('pushes the 方案撰写SOP when a demo is not followed by a proposal within 24 h (uploaded once as media)', async () => {
     await say(textXml('lina', '新客户 恒信医械'));
     await say(textXml('lina', '恒信医械 推进 2'));

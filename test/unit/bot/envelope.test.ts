@@ -58,6 +58,11 @@ describe('envelope parsing', () => {
     expect(() => readOuter('<!doctype xml><xml><Encrypt>a</Encrypt></xml>')).toThrow(CallbackMalformedError);
   });
 
+  it('keeps a rep’s pasted HTML (a DOCTYPE inside CDATA) as text instead of refusing the message', () => {
+    const e = toEvent(`<xml>${head}<MsgType>text</MsgType><Content><![CDATA[<!DOCTYPE html><p>报价</p>]]></Content><MsgId>2</MsgId></xml>`);
+    expect(e.kind === 'message.text' && e.text).toBe('<!DOCTYPE html><p>报价</p>');
+  });
+
   it('does not expand entities in content', () => {
     const e = toEvent(`<xml>${head}<MsgType>text</MsgType><Content>a &amp; b</Content><MsgId>1</MsgId></xml>`);
     expect(e.kind === 'message.text' && e.text).toBe('a &amp; b');
