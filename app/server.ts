@@ -182,19 +182,17 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   app.use(createUploadRoutes({
     database, clock, config, log, process: processDef,
     // Tell the rep in chat that the file arrived and what to do next.
-    onUploaded: async ({ customerId, userId, name }) => {
-      const customer = await getCustomer(database.db, customerId);
+    onUploaded: async ({ customerId, userId, name, tx }) => {
+      const now = clock.now();
+      const customer = await getCustomer(tx, customerId);
       const content = customerTexts.uploaded(name, customer?.name ?? String(customerId));
-      await database.db.transaction(async (tx) => {
-        const now = clock.now();
-        await outbox.enqueue(tx, [{
-          recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
-        }], now);
-        // A document can finish a task (e.g. the 48 h post-visit solution drafts).
-        await applyTaskEvent(tx, timers.tasks, { customerId, event: { kind: 'document_added', name }, actorId: userId, deliverable: { document: name }, now });
-      });
-      runner.kick('outbox');
+      await outbox.enqueue(tx, [{
+        recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
+      }], now);
+      // A document can finish a task (e.g. the 48 h post-visit solution drafts).
+      await applyTaskEvent(tx, timers.tasks, { customerId, event: { kind: 'document_added', name }, actorId: userId, deliverable: { document: name }, now });
     },
+    afterUploaded: () => runner.kick('outbox'),
   }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
   const sandbox = config.sandbox

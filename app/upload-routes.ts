@@ -16,7 +16,7 @@ import { findStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { DocumentGuard, ProcessDefinition } from '../domain/types';
 import { addDocument, getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
-import type { Database } from '../store/db';
+import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
 
@@ -139,7 +139,10 @@ export interface UploadDeps {
   config: Config;
   log: Logger;
   /** Called after a file is stored, so the bot can tell the rep in chat. Its failure is logged, never the uploader's problem. */
-  onUploaded(info: UploadedInfo): void | Promise<void>;
+  /** Runs inside the upload's transaction (`info.tx`): write only through it. */
+  onUploaded(info: UploadedInfo & { tx: Tx }): void | Promise<void>;
+  /** After the commit (e.g. wake the delivery worker). */
+  afterUploaded?(): void;
   /** The process definition for stage names and rules; read from `config.processConfig` when not given. */
   process?: ProcessDefinition | null;
 }
@@ -265,16 +268,17 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
         res.status(check.status).json({ error: check.error, message: check.message });
         return;
       }
-      const doc: DocumentRow = await addDocument(deps.database.db, {
-        customerId: customer.id, name: check.name, mimeType: check.mimeType, content, sha256: sha256Hex(content),
-        uploaderId: payload.userId, source: 'upload',
-      }, deps.clock.now());
+      // The document, the rep's confirmation and the tasks it completes commit together, or not at all.
+      const doc: DocumentRow = await deps.database.db.transaction(async (tx) => {
+        const row = await addDocument(tx, {
+          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, sha256: sha256Hex(content),
+          uploaderId: payload.userId, source: 'upload',
+        }, deps.clock.now());
+        await deps.onUploaded({ customerId: customer.id, userId: payload.userId, documentId: row.id, name: row.name, tx });
+        return row;
+      });
+      deps.afterUploaded?.();
       logOf(req).info({ customerId: customer.id, documentId: doc.id, size: doc.size, uploader: payload.userId }, 'document uploaded');
-      try {
-        await deps.onUploaded({ customerId: customer.id, userId: payload.userId, documentId: doc.id, name: doc.name });
-      } catch (err) {
-        logOf(req).error({ err, documentId: doc.id }, 'onUploaded failed');
-      }
       res.status(201).set('cache-control', 'no-store').json({ ok: true, document: doc });
     },
   );
