@@ -36,14 +36,17 @@ export async function ownerOf(tx: Tx, c: CustomerRow): Promise<PersonRow | null>
   return findPerson(tx, c.ownerId);
 }
 
+/** WeCom userids are case-insensitive (some APIs answer them lower-cased), so are our comparisons. */
+const sameUser = (a: string | null | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
+
 /** Owner, the owner's direct supervisor, or an admin may move a customer. */
 export function mayMove(actorId: string, actor: PersonRow | null, c: CustomerRow, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || c.ownerId === actorId || owner?.supervisorId === actorId;
+  return isAdmin(actor) || sameUser(c.ownerId, actorId) || sameUser(owner?.supervisorId, actorId);
 }
 
 /** Only the owner's supervisor or an admin may force a refused move. */
 export function mayOverride(actorId: string, actor: PersonRow | null, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || owner?.supervisorId === actorId;
+  return isAdmin(actor) || sameUser(owner?.supervisorId, actorId);
 }
 
 /** The customers an actor may address by name: their own, their reps', or all for an admin. */
