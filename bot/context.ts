@@ -24,6 +24,8 @@ export interface BotContext<E extends WecomEvent = WecomEvent> {
   now: Date;
   log: Logger;
   inboxId: number;
+  /** What the router's `prepare` hook for this event kind fetched before the transaction (or undefined). */
+  prepared: unknown;
   /** Text reply to the sender. */
   say(text: string): Promise<void>;
   /** Any message to the sender, or to the given userids. */
@@ -42,6 +44,7 @@ export interface ContextDeps {
   now: Date;
   log: Logger;
   inboxId: number;
+  prepared?: unknown;
   enqueue(tx: Tx, messages: NewOutboxMessage[], now: Date): Promise<unknown>;
 }
 
@@ -60,7 +63,7 @@ export function createContext(deps: ContextDeps): BotContext {
   }
 
   return {
-    event, actor: deps.actor, tx, now, log: deps.log, inboxId: deps.inboxId,
+    event, actor: deps.actor, tx, now, log: deps.log, inboxId: deps.inboxId, prepared: deps.prepared,
     get outboxCount() {
       return count;
     },

@@ -21,6 +21,7 @@ export class Router {
   private readonly middleware: Middleware[] = [];
   private readonly listeners: Registration[] = [];
   private errorHook: ErrorHook | null = null;
+  private readonly preparers = new Map<EventKind, (event: WecomEvent) => Promise<unknown>>();
 
   use(mw: Middleware): this {
     this.middleware.push(mw);
@@ -44,6 +45,21 @@ export class Router {
       });
     }
     return this;
+  }
+
+  /**
+   * Work for an event that must happen before its transaction opens — calls to WeCom, which should never hold a
+   * database transaction (or, on PGlite, the only connection). The result reaches the handler as `ctx.prepared`.
+   * A throw is a handler failure: the inbox retries the row.
+   */
+  prepare<K extends EventKind>(kind: K, fn: (event: EventOf<K>) => Promise<unknown>): this {
+    this.preparers.set(kind, fn as (event: WecomEvent) => Promise<unknown>);
+    return this;
+  }
+
+  async runPrepare(event: WecomEvent): Promise<unknown> {
+    const fn = this.preparers.get(event.kind);
+    return fn ? fn(event) : undefined;
   }
 
   onError(hook: ErrorHook): this {

@@ -51,10 +51,11 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
     const now = opts.clock.now();
     let wrote = 0;
     try {
+      const prepared = await opts.router.runPrepare(event); // outside the transaction (e.g. a WeCom call)
       await opts.database.db.transaction(async (tx) => {
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
         const actor = await resolveActor(tx, event.userId);
-        const ctx = createContext({ event, actor, tx, now, log, inboxId: row.id, enqueue: opts.outbox.enqueue });
+        const ctx = createContext({ event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue });
         await opts.router.dispatch(ctx);
         wrote = ctx.outboxCount;
       });
