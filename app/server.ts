@@ -2,7 +2,7 @@
  * The composition root: builds the bot from configuration — database, queues, WeCom client, receiver, router,
  * workers and HTTP routes — and owns start and graceful stop. Tests build it the same way on an ephemeral port.
  */
-import { randomUUID } from 'node:crypto';
+import { createHttpApp } from './http-app';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -144,15 +144,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   runner.define('timers', timers.worker.drain, { sweepMs });
 
   const crypto = createCallbackCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, corpId: config.corpId });
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const id = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
-    (req as Request & { log: Logger }).log = log.child({ reqId: id });
-    res.setHeader('x-request-id', id);
-    next();
-  });
+  const app = createHttpApp(log);
   app.use(createReceiver({
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
     accept: (event, key) => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),

@@ -7,11 +7,11 @@
  * It talks to the parent over IPC: `ready` once listening; `mark` → CPU and event-loop snapshot plus callback
  * outcomes; `stop` → graceful stop, then exit.
  */
-import { randomUUID } from 'node:crypto';
+import { createHttpApp } from '../app/http-app';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../app/config';
 import { createLogger } from '../app/logger';
@@ -38,15 +38,7 @@ function send(msg: FromChild): void {
 
 /** The bare floor: same express settings and request-id middleware as app/server.ts, an empty 200. */
 function bareServer(log: Logger) {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const id = (req.get('x-request-id') ?? '').slice(0, 64) || randomUUID();
-    (req as Request & { log: Logger }).log = log.child({ reqId: id });
-    res.setHeader('x-request-id', id);
-    next();
-  });
+  const app = createHttpApp(log);
   // Same body parser and limit as the callback route; the body is read in full, then dropped.
   app.post('/bare', express.raw({ type: () => true, limit: '64kb' }), (_req: Request, res: Response) => {
     res.status(200).type('text/plain').send('');
