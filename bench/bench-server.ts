@@ -7,6 +7,7 @@
  * It talks to the parent over IPC: `ready` once listening; `mark` → CPU and event-loop snapshot plus callback
  * outcomes; `stop` → graceful stop, then exit.
  */
+import { stopOnRequest } from './harness';
 import { createHttpApp } from '../app/http-app';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | null = null;
   const stopOnce = () => (stopping ??= stop());
 
+  const stopRequest = stopOnRequest(stopOnce, send);
   process.on('message', (msg: ToChild) => {
     if (msg.type === 'mark') {
       const cpu = process.cpuUsage();
@@ -107,22 +109,9 @@ async function main(): Promise<void> {
         type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(), outcomes: o,
         rssMb: Math.round(process.memoryUsage().rss / 1e6),
       }));
-    } else if (msg.type === 'stop') {
-      stopOnce()
-        .then(() => {
-          send({ type: 'stopped' });
-          process.disconnect?.();
-          setTimeout(() => process.exit(0), 50).unref();
-        })
-        .catch((err: unknown) => {
-          send({ type: 'error', message: String(err) });
-          process.exit(1);
-        });
+    } else {
+      stopRequest(msg);
     }
-  });
-  process.on('disconnect', () => {
-    // The parent went away without asking: do not linger.
-    void stopOnce().finally(() => process.exit(0));
   });
 
   send({ type: 'ready', port, pid: process.pid, workers, database });

@@ -17,6 +17,7 @@
  * BENCH_LOG_LEVEL (silent), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there),
  * TEST_DATABASE_URL / TEST_REDIS_URL (see test/helpers/env.ts).
  */
+import { machineCpu } from './harness';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -298,18 +299,6 @@ async function sqlCount(url: string, q: string): Promise<Record<string, number>>
   } finally {
     await c.end();
   }
-}
-
-/** Machine-wide CPU time (all cores), in core-seconds busy and total. */
-function machineCpu(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const c of os.cpus()) {
-    const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
-    total += t;
-    busy += t - c.times.idle;
-  }
-  return { busy: busy / 1000, total: total / 1000 };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });

@@ -9,6 +9,7 @@
  * - `stop` → graceful stop, then exit.
  * It also exports what the parent uses to drive it (startBotChild) and the local WeCom stub.
  */
+import { stopOnRequest } from './harness';
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | null = null;
   const stopOnce = () => (stopping ??= bot.stop());
 
+  const stopRequest = stopOnRequest(stopOnce, send);
   process.on('message', (msg: ToTimersChild) => {
     if (msg.type === 'kick') {
       const t0 = performance.now();
@@ -62,21 +64,9 @@ async function main(): Promise<void> {
         type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(),
         fired: m.values.reduce((a, v) => a + v.value, 0), rssMb: Math.round(process.memoryUsage().rss / 1e6),
       }));
-    } else if (msg.type === 'stop') {
-      stopOnce()
-        .then(() => {
-          send({ type: 'stopped' });
-          process.disconnect?.();
-          setTimeout(() => process.exit(0), 50).unref();
-        })
-        .catch((err: unknown) => {
-          send({ type: 'error', message: String(err) });
-          process.exit(1);
-        });
+    } else {
+      stopRequest(msg);
     }
-  });
-  process.on('disconnect', () => {
-    void stopOnce().finally(() => process.exit(0));
   });
   send({ type: 'ready', pid: process.pid, workers: bot.runner.mode, database: bot.database.driver });
 }

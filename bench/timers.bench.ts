@@ -16,6 +16,7 @@
  * (spread,instant), BENCH_OUTBOX=off (no-op outbox worker instead of delivering to a local WeCom stub),
  * BENCH_LOG_LEVEL, BENCH_CPU_PROF=<dir>, TEST_DATABASE_URL / TEST_REDIS_URL.
  */
+import { machineCpu } from './harness';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,16 +47,6 @@ const table = (rows: string[][]) => {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(rows[0]!), w.map((x) => '-'.repeat(x)).join('  '), ...rows.slice(1).map(line)].join('\n');
 };
-function machineCpu() {
-  let busy = 0;
-  let total = 0;
-  for (const c of os.cpus()) {
-    const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
-    total += t;
-    busy += t - c.times.idle;
-  }
-  return { busy: busy / 1000, total: total / 1000 };
-}
 /** CPU seconds (Linux /proc) of PostgreSQL backends serving `db` (except `skipPid`), all postgres processes, Redis. */
 function serviceCpu(db: string, skipPid: number) {
   const out = { pgDb: 0, pgAll: 0, redis: 0 };
