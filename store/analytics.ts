@@ -7,7 +7,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, OrgPerson, Scope, StalledCandidate } from '../domain/dashboard';
-import type { Database, DbOrTx } from './db';
+import { asDate, type Database, type DbOrTx } from './db';
 import { customers, touchpoints } from './schema';
 
 /** History rows that put a customer into a stage (refusals and ownership changes do not). */
@@ -165,7 +165,6 @@ interface CandidateRow {
   stage_entered_at: Date | string; tp_at: Date | string | null; tp_text: string | null; tp_kind: string | null; tp_direction: string | null;
 }
 
-const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 function toCandidate(r: CandidateRow): StalledCandidate {
   return {

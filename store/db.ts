@@ -175,3 +175,13 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Timestamps read through raw SQL (`Database.rows`) arrive as strings from drizzle's node-postgres driver and as
+ * Dates from PGlite; every raw-SQL repository turns them into Dates with this one helper.
+ */
+export function asDate(v: Date | string): Date;
+export function asDate(v: Date | string | null | undefined): Date | null;
+export function asDate(v: Date | string | null | undefined): Date | null {
+  return v === null || v === undefined ? null : v instanceof Date ? v : new Date(v);
+}

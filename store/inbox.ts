@@ -4,7 +4,7 @@
  * a person's messages are handled in the order they were sent.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Database, DbOrTx } from './db';
+import { asDate, type Database, type DbOrTx } from './db';
 import { inbox } from './schema';
 
 export type InboxRow = typeof inbox.$inferSelect;
@@ -68,9 +68,9 @@ export function createInboxRepo(database: Database): InboxRepo {
         returning id, dedupe_key as "dedupeKey", kind, user_id as "userId", payload, status, attempts,
           next_attempt_at as "nextAttemptAt", locked_until as "lockedUntil", last_error as "lastError",
           received_at as "receivedAt", handled_at as "handledAt"`);
-      // Raw SQL through drizzle's node-postgres driver returns timestamps as strings; PGlite returns Dates.
-      const d = (v: Date | string | null) => (v === null ? null : new Date(v));
-      return rows.map((r) => ({ ...r, nextAttemptAt: d(r.nextAttemptAt)!, lockedUntil: d(r.lockedUntil), receivedAt: d(r.receivedAt)!, handledAt: d(r.handledAt) }));
+      return rows.map((r) => ({
+        ...r, nextAttemptAt: asDate(r.nextAttemptAt), lockedUntil: asDate(r.lockedUntil), receivedAt: asDate(r.receivedAt), handledAt: asDate(r.handledAt),
+      }));
     },
 
     async markDone(tx, row, now) {

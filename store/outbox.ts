@@ -4,7 +4,7 @@
  * 1000 an hour, silently dropped beyond) are never crossed: over budget, pending rows merge into one digest.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Database, DbOrTx, Tx } from './db';
+import { asDate, type Database, type DbOrTx, type Tx } from './db';
 import { outbox } from './schema';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -81,7 +81,7 @@ export function createOutboxRepo(database: Database) {
           response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt"
         from outbox where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
         order by id for update`, tx).then((rows) => rows.map((r) => ({
-          ...r, createdAt: new Date(r.createdAt), nextAttemptAt: new Date(r.nextAttemptAt),
+          ...r, createdAt: asDate(r.createdAt), nextAttemptAt: asDate(r.nextAttemptAt),
         })));
       if (!due.length) return { recipient, send: [], merge: [], retryAt: null };
 

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { SampleTask } from '../domain/sampling';
-import type { Database, DbOrTx } from './db';
+import { asDate, type Database, type DbOrTx } from './db';
 import {
   coachAssignments, conversations, documents, forms, reviewScores, reviews, samplingRuns, taskEvents, tasks, timers,
 } from './schema';
@@ -185,7 +185,6 @@ export interface ReviewListItem {
   versions: number;
 }
 
-const asDate = (v: Date | string | null): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v));
 
 export async function listReviews(database: Database, f: { status?: ReviewStatusFilter; reviewer?: string; from: Date; to: Date; now: Date; limit: number }, on?: DbOrTx): Promise<ReviewListItem[]> {
   const status = f.status === 'overdue' ? sql` and r.status = 'pending' and r.due_at < ${f.now}`
@@ -206,13 +205,13 @@ export async function listReviews(database: Database, f: { status?: ReviewStatus
     order by r.assigned_at desc, r.id desc
     limit ${f.limit}`, on);
   return rows.map((r) => {
-    const due = asDate(r.due_at)!;
+    const due = asDate(r.due_at);
     const first = asDate(r.first_scored_at);
     return {
       id: Number(r.id), taskId: Number(r.task_id), taskKind: r.kind, customerId: r.customer_id === null ? null : Number(r.customer_id),
       repId: r.rep_id, reviewerId: r.reviewer_id, samplingRunId: Number(r.sampling_run_id),
       status: r.status === 'scored' ? 'scored' : due.getTime() < f.now.getTime() ? 'overdue' : 'pending',
-      assignedAt: asDate(r.assigned_at)!, dueAt: due, firstScoredAt: first,
+      assignedAt: asDate(r.assigned_at), dueAt: due, firstScoredAt: first,
       scoredOnTime: first ? first.getTime() <= due.getTime() : due.getTime() < f.now.getTime() ? false : null,
       qualityScore: r.quality_score, score: r.score, tags: r.tags ?? [], comment: r.comment, versions: Number(r.versions),
     };

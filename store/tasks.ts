@@ -3,7 +3,7 @@
  * claimed with a lease and marked fired in the same transaction as the messages it causes, so it fires once.
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Database, DbOrTx } from './db';
+import { asDate, type Database, type DbOrTx } from './db';
 import type { PersonRow } from './people';
 import { customers, people, taskEvents, tasks, timers } from './schema';
 
@@ -144,14 +144,9 @@ export async function claimDueTimers(database: Database, now: Date, limit: numbe
       order by fire_at, id limit ${limit} for update skip locked)
     returning id, kind, key, task_id as "taskId", customer_id as "customerId", fire_at as "fireAt", status,
       locked_until as "lockedUntil", attempts, fired_at as "firedAt", last_error as "lastError", payload, created_at as "createdAt"`);
-  // Raw SQL through drizzle's node-postgres driver returns timestamps as strings; PGlite returns Dates.
   return rows.map((r) => ({
-    ...r, fireAt: asDate(r.fireAt)!, lockedUntil: asDate(r.lockedUntil), firedAt: asDate(r.firedAt), createdAt: asDate(r.createdAt)!,
+    ...r, fireAt: asDate(r.fireAt), lockedUntil: asDate(r.lockedUntil), firedAt: asDate(r.firedAt), createdAt: asDate(r.createdAt),
   }));
-}
-
-function asDate(v: Date | string | null): Date | null {
-  return v === null || v === undefined ? null : v instanceof Date ? v : new Date(v);
 }
 
 /**
