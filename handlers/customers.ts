@@ -87,7 +87,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'incomplete':
       return ctx.say(`指令不完整，请这样写：\n${TEXTS_ZH.usage[cmd.command]}`);
     case 'help':
-      return ctx.say(TEXTS_ZH.help);
+      return next(); // the help handler answers, with the same list it gives for anything not understood
     default:
       return next();
   }

@@ -46,6 +46,7 @@ describe('POST/GET /wecom/callback on a live server', () => {
     await waitFor(() => wecom.sent.length === 1, 'the help reply');
     expect(wecom.sent[0]).toMatchObject({ touser: 'zhangsan', msgtype: 'text', agentid: 1000002 });
     expect((wecom.sent[0]!.text as { content: string }).content).toContain('没有看懂');
+    expect((wecom.sent[0]!.text as { content: string }).content).toContain('新客户 <名称> [行业]'); // the command list
   });
 
   it('handles a callback that WeCom retries three times exactly once', async () => {
