@@ -1,0 +1,146 @@
+/**
+ * The channel seam (渠道接口): what every chat platform (WeCom 企业微信, DingTalk 钉钉) gives the rest of the bot, and
+ * what the rest of the bot gives it. Handlers, use cases, cards and the outbox speak only these neutral types;
+ * each platform's wire format lives in its own folder under bot/ (bot/wecom/, bot/dingtalk/), whose receiver
+ * turns platform callbacks into ChatEvents and whose renderer turns OutMessages into platform payloads.
+ *
+ * This file is the contract between channels: extend it with optional fields; never put a platform's wire name here.
+ */
+
+export type ChannelName = 'wecom' | 'dingtalk';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inbound: channel-neutral events
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface ChatEventBase {
+  channel: ChannelName;
+  /** The platform's user id of the person the event is from (WeCom userid, DingTalk userId/staffId). */
+  userId: string;
+  /** When the platform says the event happened (seconds since the epoch). */
+  createTime: number;
+}
+
+/** A text a person typed to the bot (one-to-one chat). */
+export interface TextEvent extends ChatEventBase { kind: 'message.text'; msgId: string; text: string }
+
+/**
+ * A reference to a card already sent, enough for the channel to update it in place: WeCom's task_id and the
+ * click's single-use response_code; DingTalk's outTrackId. `id` is the card's stable id (CardModel.id).
+ */
+export interface CardRef { channel: ChannelName; id: string; token?: string }
+
+/** A click on a card button, or a choice submitted from a card's select. */
+export interface CardActionEvent extends ChatEventBase {
+  kind: 'card.action';
+  /** The button's or select's action key (cards/action-keys.ts). */
+  key: string;
+  /** Selected option ids per select key (always arrays, possibly empty). */
+  values: Record<string, string[]>;
+  card: CardRef;
+}
+
+/** The company directory changed (a member or department added, edited, removed). */
+export interface ContactChangedEvent extends ChatEventBase {
+  kind: 'contact.changed';
+  change: 'create_user' | 'update_user' | 'delete_user' | 'create_party' | 'update_party' | 'delete_party' | 'other';
+  subjectUserId?: string;
+  newUserId?: string;
+  departmentId?: string;
+}
+
+/** A member added, edited or removed an external contact (the customer's own WeChat / DingTalk account). */
+export interface ExternalContactChangedEvent extends ChatEventBase {
+  kind: 'external_contact.changed';
+  change: 'add' | 'edit' | 'delete' | 'other';
+  memberUserId: string;
+  externalUserId: string;
+  /** The platform's own change name, for logging. */
+  rawChange?: string;
+}
+
+/** Anything else the platform sent (images, voice, menu clicks…), kept for logging and a polite answer. */
+export interface OtherEvent extends ChatEventBase { kind: 'unknown'; type: string; msgId?: string; raw?: Record<string, unknown> }
+
+export type ChatEvent = TextEvent | CardActionEvent | ContactChangedEvent | ExternalContactChangedEvent | OtherEvent;
+export type ChatEventKind = ChatEvent['kind'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outbound: channel-neutral messages and the card model
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A file the channel uploads (and caches) as platform media before sending: a path under the project or DATA_DIR. */
+export interface MediaRef { path: string; name: string; contentType?: string }
+
+export type ButtonStyle = 'primary' | 'default' | 'danger';
+
+export interface CardButton { label: string; key: string; style?: ButtonStyle }
+
+export interface CardSelect {
+  key: string;
+  label: string;
+  options: { id: string; label: string }[];
+  /** The button that submits the choice. */
+  submit: CardButton;
+}
+
+/**
+ * The card model (卡片模型): what every card the bot sends is made of. Renderers map it to WeCom's
+ * template_card (button_interaction, or text_notice when there are no buttons) and to DingTalk's interactive
+ * card / ActionCard. Keep titles short: renderers cut to the platform's limits.
+ */
+export interface CardModel {
+  /** Stable id, unique per card sent (becomes WeCom task_id / DingTalk outTrackId): [A-Za-z0-9_-], ≤ 64. */
+  id: string;
+  /** Small line above the title (source), e.g. 销售流程助手. */
+  source?: string;
+  title: string;
+  subtitle?: string;
+  fields: { label: string; value: string }[];
+  /** A line of explanation under the fields. */
+  note?: string;
+  buttons: CardButton[];
+  select?: CardSelect;
+  /** A link the whole card opens (optional). */
+  url?: string;
+}
+
+export type OutMessage =
+  | { type: 'text'; text: string }
+  | { type: 'markdown'; title: string; text: string }
+  | { type: 'link'; title: string; description: string; url: string; buttonText?: string }
+  | { type: 'file'; media: MediaRef }
+  | { type: 'image'; media: MediaRef }
+  | { type: 'card'; card: CardModel };
+
+/** A change to a card already sent: replace it whole, or grey out its buttons with one label. */
+export type CardUpdate = { type: 'replace'; card: CardModel } | { type: 'disable'; label: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The channel
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What a platform allows, declared by its channel; the outbox budget and digest read these, not constants. */
+export interface ChannelLimits {
+  /** Messages one member may receive from the app per minute / hour before the platform drops them. */
+  perMemberPerMinute: number;
+  perMemberPerHour: number;
+  /** Recipients one send call accepts. */
+  recipientsPerCall: number;
+  /** True when the platform drops over-limit messages silently (no error): the outbox must never rely on errors. */
+  silentDrops: boolean;
+}
+
+/** The outcome of one send, classified once by the channel. */
+export type SendResult =
+  | { ok: true; platformId?: string }
+  | { ok: false; retry: 'later' | 'never' | 'unknown'; code: string; message: string; retryAfterMs?: number };
+
+export interface Channel {
+  readonly name: ChannelName;
+  readonly limits: ChannelLimits;
+  /** Sends one message to one person. `idempotencyKey` is stable across retries of the same outbox row. */
+  send(to: string, message: OutMessage, idempotencyKey: string): Promise<SendResult>;
+  /** Updates a card in place (after a click: the click's ref; otherwise the card's id). */
+  updateCard(ref: CardRef, update: CardUpdate, idempotencyKey: string): Promise<SendResult>;
+}
