@@ -23,9 +23,8 @@ import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
-import { customerTexts } from '../cards/customer-texts';
-import { getCustomer } from '../store/customers';
-import { applyTaskEvent } from '../handlers/task-service';
+import { summarize } from '../bot/outbound';
+import { documentUploaded } from '../usecases/document-uploaded';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
@@ -70,6 +69,9 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   if (config.allowTimeTravel && !config.sandbox) {
     log.warn('ALLOW_TIME_TRAVEL=1: POST /api/clock can move the bot’s clock. Deadlines and reports will fire early. Never do this with a real WeCom tenant in production.');
   }
+  if (!config.publicBaseUrl && !config.sandbox) {
+    log.warn('PUBLIC_BASE_URL is unset: cards carry no links and upload/dashboard links point at this machine. Set PUBLIC_BASE_URL=https://<your public host> (the address WeCom users can open).');
+  }
   const metrics = createMetrics();
   const ownsDatabase = !overrides.database;
   let listeningPort = 0;
@@ -111,7 +113,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const dashLink = (userId: string) => dashboardLink(publicBase(), userId, dashKeys, clock.now());
   const timers = setupTimers({
     database, outbox, client, clock, log, runner, process: processDef,
-    link: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+    // Cards link to our pages only when the bot has a public address; otherwise they carry no link at all.
+    link: () => config.publicBaseUrl ?? null,
     onFired: (kind, lateMs) => {
       metrics.timersFired.inc({ kind });
       metrics.timerLateness.observe(Math.max(0, lateMs) / 1000);
@@ -122,7 +125,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     clock, log, config, client, process: processDef, tasks: timers.tasks,
     uploadLink: (customerId, userId) =>
       uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
-    customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+    customerLink: () => config.publicBaseUrl ?? null,
     dashboardLink: dashLink,
   });
 
@@ -174,15 +177,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   app.use(createUploadRoutes({
     database, clock, config, log, process: processDef,
     // Tell the rep in chat that the file arrived and what to do next.
-    onUploaded: async ({ customerId, userId, name, tx }) => {
-      const now = clock.now();
-      const customer = await getCustomer(tx, customerId);
-      const content = customerTexts.uploaded(name, customer?.name ?? String(customerId));
-      await outbox.enqueue(tx, [{
-        recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
-      }], now);
-      // A document can finish a task (e.g. the 48 h post-visit solution drafts).
-      await applyTaskEvent(tx, timers.tasks, { customerId, event: { kind: 'document_added', name }, actorId: userId, deliverable: { document: name }, now });
+    // Tell the rep in chat whether the file satisfies the stage rule (and why not), and apply what it completes.
+    onUploaded: async ({ customerId, userId, documentId, name, tx }) => {
+      await documentUploaded(tx, {
+        process: processDef, tasks: timers.tasks,
+        emit: async (on, to, m) => void (await outbox.enqueue(on, [{ recipient: to, kind: 'message', msgtype: m.msgtype, body: m, summary: summarize(m), cause: 'upload' }], clock.now())),
+      }, { customerId, userId, documentId, name, now: clock.now() });
     },
     afterUploaded: () => runner.kick('outbox'),
   }));

@@ -23,7 +23,7 @@ import type { TimerRow } from '../store/tasks';
 
 export interface TimersSetupDeps {
   database: Database; outbox: OutboxRepo; client: WecomClient; clock: Clock; log: Logger; runner: JobRunner;
-  process: ProcessDefinition; calendarFile?: string; link(customerId: number | null): string;
+  process: ProcessDefinition; calendarFile?: string; link(customerId: number | null): string | null;
   onFired?(kind: string, lateMs: number): void;
 }
 

@@ -1,13 +1,19 @@
 /**
- * Cards about one customer: the stage card whose buttons are the allowed next stages, the supervisor's
- * stage-change notice, and the choice card offered when a name matches several customers.
+ * Cards about one customer: the stage card, the supervisor's stage-change notice, and the choice card offered when
+ * a name matches several customers.
+ *
+ * Safe by design (issue 14): the stage card has ONE main button — the next forward stage. Everything else (退回 to
+ * an earlier stage, 已签约, 丢单) sits in one select with a submit button, and the irreversible outcomes ask again
+ * (已签约: a second tap on the same card; 丢单: a reason). Built so it maps onto the neutral card model
+ * (bot/channel.ts CardModel): fields, a note, buttons with keys, one select with its submit button.
  * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card)
  */
 import { randomBytes } from 'node:crypto';
 import type { OutboundMessage, TemplateCard } from '../bot/outbound';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';
-import { ACTION } from './action-keys';
+import { ACTION, STAGE_SELECT, NO_CHOICE } from './action-keys';
+import { cardTexts as T } from './customer-texts';
 
 export interface CustomerFacts {
   id: number;
@@ -17,6 +23,21 @@ export interface CustomerFacts {
   ownerName: string;
   stageEnteredAt: Date;
   industry?: string | null;
+  officeName?: string | null;
+}
+
+/** A task the move just opened, folded into the card so one command gets one reply. */
+export interface CardTask {
+  name: string;
+  dueAt: Date;
+  /** How to deliver it, one or two short lines. */
+  howTo: string;
+}
+
+/** What the rep may do from here: the next stage forward, and the rest (backward stages and outcomes). */
+export interface StageChoices {
+  forward: StageDef | null;
+  others: StageDef[];
 }
 
 /** task_id: unique per card, ≤ 128 bytes of [A-Za-z0-9_-@]. */
@@ -25,69 +46,141 @@ export function newTaskId(prefix: string): string {
 }
 
 const stageText = (s: StageDef) => (s.order !== undefined ? `${s.order}. ${s.name}` : s.name);
+const cut = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
 
-/** The customer's stage card: where it stands, and one button per allowed next stage (≤ 6). */
-export function stageCard(c: CustomerFacts, next: StageDef[], now: Date, headline?: string): TemplateCard {
-  const buttons = next.slice(0, 6).map((s) => ({
-    text: s.name.slice(0, 10),
-    style: s.outcome === 'lost' ? 2 : s.outcome === 'won' ? 1 : (s.order ?? 0) < (c.stage.order ?? 0) ? 4 : 1,
-    key: ACTION.move(c.id, s.key, c.version),
-  }));
+/** The label of an option in the select: 退回 for earlier stages, the outcome's name for outcomes. */
+export function optionLabel(current: StageDef, s: StageDef): string {
+  if (s.outcome === 'won') return T.optionWon(s.name);
+  if (s.outcome === 'lost') return T.optionLost(s.name);
+  if ((s.order ?? 0) < (current.order ?? 0)) return T.optionBack(s.name);
+  return T.optionForward(s.name);
+}
+
+function facts(c: CustomerFacts, now: Date) {
+  return [
+    { keyname: '当前阶段', value: stageText(c.stage) },
+    { keyname: '负责人', value: c.ownerName },
+    { keyname: '本阶段已停留', value: TEXTS_ZH.formatElapsed(now.getTime() - c.stageEnteredAt.getTime()) },
+    ...(c.industry ? [{ keyname: '行业', value: c.industry }] : []),
+  ];
+}
+
+/**
+ * The customer's stage card: where it stands; the next forward stage as the main button; the rest in a select.
+ * `taskId` keeps a card's id when it replaces itself in place after a click.
+ */
+export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date, opts: { headline?: string; task?: CardTask | null; taskId?: string } = {}): TemplateCard {
+  const base = {
+    card_type: 'button_interaction',
+    task_id: opts.taskId ?? newTaskId(`cust${c.id}`),
+    source: { desc: '销售流程助手', desc_color: 0 },
+    main_title: { title: cut(c.name, 26), desc: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40) },
+    horizontal_content_list: facts(c, now),
+    ...(opts.task ? {
+      quote_area: { type: 0, title: cut(T.taskTitle(opts.task.name, TEXTS_ZH.formatTime(opts.task.dueAt)), 40), quote_text: cut(opts.task.howTo, 200) },
+    } : {}),
+  };
+  if (c.stage.outcome) {
+    return { ...base, sub_title_text: T.closed, button_list: [{ text: '查看', style: 4, key: ACTION.show(c.id) }] };
+  }
+  const buttons = choices.forward
+    ? [{ text: cut(T.forwardButton(choices.forward.name), 12), style: 1, key: ACTION.move(c.id, choices.forward.key, c.version) }]
+    : [];
+  const options = choices.others.slice(0, 9).map((s) => ({ id: s.key, text: cut(optionLabel(c.stage, s), 16) }));
+  if (options.length) buttons.push({ text: T.moreButton, style: 4, key: ACTION.pick(c.id, c.version) });
+  if (!buttons.length) buttons.push({ text: '查看', style: 4, key: ACTION.show(c.id) });
+  return {
+    ...base,
+    sub_title_text: choices.forward ? T.forwardHint(choices.forward.name) : T.noForward,
+    ...(options.length ? {
+      button_selection: { question_key: STAGE_SELECT, title: T.selectTitle, option_list: [{ id: NO_CHOICE, text: T.selectPlaceholder }, ...options], selected_id: NO_CHOICE },
+    } : {}),
+    button_list: buttons,
+  };
+}
+
+/** The same card, asking for the second tap before an irreversible 已签约. */
+export function confirmWinCard(c: CustomerFacts, won: StageDef, now: Date, taskId: string): TemplateCard {
   return {
     card_type: 'button_interaction',
-    task_id: newTaskId(`cust${c.id}`),
-    source: { desc: '销售流程助手', desc_color: 0 },
-    main_title: { title: c.name, desc: headline ?? `当前阶段：${stageText(c.stage)}` },
-    horizontal_content_list: [
-      { keyname: '当前阶段', value: stageText(c.stage) },
-      { keyname: '负责人', value: c.ownerName },
-      { keyname: '本阶段已停留', value: TEXTS_ZH.formatDuration(Math.max(0, now.getTime() - c.stageEnteredAt.getTime())) },
-      ...(c.industry ? [{ keyname: '行业', value: c.industry }] : []),
+    task_id: taskId,
+    source: { desc: '销售流程助手', desc_color: 2 },
+    main_title: { title: cut(c.name, 26), desc: cut(T.confirmWinTitle(won.name), 40) },
+    horizontal_content_list: facts(c, now),
+    sub_title_text: T.confirmWinHint(c.name, won.name),
+    button_list: [
+      { text: cut(T.confirmWinButton(won.name), 12), style: 1, key: ACTION.confirm(c.id, won.key, c.version) },
+      { text: '取消', style: 4, key: ACTION.show(c.id) },
     ],
-    ...(buttons.length
-      ? { sub_title_text: '点击下方按钮推进到下一阶段：', button_list: buttons }
-      : { sub_title_text: '客户已结束，无可推进的阶段。', button_list: [{ text: '查看', style: 4, key: ACTION.show(c.id) }] }),
   };
 }
 
-/** After a click: the card shows the result instead of buttons. */
-export function stageCardDone(c: CustomerFacts, line: string, now: Date): TemplateCard {
-  const card = stageCard(c, [], now, line);
-  return { ...card, button_list: [{ text: '查看详情', style: 4, key: ACTION.show(c.id) }], sub_title_text: line };
+/** After a click that ended the card's use: the result, with one button to see the customer again. */
+export function stageCardDone(c: CustomerFacts, line: string, now: Date, taskId?: string): TemplateCard {
+  return {
+    card_type: 'button_interaction',
+    task_id: taskId ?? newTaskId(`cust${c.id}`),
+    source: { desc: '销售流程助手', desc_color: 0 },
+    main_title: { title: cut(c.name, 26), desc: cut(line, 40) },
+    horizontal_content_list: facts(c, now),
+    sub_title_text: cut(line, 112),
+    button_list: [{ text: '查看客户', style: 4, key: ACTION.show(c.id) }],
+  };
 }
 
-/** The direct supervisor's notice of a change (R1): customer, from → to, rep, time in the previous stage. */
+/**
+ * The direct supervisor's notice of a change (R1): customer, from → to, rep, time in the previous stage. With a
+ * public address it opens the customer's page; without one (PUBLIC_BASE_URL unset) it carries a 查看客户 button
+ * that shows the stage card in chat, never a link to nowhere.
+ */
 export function stageChangeNotice(input: {
   customer: { id: number; name: string }; from: StageDef; to: StageDef; repName: string; actorName: string;
-  dwellMs: number; at: Date; override?: { reason: string }; link: string;
+  dwellMs: number; at: Date; override?: { reason: string }; link: string | null;
 }): OutboundMessage {
-  const title = input.override ? `【强制推进】${input.customer.name}` : `【阶段变更】${input.customer.name}`;
+  const backward = !input.to.outcome && (input.to.order ?? 0) < (input.from.order ?? 0);
+  const title = input.override ? `【强制推进】${input.customer.name}` : backward ? `【阶段退回】${input.customer.name}` : `【阶段变更】${input.customer.name}`;
+  const body = {
+    task_id: newTaskId(`note${input.customer.id}`),
+    source: { desc: '销售流程助手', desc_color: input.override || backward ? 2 : 0 },
+    main_title: { title: cut(title, 26), desc: `${stageText(input.from)} → ${stageText(input.to)}` },
+    horizontal_content_list: [
+      { keyname: '负责人', value: input.repName },
+      { keyname: '操作人', value: input.actorName },
+      { keyname: '上一阶段停留', value: TEXTS_ZH.formatElapsed(input.dwellMs) },
+      { keyname: '时间', value: TEXTS_ZH.formatTime(input.at) },
+      ...(input.override ? [{ keyname: '强推原因', value: input.override.reason.slice(0, 60) }] : []),
+    ],
+  };
   return {
     msgtype: 'template_card',
-    template_card: {
-      card_type: 'text_notice',
-      task_id: newTaskId(`note${input.customer.id}`),
-      source: { desc: '销售流程助手', desc_color: input.override ? 2 : 0 },
-      main_title: { title, desc: `${stageText(input.from)} → ${stageText(input.to)}` },
-      horizontal_content_list: [
-        { keyname: '负责人', value: input.repName },
-        { keyname: '操作人', value: input.actorName },
-        { keyname: '上一阶段停留', value: TEXTS_ZH.formatDuration(input.dwellMs) },
-        { keyname: '时间', value: TEXTS_ZH.formatTime(input.at) },
-        ...(input.override ? [{ keyname: '强推原因', value: input.override.reason.slice(0, 60) }] : []),
-      ],
-      card_action: { type: 1, url: input.link },
-    },
+    template_card: input.link
+      ? { card_type: 'text_notice', ...body, card_action: { type: 1, url: input.link } }
+      : { card_type: 'button_interaction', ...body, button_list: [{ text: '查看客户', style: 4, key: ACTION.show(input.customer.id) }] },
   };
 }
 
-/** Several customers match what the rep typed: ask, never guess. */
-export function choiceCard(query: string, candidates: { id: number; name: string; stageName: string }[], keyFor: (id: number) => string): TemplateCard {
+export interface Candidate { id: number; name: string; stageName: string; ownerName: string; officeName: string | null }
+
+/**
+ * Several customers match what the rep typed: ask, never guess. Each candidate is told apart by what differs —
+ * owner, stage, office — in its line and on its button (two 南山中医院 never show as two identical buttons).
+ */
+export function choiceCard(query: string, candidates: Candidate[], keyFor: (id: number) => string): TemplateCard {
+  const list = candidates.slice(0, 6);
+  const sameName = (c: Candidate) => list.filter((o) => o.name === c.name).length > 1;
+  const button = (c: Candidate, i: number) => {
+    if (!sameName(c)) return `${i + 1}. ${c.name}`;
+    const twins = list.filter((o) => o.name === c.name);
+    const byOwner = twins.filter((o) => o.ownerName === c.ownerName).length === 1;
+    return `${i + 1}. ${byOwner ? c.ownerName : c.stageName}`;
+  };
   return {
     card_type: 'button_interaction',
     task_id: newTaskId('pick'),
-    main_title: { title: `“${query.slice(0, 20)}”对应多个客户`, desc: '请选择您指的是哪一个：' },
-    horizontal_content_list: candidates.slice(0, 6).map((c, i) => ({ keyname: `${i + 1}`, value: `${c.name}（${c.stageName}）` })),
-    button_list: candidates.slice(0, 6).map((c) => ({ text: c.name.slice(0, 10), style: 1, key: keyFor(c.id) })),
+    main_title: { title: cut(`“${query}”对应${list.length}个客户`, 26), desc: '请选择您指的是哪一个：' },
+    horizontal_content_list: list.map((c, i) => ({
+      keyname: `${i + 1}`, value: cut([c.name, c.ownerName, c.stageName, c.officeName].filter(Boolean).join(' · '), 40),
+    })),
+    button_list: list.map((c, i) => ({ text: cut(button(c, i), 12), style: 1, key: keyFor(c.id) })),
   };
 }

@@ -32,11 +32,22 @@ export interface TaskFacts {
   openedAt: Date;
 }
 
+/** Short task texts used outside the cards below (the stage card folds the opened task in). */
+export const taskTexts = {
+  painPointHowTo: (customer: string) =>
+    `回复“${customer} 填写痛点”逐项填写；或一条消息写：客户：${customer}／担忧1、担忧2、担忧3／承诺／下次联系（各一行）。`,
+  deliverable: (what: string) => `需要提交：${what}`,
+};
+
 const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${f.customerName}` : '');
 
-/** Reminder to the rep: text_notice with the deadline. */
-export function reminderCard(f: TaskFacts, link: string, now: Date): OutboundMessage {
+/** Reminder to the rep: a text_notice card with the deadline; a plain text when there is no link to open. */
+export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutboundMessage {
   const left = f.dueAt.getTime() - now.getTime();
+  const when = left > 0 ? `截止（还剩${TEXTS_ZH.formatElapsed(left)}）` : '已到截止时间';
+  if (!link) {
+    return { msgtype: 'text', text: { content: `⏰ ${f.taskName}${f.customerName ? `（${f.customerName}）` : ''}：${TEXTS_ZH.formatTime(f.dueAt)} ${when}\n需要提交：${f.deliverable}` } };
+  }
   return {
     msgtype: 'template_card',
     template_card: {
@@ -44,7 +55,7 @@ export function reminderCard(f: TaskFacts, link: string, now: Date): OutboundMes
       task_id: newTaskId(`rem${f.taskId}`),
       source: { desc: '动作计时器', desc_color: 0 },
       main_title: { title: `⏰ ${f.taskName}`, desc: customerLine(f) },
-      emphasis_content: { title: TEXTS_ZH.formatTime(f.dueAt), desc: left > 0 ? `截止（还剩${TEXTS_ZH.formatDuration(left)}）` : '已超时' },
+      emphasis_content: { title: TEXTS_ZH.formatTime(f.dueAt), desc: when },
       sub_title_text: `需要提交：${f.deliverable}`,
       card_action: { type: 1, url: link },
     },
@@ -59,7 +70,7 @@ function warningBody(f: TaskFacts, level: number, now: Date) {
     horizontal_content_list: [
       { keyname: '负责人', value: f.repName },
       { keyname: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },
-      { keyname: '已超时', value: TEXTS_ZH.formatDuration(late) },
+      { keyname: '已超时', value: late < 60_000 ? '刚到截止时间' : TEXTS_ZH.formatElapsed(late) },
       ...(f.customerName ? [{ keyname: '客户', value: f.customerName }] : []),
     ],
     sub_title_text: `应提交：${f.deliverable}`,

@@ -28,6 +28,21 @@ function formatDuration(ms: number): string {
   return parts.length ? parts.join('') : '0秒';
 }
 
+/**
+ * An elapsed or remaining time as a person says it: `2天2小时`, `3小时15分钟`, `40分钟`, `不到1分钟`. Two units at most,
+ * rounded down (never `50小时4分钟1秒`, never `0秒`). Configured durations (72小时) use formatDuration.
+ */
+function formatElapsed(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return '不到1分钟';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days > 0) return `${days}天${hours ? `${hours}小时` : ''}`;
+  if (hours > 0) return `${hours}小时${mins ? `${mins}分钟` : ''}`;
+  return `${mins}分钟`;
+}
+
 const q = (s: string): string => `“${s}”`;
 
 /** One usage line per command: the help lists them, and an incomplete command is answered with its own. */
@@ -71,6 +86,7 @@ export const TEXTS_ZH = {
   usage: USAGE,
   formatTime,
   formatDuration,
+  formatElapsed,
   fileTypeName: (t: string): string => (t.includes('/') ? t : t.toUpperCase()),
 
   /** Default hints, used when a guard in the configuration has no `hint`. */

@@ -5,14 +5,17 @@
 import type { BotContext } from '../bot/context';
 import type { TextMessage } from '../bot/events';
 import type { Next, Router } from '../bot/router';
-import { ACTION, parseAction } from '../cards/action-keys';
+import { ACTION, NO_CHOICE, STAGE_SELECT, parseAction } from '../cards/action-keys';
+import { confirmWinCard } from '../cards/customer-cards';
+import type { TemplateCardEvent } from '../bot/events';
+import type { StageDef } from '../domain/types';
 import { customerTexts as T } from '../cards/customer-texts';
 import { parseCommand } from '../domain/commands';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
-import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { answerWithStageCard, facts, mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
 import { applyTaskEvent } from './task-service';
 
 function stageOptions(deps: StageDeps): string {
@@ -93,24 +96,49 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
   }
 }
 
-async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
-  if (ctx.event.kind !== 'event.template_card_event') return;
-  const action = parseAction(ctx.event.eventKey);
+async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
+  if (anyCtx.event.kind !== 'event.template_card_event') return;
+  const ctx = anyCtx as BotContext<TemplateCardEvent>;
+  const event = ctx.event;
+  const action = parseAction(event.eventKey);
   if (!action) return;
   const c: CustomerRow | null = await getCustomer(ctx.tx, action.customerId);
   if (!c) return ctx.say(T.notFound(String(action.customerId)));
-  if (action.kind !== 'move') {
+  if (action.kind !== 'move' && action.kind !== 'confirm') {
     // An old card (e.g. kept after the customer was handed over) must not reveal or open the customer to its holder.
-    const me = ctx.event.userId;
+    const me = event.userId;
     const [actor, owner] = [await findPerson(ctx.tx, me), await findPerson(ctx.tx, c.ownerId)];
     if (!mayMove(me, actor, c, owner)) return ctx.say(T.notYours(c.name, owner?.name ?? c.ownerId));
   }
-  if (action.kind === 'show') return sendStageCard(ctx, deps, c);
-  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, ctx.event.userId)));
-  await performMove(ctx, deps, { customer: c, to: action.stage, source: 'card', expectedVersion: action.version });
+  if (action.kind === 'show') return answerWithStageCard(ctx, deps, c);
+  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, event.userId)));
+  if (action.kind === 'pick') {
+    const choice = event.selectedItems.find((s) => s.questionKey === STAGE_SELECT)?.optionIds[0];
+    const target = choice && choice !== NO_CHOICE ? deps.process.stages.find((s) => s.key === choice) : undefined;
+    if (!target) return ctx.say(T.pickNothing);
+    return moveFromCard(ctx, deps, c, target, action.version);
+  }
+  const target = deps.process.stages.find((s) => s.key === action.stage);
+  if (!target) return ctx.say(T.stageUnknown(action.stage, stageOptions(deps)));
+  // The second tap of 已签约 (confirm), or a plain move; a move to an outcome from a stage card still asks first.
+  if (action.kind === 'move' && action.version !== null) return moveFromCard(ctx, deps, c, target, action.version);
+  await performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: action.version });
+}
+
+/** A move chosen on a stage card: 已签约 asks for a second tap, 丢单 for a reason, the rest move at once. */
+async function moveFromCard(ctx: BotContext<TemplateCardEvent>, deps: StageDeps, c: CustomerRow, target: StageDef, version: number | null): Promise<void> {
+  if (version !== null && version !== c.version) {
+    return performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: version }).then(() => undefined);
+  }
+  if (target.outcome === 'won') {
+    const f = await facts(ctx.tx, deps.process, c);
+    return ctx.updateCard({ template_card: confirmWinCard(f, target, ctx.now, ctx.event.taskId) });
+  }
+  if (target.outcome === 'lost') return ctx.say(T.lostNeedsReason(c.name, target.name));
+  await performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: version });
 }
 
 export function registerCustomers(router: Router, deps: StageDeps): void {
   router.on('message.text', (ctx, next) => onText(ctx, next, deps));
-  router.action(/^(move|show|upload):/, (ctx) => onClick(ctx, deps));
+  router.action(/^(move|show|upload|pick|confirm):/, (ctx) => onClick(ctx, deps));
 }

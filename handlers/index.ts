@@ -23,7 +23,7 @@ export interface HandlerDeps {
   client: WecomClient;
   process: ProcessDefinition;
   uploadLink(customerId: number, userId: string): string;
-  customerLink(customerId: number): string;
+  customerLink(customerId: number): string | null;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
   dashboardLink?(userId: string): string;
   tasks: TaskServiceDeps;

@@ -4,7 +4,7 @@
  */
 import { eq } from 'drizzle-orm';
 import type { BotContext } from '../bot/context';
-import { choiceCard, stageCard, stageCardDone, stageChangeNotice, type CustomerFacts } from '../cards/customer-cards';
+import { choiceCard, stageCard, stageCardDone, stageChangeNotice, type CardTask, type CustomerFacts, type StageChoices } from '../cards/customer-cards';
 import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
@@ -16,8 +16,8 @@ import type { ProcessDefinition, StageDef } from '../domain/types';
 import { changeStage, listCustomers, loadEvidence, recordRefusal, type CustomerRow, type EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
 import { findPerson, type PersonRow } from '../store/people';
-import { people } from '../store/schema';
-import { applyTaskEvent, type TaskServiceDeps } from './task-service';
+import { offices, people } from '../store/schema';
+import { applyTaskEvent, taskDef, taskHowTo, type TaskServiceDeps } from './task-service';
 import { cancelOpenTasks } from '../store/tasks';
 
 export interface StageDeps {
@@ -26,8 +26,8 @@ export interface StageDeps {
   tasks: TaskServiceDeps;
   /** Signed upload page link for a rep and a customer. */
   uploadLink(customerId: number, userId: string): string;
-  /** A link to the customer's page (cards need a URL). */
-  customerLink(customerId: number): string;
+  /** A link to the customer's page; null without a public address (PUBLIC_BASE_URL), and cards then carry none. */
+  customerLink(customerId: number): string | null;
 }
 
 const isAdmin = (p: PersonRow | null | undefined) => !!p?.roles.includes('admin');
@@ -68,9 +68,16 @@ export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (i
     return null;
   }
   const cands = m.candidates.slice(0, 6).map((cm) => all.find((c) => String(c.id) === cm.customer.id)!);
-  await ctx.sendCard(choiceCard(query, cands.map((c) => ({
-    id: c.id, name: c.name, stageName: findStage(deps.process, c.stage)?.name ?? c.stage,
-  })), keyFor));
+  const described = [];
+  for (const c of cands) {
+    const owner = await findPerson(ctx.tx, c.ownerId);
+    const office = c.officeId ? await ctx.tx.select({ name: offices.name }).from(offices).where(eq(offices.id, c.officeId)) : [];
+    described.push({
+      id: c.id, name: c.name, stageName: findStage(deps.process, c.stage)?.name ?? c.stage,
+      ownerName: owner?.name ?? c.ownerId, officeName: office[0]?.name ?? null,
+    });
+  }
+  await ctx.sendCard(choiceCard(query, described, keyFor));
   return null;
 }
 
@@ -80,18 +87,58 @@ export async function facts(tx: Tx, process: ProcessDefinition, c: CustomerRow):
   return { id: c.id, name: c.name, version: c.version, stage, ownerName: owner?.name ?? c.ownerId, stageEnteredAt: c.stageEnteredAt, industry: c.industry };
 }
 
-/** Stages the policy allows from here (guards are checked on click, with the evidence of that moment). */
-export function nextStages(process: ProcessDefinition, c: CustomerRow, now: Date): StageDef[] {
+/**
+ * What the card offers from here (guards are checked on click, with the evidence of that moment): the next stage
+ * forward as the main button, and every other stage the policy allows — earlier stages (退回) and the outcomes
+ * (已签约 asks for confirmation, 丢单 for a reason) — behind the select.
+ */
+export function stageChoices(process: ProcessDefinition, c: Pick<CustomerRow, 'stage' | 'stageEnteredAt' | 'fields'>, now: Date): StageChoices {
   const empty = { documents: [], lastCustomerMessageAt: null, forms: [] };
-  const candidates = [...openStages(process), ...process.stages.filter((s) => s.outcome && s.outcome !== 'lost')];
-  return candidates.filter((s) => {
-    const r = evaluateTransition(process, { stage: c.stage, stageEnteredAt: c.stageEnteredAt, fields: c.fields }, s.key, empty, now);
+  const current = findStage(process, c.stage);
+  const candidates = [...openStages(process), ...process.stages.filter((s) => s.outcome)];
+  const allowed = candidates.filter((s) => {
+    if (s.key === c.stage) return false;
+    const r = evaluateTransition(process, { stage: c.stage, stageEnteredAt: c.stageEnteredAt, fields: c.fields }, s.key, empty, now,
+      { reason: s.outcome === 'lost' ? '—' : null });
     return r.allowed || r.failures.every((f) => f.code === 'guard');
   });
+  const forward = nextForward(process, c.stage);
+  const fwd = forward && allowed.some((s) => s.key === forward.key) ? forward : null;
+  const rank = (s: StageDef) => (s.outcome ? 100 + (s.outcome === 'won' ? 0 : 1) : current && (s.order ?? 0) < (current.order ?? 0) ? 50 - (s.order ?? 0) : s.order ?? 0);
+  return { forward: fwd, others: allowed.filter((s) => s.key !== fwd?.key).sort((a, b) => rank(a) - rank(b)) };
 }
 
-export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string): Promise<void> {
-  await ctx.sendCard(stageCard(await facts(ctx.tx, deps.process, c), nextStages(deps.process, c, ctx.now), ctx.now, headline));
+/** The open stage right after the current one (null at the last open stage or when closed). */
+export function nextForward(process: ProcessDefinition, stage: string): StageDef | null {
+  const open = openStages(process);
+  const i = open.findIndex((s) => s.key === stage);
+  return i >= 0 ? open[i + 1] ?? null : null;
+}
+
+/** The open stage right before the current one (null at the first). */
+export function previousStage(process: ProcessDefinition, stage: string): StageDef | null {
+  const open = openStages(process);
+  const i = open.findIndex((s) => s.key === stage);
+  return i > 0 ? open[i - 1] ?? null : null;
+}
+
+export interface StageCardOptions { headline?: string; task?: CardTask | null; taskId?: string }
+
+export async function stageCardFor(ctx: BotContext, deps: StageDeps, c: CustomerRow, opts: StageCardOptions = {}) {
+  return stageCard(await facts(ctx.tx, deps.process, c), stageChoices(deps.process, c, ctx.now), ctx.now, opts);
+}
+
+export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string, task?: CardTask | null): Promise<void> {
+  await ctx.sendCard(await stageCardFor(ctx, deps, c, { headline, task }));
+}
+
+/** On a card click: the clicked card becomes the customer's new card (no new message); in chat: a new card. */
+export async function answerWithStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, opts: StageCardOptions = {}): Promise<void> {
+  if (ctx.event.kind === 'event.template_card_event') {
+    await ctx.updateCard({ template_card: await stageCardFor(ctx, deps, c, { ...opts, taskId: ctx.event.taskId }) });
+    return;
+  }
+  await ctx.sendCard(await stageCardFor(ctx, deps, c, opts));
 }
 
 export interface MoveRequest {
@@ -113,7 +160,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
   const actor = await findPerson(tx, actorId);
   const owner = await ownerOf(tx, c);
   const reply = async (text: string) => (ctx.event.kind === 'event.template_card_event'
-    ? ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now) }).then(() => ctx.say(text))
+    ? ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now, ctx.event.taskId) }).then(() => ctx.say(text))
     : ctx.say(text));
 
   if (!mayMove(actorId, actor, c, owner)) {
@@ -125,8 +172,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     return false;
   }
   if (req.expectedVersion != null && req.expectedVersion !== c.version) {
-    await ctx.say(T.stale(c.name));
-    await sendStageCard(ctx, deps, c);
+    await answerWithStageCard(ctx, deps, c, { headline: T.stale(c.name) });
     return false;
   }
   const evidence = await loadEvidence(tx, c);
@@ -134,14 +180,15 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     req.to, evidence, now, { reason: req.reason ?? req.override?.reason ?? null });
   const target = findStage(deps.process, req.to);
   const from = findStage(deps.process, c.stage);
+  const backward = !!target && !!from && !target.outcome && !from.outcome && (target.order ?? 0) < (from.order ?? 0);
 
   if (!verdict.allowed) {
     const overridable = req.override && verdict.failures.every(isOverridable);
     if (!overridable) {
       await recordRefusal(tx, { customer: c, to: req.to, actorId, source: req.source, failures: verdict.failures, processVersion: deps.process.version, note: req.override?.reason }, now);
       const needsUpload = verdict.failures.some((f) => f.code === 'guard' && f.kind === 'document');
-      await reply(T.refused(c.name, target?.name ?? req.to, describeFailures(verdict.failures),
-        needsUpload ? deps.uploadLink(c.id, actorId) : null));
+      await reply(backward ? T.refusedBack(c.name, target?.name ?? req.to, describeFailures(verdict.failures))
+        : T.refused(c.name, target?.name ?? req.to, describeFailures(verdict.failures), needsUpload ? deps.uploadLink(c.id, actorId) : null));
       return false;
     }
   }
@@ -152,16 +199,17 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     note: req.override?.reason ?? req.reason ?? null, failures: verdict.allowed ? null : verdict.failures,
   }, now);
   if (!moved) {
-    await ctx.say(T.stale(c.name));
+    await answerWithStageCard(ctx, deps, c, { headline: T.stale(c.name) });
     return false;
   }
-  await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now });
+  const opened = await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: true });
   if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
-  const headline = T.moved(from.name, target.name);
-  if (ctx.event.kind === 'event.template_card_event') {
-    await ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, moved), headline, now) });
-  }
-  await sendStageCard(ctx, deps, moved, headline);
+  const headline = target.outcome ? T.closedAs(target.name) : backward ? T.movedBack(from.name, target.name) : T.moved(from.name, target.name);
+  // One reply: the stage card, with the task the move opened folded in (no separate prompt or at-open reminder).
+  const first = opened.find((t) => t.assigneeId.toLowerCase() === actorId.toLowerCase());
+  const def = first ? taskDef(deps.process, first.kind) : undefined;
+  const task: CardTask | null = first ? { name: def?.name ?? first.kind, dueAt: first.dueAt, howTo: taskHowTo(def, moved.name) } : null;
+  await answerWithStageCard(ctx, deps, moved, { headline, task });
   await notifyChange(ctx, deps, { customer: moved, from, to: target, owner, actor, dwellMs: now.getTime() - c.stageEnteredAt.getTime(),
     override: req.override && !verdict.allowed ? req.override : undefined });
   return true;

@@ -4,7 +4,7 @@
  * transaction; messages go out through `emit` (the outbox of that transaction).
  */
 import type { OutboundMessage } from '../bot/outbound';
-import type { TaskFacts } from '../cards/task-cards';
+import { taskTexts, type TaskFacts } from '../cards/task-cards';
 import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
 import type { TaskDef } from '../domain/task-schema';
 import type { ProcessDefinition } from '../domain/types';
@@ -20,8 +20,8 @@ export interface TaskServiceDeps {
   addTime: AddTime;
   /** Wakes the timer worker at each new timer's time (bull delayed job or a local timer). */
   wake(timers: TimerRow[]): void;
-  /** A link for cards that need one (card_action). */
-  link(customerId: number | null): string;
+  /** A link for cards that need one (card_action); null without a public address (the card then has none). */
+  link(customerId: number | null): string | null;
 }
 
 export function taskDef(process: ProcessDefinition, kind: string): TaskDef | undefined {
@@ -30,10 +30,12 @@ export function taskDef(process: ProcessDefinition, kind: string): TaskDef | und
 
 /** Schedules the timers of a task for its current deadline and version. */
 export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def: TaskDef, task: TaskRow, from: Date, now: Date,
-  opts: { reschedule?: boolean } = {}): Promise<TimerRow[]> {
-  // After an extension the rep is told by the supervisor's message; the at-open reminder is not repeated.
+  opts: { reschedule?: boolean; announced?: boolean } = {}): Promise<TimerRow[]> {
+  // After an extension the rep is told by the supervisor's message; when the reply to the rep's own command already
+  // shows the task (folded into the stage card), the at-open reminder would be a second message: neither repeats it.
+  const skipAtOpen = opts.reschedule || opts.announced;
   const planned = planTimers(def, from, task.dueAt)
-    .filter((p) => !(opts.reschedule && p.kind === 'reminder' && p.fireAt.getTime() === from.getTime()));
+    .filter((p) => !(skipAtOpen && p.kind === 'reminder' && p.fireAt.getTime() === from.getTime()));
   const created = await scheduleTimers(on, planned.map((p) => ({
     kind: p.kind, key: timerKey(task.id, task.version, p), fireAt: p.fireAt, taskId: task.id, customerId: task.customerId,
     payload: { level: p.level, version: task.version },
@@ -48,6 +50,8 @@ export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def:
  */
 export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
   customerId: number; event: TaskEventIn; actorId: string; deliverable?: unknown; now: Date;
+  /** The caller's reply tells the rep about the opened tasks (no separate at-open reminder). */
+  announced?: boolean;
 }): Promise<TaskRow[]> {
   const { process } = deps;
   const closing = tasksClosedBy(process.tasks, input.event);
@@ -62,10 +66,18 @@ export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
       kind: def.key, customerId: customer.id, assigneeId: customer.ownerId, trigger: triggerName(input.event),
       openedAt: input.now, dueAt: dueAt(def, input.now, deps.addTime),
     });
-    await scheduleTaskTimers(on, deps, def, task, input.now, input.now);
+    // Announced only to the assignee: when someone else (a supervisor) made the move, the rep still gets the reminder.
+    const announced = !!input.announced && customer.ownerId.toLowerCase() === input.actorId.toLowerCase();
+    await scheduleTaskTimers(on, deps, def, task, input.now, input.now, { announced });
     opened.push(task);
   }
   return opened;
+}
+
+/** How to deliver a task, in one or two lines (folded into the card that answers the command which opened it). */
+export function taskHowTo(def: TaskDef | undefined, customerName: string): string {
+  if (def?.form === 'pain_point') return taskTexts.painPointHowTo(customerName);
+  return taskTexts.deliverable(def?.deliverable ?? '');
 }
 
 function triggerName(e: TaskEventIn): string {

@@ -47,7 +47,8 @@ describe('stage changes from chat (R1, R2)', () => {
     const [card] = await say(textXml('lina', '新客户 华夏医疗 医疗'));
     expect(card).toMatchObject({ touser: 'lina', msgtype: 'template_card' });
     expect(cardOf(card!).main_title.title).toBe('华夏医疗');
-    expect(cardOf(card!).button_list!.map((b) => b.text)).toContain('首次电话沟通');
+    // One main button, the next stage forward; 已签约 is never a one-tap button (it sits in the select, with a confirmation).
+    expect(cardOf(card!).button_list!.map((b) => b.text)).toEqual(['推进到首次电话沟通', '执行']);
     const [row] = await t.db.rows<{ id: number; office_id: string; owner_id: string; stage: string }>(sql`select * from customers`);
     expect(row).toMatchObject({ office_id: 'east', owner_id: 'lina', stage: 'lead' });
     customerId = row!.id;
@@ -56,7 +57,10 @@ describe('stage changes from chat (R1, R2)', () => {
   it('moves forward by text with a stage number, and notifies the direct supervisor', async () => {
     const sent = await say(textXml('lina', '华夏医疗 推进 2'), 2);
     const notice = sent.find((m) => m.touser === 'zhangwei')!;
-    expect(cardOf(notice).card_type).toBe('text_notice');
+    // No PUBLIC_BASE_URL in tests: the notice carries a 查看客户 button, never a link to WeCom's home page.
+    expect(cardOf(notice).card_type).toBe('button_interaction');
+    expect(cardOf(notice).button_list!.map((b) => b.text)).toEqual(['查看客户']);
+    expect(JSON.stringify(notice)).not.toContain('work.weixin.qq.com');
     expect(cardOf(notice).main_title.desc).toBe('1. 留资未触达 → 2. 首次电话沟通');
     expect(JSON.stringify(notice)).toContain('李娜');
     const reply = sent.find((m) => m.touser === 'lina')!;
@@ -94,12 +98,15 @@ describe('stage changes from chat (R1, R2)', () => {
       headers: { 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('华夏医疗-报价单.pdf') },
     });
     expect(up.status).toBeLessThan(300);
-    await waitFor(() => wecom.sent.some((m) => m.touser === 'lina' && textOf(m).includes('已收到“华夏医疗”的文件《华夏医疗-报价单.pdf》')), 'the upload confirmation in chat');
+    await waitFor(() => wecom.sent.some((m) => m.touser === 'lina' && textOf(m).includes('已收到“华夏医疗”的《华夏医疗-报价单.pdf》✅ 符合「报价单」的要求')), 'the upload confirmation in chat');
 
     const [card] = await say(textXml('lina', '查看 华夏医疗'));
-    const button = cardOf(card!).button_list!.find((b) => b.text === '价格谈判中')!;
-    const sent = await say(cardClickXml('lina', button.key, 'task-1', { responseCode: 'rc-click-1' }), 2);
-    expect(wecom.updates.some((u) => u.response_code === 'rc-click-1')).toBe(true);
+    const button = cardOf(card!).button_list!.find((b) => b.text === '推进到价格谈判中')!;
+    // The click's answer is the clicked card itself, updated in place: the rep gets no new message, the supervisor one notice.
+    const sent = await say(cardClickXml('lina', button.key, 'task-1', { responseCode: 'rc-click-1' }), 1);
+    const update = wecom.updates.find((u) => u.response_code === 'rc-click-1') as { template_card?: Card } | undefined;
+    expect(update?.template_card?.main_title.desc).toBe('已从「方案已提交」推进到「价格谈判中」');
+    expect(sent.filter((m) => m.touser === 'lina')).toEqual([]);
     expect(sent.some((m) => m.touser === 'zhangwei' && cardOf(m).main_title.desc === '4. 方案已提交 → 5. 价格谈判中')).toBe(true);
     const [row] = await t.db.rows<{ stage: string }>(sql`select stage from customers where id = ${customerId}`);
     expect(row!.stage).toBe('negotiating');
@@ -122,7 +129,9 @@ describe('stage changes from chat (R1, R2)', () => {
       t.callback(cardClickXml('zhangwei', key, 'task-3', { responseCode: 'rc-b' })),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    await waitFor(() => wecom.sent.slice(before).some((m) => textOf(m).includes('刚刚已被他人更新')), 'the loser is told');
+    // The loser's card is replaced in place by the customer's current state, headed by what happened.
+    void before;
+    await waitFor(() => wecom.updates.some((u) => JSON.stringify(u).includes('刚刚已被他人更新')), 'the loser is told');
     const [moves] = await t.db.rows<{ n: number }>(sql`
       select count(*)::int as n from customer_events where customer_id = ${customerId} and to_stage = 'contract_pending' and kind = 'stage_change'`);
     expect(moves!.n).toBe(1);
