@@ -12,7 +12,7 @@ import { createMemoryTokenStore, createRedisTokenStore, createWecomClient, type 
 import { createCallbackCrypto } from '../bot/crypto';
 import { createReceiver } from '../bot/receiver';
 import { Router } from '../bot/router';
-import { buildDigest } from '../cards/digest';
+import { buildDigest, digestLine } from '../cards/digest';
 import type { Clock } from '../domain/clock';
 import { registerHandlers } from '../handlers';
 import { openDatabase, type Database } from '../store/db';
@@ -137,7 +137,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
   const outboxWorker = createOutboxWorker({
     outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
-    digest: (rows) => buildDigest(rows.map((r) => r.summary)),
+    digest: (rows) => buildDigest(rows.map(digestLine)),
     resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
   });

@@ -2,22 +2,53 @@ import { texts } from './texts';
 
 /** WeCom truncates app text beyond 2048 bytes; stay under with room for the footer. */
 const MAX_BYTES = 1900;
+/** One item's line is whole, up to this many characters; a longer first line is shortened at a sentence end. */
+const MAX_ITEM_CHARS = 120;
+
+type Body = { msgtype?: string; text?: { content?: string }; markdown?: { content?: string }; textcard?: { title?: string; description?: string };
+  template_card?: { main_title?: { title?: string; desc?: string }; sub_title_text?: string }; news?: { articles?: { title?: string }[] } };
+
+/** Shortens at the last sentence end (。！？；) that fits, never mid-sentence; a single overlong sentence is kept whole. */
+function wholeSentences(line: string): string {
+  if ([...line].length <= MAX_ITEM_CHARS) return line;
+  const head = [...line].slice(0, MAX_ITEM_CHARS).join('');
+  const end = Math.max(head.lastIndexOf('。'), head.lastIndexOf('！'), head.lastIndexOf('？'), head.lastIndexOf('；'));
+  return end > 0 ? head.slice(0, end + 1) : line;
+}
+
+/**
+ * One digest item, as one whole line: the message's first line in full (a card: its title and description), not
+ * the 60-character summary that used to cut items mid-sentence.
+ */
+export function digestLine(row: { body: unknown; summary: string }): string {
+  const b = (row.body ?? {}) as Body;
+  const first = (s: string | undefined) => (s ?? '').replace(/[#*>`]|<[^>]+>/g, '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  let line = '';
+  if (b.msgtype === 'text') line = first(b.text?.content);
+  else if (b.msgtype === 'markdown') line = first(b.markdown?.content);
+  else if (b.msgtype === 'textcard') line = [b.textcard?.title, first(b.textcard?.description)].filter(Boolean).join('：');
+  else if (b.msgtype === 'template_card') {
+    const t = b.template_card?.main_title;
+    line = [t?.title, t?.desc ?? b.template_card?.sub_title_text].filter(Boolean).join('：');
+  } else if (b.msgtype === 'news') line = b.news?.articles?.[0]?.title ?? '';
+  return wholeSentences(line || row.summary);
+}
 
 /** Merges several pending notifications to one member into one text message (over WeCom's per-member limit). */
-export function buildDigest(summaries: string[]): { msgtype: 'text'; body: { msgtype: 'text'; text: { content: string } }; summary: string } {
-  const title = texts.digest.title(summaries.length);
+export function buildDigest(items: string[]): { msgtype: 'text'; body: { msgtype: 'text'; text: { content: string } }; summary: string } {
+  const title = texts.digest.title(items.length);
   const lines: string[] = [title, texts.digest.intro];
   let bytes = Buffer.byteLength(lines.join('\n'));
   let shown = 0;
-  for (const s of summaries) {
+  for (const s of items) {
     const line = `${shown + 1}. ${s}`;
     const add = Buffer.byteLength(line) + 1;
-    if (bytes + add > MAX_BYTES) break;
+    if (bytes + add > MAX_BYTES - 80) break; // whole items only; room kept for the "另有 N 条" line
     lines.push(line);
     bytes += add;
     shown++;
   }
-  if (shown < summaries.length) lines.push(texts.digest.more(summaries.length - shown));
+  if (shown < items.length) lines.push(texts.digest.more(items.length - shown));
   const content = lines.join('\n');
   return { msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: title };
 }

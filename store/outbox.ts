@@ -28,6 +28,39 @@ export interface RateLimits { perMinute: number; perHour: number }
 /** Written on rows held back because the member's budget was spent; such a backlog is delivered as one digest. */
 export const DEFERRED_NOTE = 'deferred: per-member limit (30/min, 1000/h) reached';
 
+/**
+ * A reply to the recipient's own command or upload: a row caused by an inbox event of that same person
+ * (cause `inbox:<id>` whose user is the recipient) or by their upload (cause `upload`). Replies are never merged
+ * into a digest and go first within the member's budget; everything else (notices, warnings, reports) is merged
+ * when over budget.
+ */
+const REPLY_SQL = sql`case when o.cause ~ '^inbox:[0-9]+$'
+    then exists (select 1 from inbox i where i.id = substring(o.cause from 7)::bigint and lower(i.user_id) = lower(o.recipient))
+    else coalesce(o.cause = 'upload', false) end`;
+
+export type PlannableRow = Pick<OutboxRow, 'id' | 'lastError'> & { reply: boolean };
+
+/**
+ * Splits one member's due messages (in order) over the budget left: replies first, sent as they are (when even
+ * they do not fit, the rest wait for the window — a reply is never folded into a digest); then notices, sent as
+ * they are while they fit, merged into one digest (one slot kept for it) when they do not. A backlog of notices
+ * that already waited for the window goes as one digest rather than a second burst.
+ */
+export function planBudget<R extends PlannableRow>(messages: R[], left: number): { send: R[]; merge: R[]; defer: R[] } {
+  const replies = messages.filter((m) => m.reply);
+  const notices = messages.filter((m) => !m.reply);
+  const send = replies.slice(0, Math.max(0, left));
+  const defer = replies.slice(send.length);
+  let room = Math.max(0, left - send.length);
+  if (defer.length || room === 0) return { send, merge: [], defer: [...defer, ...notices] };
+  const backlog = notices.length > 1 && notices.some((m) => m.lastError === DEFERRED_NOTE);
+  if (!backlog && notices.length <= room) return { send: [...send, ...notices], merge: [], defer: [] };
+  if (backlog) return { send, merge: notices, defer: [] };
+  // Keep one slot for the digest; everything past the budget is merged, never dropped.
+  room -= 1;
+  return { send: [...send, ...notices.slice(0, room)], merge: notices.slice(room), defer: [] };
+}
+
 /** What the worker must send for one recipient now. */
 export interface DeliveryPlan {
   recipient: string;
@@ -76,10 +109,10 @@ export function createOutboxRepo(database: Database) {
       if (!lock?.ok) return null;
       await tx.execute(sql`
         update outbox set status = 'pending' where recipient = ${recipient} and status = 'sending' and locked_until < ${now}`);
-      const due = await database.rows<OutboxRow>(sql`
+      const due = await database.rows<OutboxRow & { reply: boolean }>(sql`
         select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
-          response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt"
-        from outbox where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
+          response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt", ${REPLY_SQL} as reply
+        from outbox o where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
         order by id for update`, tx).then((rows) => rows.map((r) => ({
           ...r, createdAt: asDate(r.createdAt), nextAttemptAt: asDate(r.nextAttemptAt),
         })));
@@ -88,22 +121,13 @@ export function createOutboxRepo(database: Database) {
       const updates = due.filter((r) => r.kind === 'card_update'); // not message/send: no member budget
       const messages = due.filter((r) => r.kind !== 'card_update');
       const budget = await remainingBudget(tx, recipient, now, limits);
-      let send = [...updates];
-      let merge: OutboxRow[] = [];
-      let retryAt: Date | null = null;
-      const backlog = messages.length > 1 && messages.some((m) => m.lastError === DEFERRED_NOTE);
-      if (backlog && budget.left >= 1) {
-        merge = messages; // held back by the limit: one digest now rather than a second burst
-      } else if (messages.length <= budget.left) {
-        send = send.concat(messages);
-      } else if (budget.left >= 1) {
-        // Keep one slot for the digest; everything past the budget is merged, never dropped.
-        send = send.concat(messages.slice(0, budget.left - 1));
-        merge = messages.slice(budget.left - 1);
-      } else {
-        retryAt = budget.freesAt;
+      const split = planBudget(messages, budget.left);
+      const send: OutboxRow[] = [...updates, ...split.send];
+      let merge: OutboxRow[] = split.merge;
+      const retryAt: Date | null = split.defer.length ? budget.freesAt : null;
+      if (split.defer.length) {
         await tx.update(outbox).set({ nextAttemptAt: budget.freesAt, lastError: DEFERRED_NOTE })
-          .where(inArray(outbox.id, messages.map((m) => m.id)));
+          .where(inArray(outbox.id, split.defer.map((m) => m.id)));
       }
       // The lease covers the whole plan (rows are sent one after another), so no other worker re-sends them.
       const until = new Date(now.getTime() + leaseMs * Math.max(1, Math.min(30, messages.length + updates.length)));

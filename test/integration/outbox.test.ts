@@ -42,14 +42,13 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
     }
   });
 
-  it('messages that trickle in over the limit wait for the window and are then merged, never dropped', async () => {
+  it('replies to a person’s own messages are never merged: over the limit they wait for the window and go out whole', async () => {
     const wecom = mockWecom();
     try {
       t = await startTestBot({ redis: true });
       for (let i = 0; i < 40; i++) expect((await t.callback(textXml('zhaoliu', `问题${i}`))).status).toBe(200);
-      await waitFor(async () => (await outbox(t, 'sent')).length + (await outbox(t, 'pending')).length +
-        (await outbox(t, 'merged')).length >= 40 && (await outbox(t, 'sending')).length === 0 &&
-        wecom.sent.length === 30, 'the first minute’s budget is spent', 20_000);
+      await waitFor(async () => (await outbox(t, 'sent')).length + (await outbox(t, 'pending')).length >= 40 &&
+        (await outbox(t, 'sending')).length === 0 && wecom.sent.length === 30, 'the first minute’s budget is spent', 20_000);
       await t.bot.runner.runNow('inbox');
       await t.bot.runner.runNow('outbox');
       expect(wecom.sent).toHaveLength(30);
@@ -57,11 +56,44 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
       t.clock.advance(61_000); // the minute window frees up
       await t.bot.runner.runNow('outbox');
       expect(await outbox(t, 'pending')).toHaveLength(0);
-      const originals = (await outbox(t, 'sent')).concat(await outbox(t, 'merged')).filter((r) => r.summary.startsWith('没有看懂'));
-      expect(originals).toHaveLength(40); // each reply was sent or merged into a digest that was sent
-      expect(wecom.sent.length).toBeLessThanOrEqual(32);
-      const digests = wecom.sent.filter((m) => /条新通知/.test((m.text as { content: string }).content));
-      expect(digests.length).toBeGreaterThanOrEqual(1);
+      expect(await outbox(t, 'merged')).toHaveLength(0);
+      expect(wecom.sent).toHaveLength(40); // every answer on its own, none folded into a 【消息合并】 digest
+      expect(wecom.sent.some((m) => /条新通知/.test((m.text as { content: string }).content))).toBe(false);
+    } finally {
+      wecom.done();
+    }
+  });
+
+  it('a person’s own answer is never merged and goes first when the window frees; notices are merged, each item a whole line', async () => {
+    const wecom = mockWecom();
+    try {
+      t = await startTestBot({ redis: true });
+      const long = (i: number) => `${i}号：客户“华夏医疗”的客户痛点记录已超过截止时间 12月1日 10:00，请尽快提交：客户最焦虑的3个问题、现场承诺的交付物、下次联系时间`;
+      const notices = (from: number, n: number) => Array.from({ length: n }, (_, k) => ({
+        recipient: 'qianliu', kind: 'message' as const, msgtype: 'text', cause: 'timer:1',
+        body: { msgtype: 'text', text: { content: long(from + k) } }, summary: long(from + k).slice(0, 60),
+      }));
+      await t.bot.outbox.enqueue(t.db.db, notices(1, 40), t.clock.now());
+      await t.bot.runner.runNow('outbox');
+      const text = (m: { text?: unknown }) => (m.text as { content: string }).content;
+      expect(wecom.sent).toHaveLength(30); // the busy rep's budget is spent
+      const digest = text(wecom.sent[29]!);
+      const items = digest.split('\n').filter((l) => /^\d+\. \d+号：/.test(l));
+      expect(items.length).toBeGreaterThan(0);
+      for (const item of items) expect(item.endsWith('下次联系时间')).toBe(true); // whole lines, never cut mid-sentence
+
+      expect((await t.callback(textXml('qianliu', '帮助'))).status).toBe(200);
+      await t.bot.runner.runNow('inbox');
+      await t.bot.outbox.enqueue(t.db.db, notices(41, 5), t.clock.now());
+      await t.bot.runner.runNow('outbox');
+      expect(wecom.sent).toHaveLength(30); // WeCom's limit holds for answers too
+
+      t.clock.advance(61_000);
+      await t.bot.runner.runNow('outbox');
+      const later = wecom.sent.slice(30).map(text);
+      expect(later[0]).toContain('可以这样说'); // the answer to 帮助 first, on its own
+      expect(later.slice(1).every((c) => /条新通知/.test(c))).toBe(true); // the notices that waited: one digest
+      expect(later).toHaveLength(2);
     } finally {
       wecom.done();
     }
