@@ -122,7 +122,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
   registerHandlers(router, {
-    clock, log, config, client, process: processDef, tasks: timers.tasks,
+    clock, log, config, client, process: processDef, tasks: timers.tasks, database,
     uploadLink: (customerId, userId) =>
       uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
     customerLink: () => config.publicBaseUrl ?? null,

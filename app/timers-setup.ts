@@ -8,14 +8,15 @@ import type { Logger } from 'pino';
 import type { WecomClient } from '../bot/api';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
-import { addDuration, coverage, parseCalendar, type WorkCalendar } from '../domain/working-time';
+import { addDuration, coverage, isWorkingDay, parseCalendar, type WorkCalendar } from '../domain/working-time';
+import { morningDigest } from '../usecases/my-work';
 import type { TaskServiceDeps } from '../handlers/task-service';
 import { createMediaCache } from '../schedulers/media';
 import { cronHandlers, ensureCron, type CronJob } from '../schedulers/cron';
 import type { JobRunner } from '../schedulers/runner';
 import { runStallCheck } from '../schedulers/stall';
 import { runConfirmationCheck } from '../schedulers/confirmation-sop';
-import { createTimerWorker } from '../schedulers/timer-worker';
+import { createTimerWorker, type CronContext } from '../schedulers/timer-worker';
 import type { Database } from '../store/db';
 import type { OutboxRepo } from '../store/outbox';
 import { projectRoot } from '../store/paths';
@@ -48,13 +49,27 @@ export function setupTimers(deps: TimersSetupDeps) {
     wake,
     link: deps.link,
   };
+  const digestTime = deps.process.myWork?.morningDigest ?? '08:45';
+  const digestOn = digestTime !== 'off';
   const jobs: CronJob[] = [
     {
       name: 'stall_check', time: '09:00',
       run: async (ctx) => {
-        await runStallCheck(deps.database, ctx.tx, deps.process, ctx.now, ctx.emit);
+        // On working days the owners already read their stalled customers in the morning digest: one message, not two.
+        const ownersCovered = digestOn && isWorkingDay(calendar, ctx.now);
+        await runStallCheck(deps.database, ctx.tx, deps.process, ctx.now, ctx.emit, { ownersCovered });
       },
     },
+    ...(digestOn ? [{
+      // My work: each rep's tasks due today (and overdue) and stalled customers, on working days only.
+      name: 'morning_digest', time: digestTime,
+      run: async (ctx: CronContext) => {
+        const sent = await morningDigest(ctx.tx, { database: deps.database, process: deps.process, calendar }, {
+          now: ctx.now, emit: (to, text) => ctx.emit(to, { msgtype: 'text', text: { content: text } }),
+        });
+        ctx.log.info({ sent }, 'morning digest');
+      },
+    }] : []),
     {
       // R9: three weeks in a row under 60% confirmation → 《技术话术应答质检表》.
       name: 'confirmation_check', weekday: 1, time: '08:45',

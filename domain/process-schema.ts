@@ -130,6 +130,10 @@ export const processSchema = z
       .default([]),
     /** Quality review (R7 sampling, R8 penetration and leaderboard, R11): see review-config.ts. */
     review: reviewSchema.optional(),
+    /** My work (我的任务): the morning digest to each rep on working days, at `morningDigest` (HH:mm) or `off`. */
+    myWork: z.object({
+      morningDigest: z.string().regex(/^(?:off|(?:[01]?\d|2[0-3]):[0-5]\d)$/, { error: 'write HH:mm (e.g. 08:45) or off' }).default('08:45'),
+    }).strict().default({ morningDigest: '08:45' }),
   })
   .strict();
 

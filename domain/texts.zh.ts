@@ -30,10 +30,10 @@ function formatDuration(ms: number): string {
 
 /**
  * An elapsed or remaining time as a person says it: `2天2小时`, `3小时15分钟`, `40分钟`, `不到1分钟`. Two units at most,
- * rounded down (never `50小时4分钟1秒`, never `0秒`). Configured durations (72小时) use formatDuration.
+ * to the nearest minute, the smaller unit dropped from days up (never `50小时4分钟1秒`, never `0秒`). Configured durations (72小时) use formatDuration.
  */
 function formatElapsed(ms: number): string {
-  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  const minutes = Math.round(Math.max(0, ms) / 60_000);
   if (minutes < 1) return '不到1分钟';
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);

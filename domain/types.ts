@@ -128,6 +128,8 @@ export interface ProcessDefinition {
   tasks: TaskDef[];
   /** Stall flags (R5), per stage. */
   stall: { stage: string; days: number; flag: string }[];
+  /** My work: the morning digest time (HH:mm, Asia/Shanghai) or `off`; defaults to 08:45. */
+  myWork?: { morningDigest: string };
 }
 
 /** A customer as the engine needs it. */

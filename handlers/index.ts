@@ -15,6 +15,8 @@ import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
 import type { TaskServiceDeps } from './task-service';
 import { registerOrg } from './org';
+import { registerMyWork } from './my-work';
+import type { Database } from '../store/db';
 
 export interface HandlerDeps {
   clock: Clock;
@@ -27,6 +29,8 @@ export interface HandlerDeps {
   /** A signed link to the process health dashboard for one person (the 看板 command). */
   dashboardLink?(userId: string): string;
   tasks: TaskServiceDeps;
+  /** For the read-only views (我的任务, 团队, 停滞, 待评分) that run raw SQL. */
+  database: Database;
 }
 
 export function registerHandlers(router: Router, deps: HandlerDeps): void {
@@ -37,6 +41,7 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerReviews(router, deps); // quality review: score clicks, and the comment right after a score
   // First among text listeners: an open guided conversation takes the rep's next message as its answer.
   registerPainPoint(router, deps);
+  registerMyWork(router, { database: deps.database, process: deps.process }); // 我的任务/待办, 团队, 停滞, 待评分
   registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerOwnership(router, deps);

@@ -52,13 +52,13 @@ export async function syncStallFlags(on: DbOrTx, stalled: StalledCustomer[], now
 
 /** The daily job: flag, then one message per owner and per supervisor. */
 export async function runStallCheck(database: Database, on: DbOrTx, process: ProcessDefinition, now: Date,
-  emit: (to: string[], m: OutboundMessage) => Promise<void>): Promise<StalledCustomer[]> {
+  emit: (to: string[], m: OutboundMessage) => Promise<void>, opts: { ownersCovered?: boolean } = {}): Promise<StalledCustomer[]> {
   const stalled = await findStalled(database, on, process, now);
   await syncStallFlags(on, stalled, now);
   const byRecipient = new Map<string, StalledCustomer[]>();
   const add = (who: string, s: StalledCustomer) => byRecipient.set(who, [...(byRecipient.get(who) ?? []), s]);
   for (const s of stalled) {
-    add(s.ownerId, s);
+    if (!opts.ownersCovered) add(s.ownerId, s);
     const owner = await findPerson(on, s.ownerId);
     if (owner?.supervisorId) add(owner.supervisorId, s);
   }

@@ -3,7 +3,7 @@
  * Runs on real PostgreSQL with the bull runner on real Redis; WeCom's API is nock'd.
  */
 import { startTestBot, type TestBot } from '../helpers/bot';
-import { ADMIN_TOKEN, mockWecom, textXml, waitFor } from '../helpers/wecom';
+import { ADMIN_TOKEN, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
 
 async function outbox(t: TestBot, status: string) {
   const res = await t.get(`/api/outbox?status=${status}&limit=1000`, { authorization: `Bearer ${ADMIN_TOKEN}` });
@@ -75,7 +75,7 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
       }));
       await t.bot.outbox.enqueue(t.db.db, notices(1, 40), t.clock.now());
       await t.bot.runner.runNow('outbox');
-      const text = (m: { text?: unknown }) => (m.text as { content: string }).content;
+      const text = (m: SentMessage) => (m.text as { content: string }).content;
       expect(wecom.sent).toHaveLength(30); // the busy rep's budget is spent
       const digest = text(wecom.sent[29]!);
       const items = digest.split('\n').filter((l) => /^\d+\. \d+号：/.test(l));

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { seedSmallOrg } from '../helpers/org';
 import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
 import { startTestBot, type TestBot } from '../helpers/bot';
+import { AdjustableClock } from '../../app/clock';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
 
@@ -48,9 +49,14 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     await say(textXml('lina', '新客户 华夏医疗 医疗'));
     const mark = wecom.sent.length;
     await say(textXml('lina', '华夏医疗 推进 2'));
-    await waitFor(() => sentTo('lina', mark).some((m) => textOf(m).includes('担忧1')), 'the form prompt');
-    const reminder = sentTo('lina', mark).find((m) => m.msgtype === 'template_card' && cardOf(m).main_title.title.includes('客户痛点记录'));
-    expect(reminder).toBeDefined();
+    await t.bot.runner.runNow('timers');
+    await t.bot.runner.runNow('outbox');
+    // One reply: the stage card with the task folded in (deadline and how to file it) — no separate prompt or reminder.
+    const toLina = sentTo('lina', mark);
+    expect(toLina).toHaveLength(1);
+    const quote = (toLina[0]!.template_card as { quote_area?: { title: string; quote_text: string } }).quote_area;
+    expect(quote?.title).toContain('客户痛点记录');
+    expect(quote?.quote_text).toContain('华夏医疗 填写痛点');
     const [task] = await t.db.rows<{ kind: string; status: string; due_at: Date; opened_at: Date }>(sql`select * from tasks where kind = 'pain_point'`);
     expect(task!.status).toBe('open');
     expect(new Date(task!.due_at).getTime() - new Date(task!.opened_at).getTime()).toBe(2 * 3_600_000);
@@ -61,7 +67,9 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     await advance(t, '1h29m');
     expect(sentTo('lina', mark)).toHaveLength(0);
     await advance(t, '1m');
-    expect(sentTo('lina', mark).filter((m) => m.msgtype === 'template_card')).toHaveLength(1);
+    const reminders = sentTo('lina', mark);
+    expect(reminders).toHaveLength(1);
+    expect(textOf(reminders[0]!)).toMatch(/^⏰ 客户痛点记录（华夏医疗）：.*截止（还剩30分钟）/); // no PUBLIC_BASE_URL: text, no dead link
   });
 
   it('at the deadline warns the direct supervisor with one-tap actions, once', async () => {
@@ -108,7 +116,7 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
   });
 
   it('an older warning card (from before the extension) no longer acts: it says it has expired', async () => {
-    const [old] = wecom.sent.filter((m) => m.touser === 'zhangwei' && m.msgtype === 'template_card' && cardOf(m).card_type === 'button_interaction');
+    const [old] = wecom.sent.filter((m) => m.touser === 'zhangwei' && m.msgtype === 'template_card' && !!cardOf(m).button_list?.some((b) => b.text === '已处理'));
     const handled = cardOf(old!).button_list!.find((b) => b.text === '已处理')!;
     const mark = wecom.sent.length;
     await say(cardClickXml('zhangwei', handled.key, 'warn-old', { responseCode: 'rc-old' }));
@@ -147,7 +155,8 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
 describe('stall flags (R5)', () => {
   it('flags a customer left in negotiation for more than 7 calendar days, once a day, and lists it via the API', async () => {
     const wecom = mockWecom();
-    const t = await startTestBot({ config: { allowTimeTravel: true } });
+    // Monday 10:00 Asia/Shanghai: the daily jobs (08:45 digest, 09:00 stall check) fall on working days in between.
+    const t = await startTestBot({ config: { allowTimeTravel: true }, clock: new AdjustableClock(new Date('2026-11-23T10:00:00+08:00')) });
     try {
       await seedOrg(t);
       const say = async (xml: string) => {
@@ -157,7 +166,9 @@ describe('stall flags (R5)', () => {
       await say(textXml('lina', '新客户 北辰影像'));
       await say(textXml('boss', '北辰影像 强制推进 5 原因 客户已确认报价，资料后补'));
       await say(textXml('lina', '北辰影像 留言 客户说下周内部开会再定'));
-      const stallMsgs = (who: string) => wecom.sent.filter((m) => m.touser === who && textOf(m).includes('超过7天没有更新'));
+      // The owner reads it in the morning digest on working days (one message, not two), in the 09:00 list otherwise.
+      const stallMsgs = (who: string) => wecom.sent.filter((m) => m.touser === who && textOf(m).includes('北辰影像') &&
+        (textOf(m).includes('超过7天没有更新') || textOf(m).includes('停滞客户')));
       await advance(t, '7d');
       expect(stallMsgs('lina')).toHaveLength(0); // 7 days is not more than 7
       await advance(t, '1d');

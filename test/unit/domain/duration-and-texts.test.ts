@@ -49,3 +49,17 @@ describe('describeFailure for a missing customer message', () => {
     expect(describeFailure(result.failures[0])).toBe('没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 内容）');
   });
 });
+
+describe('elapsed and remaining times read as a person says them', () => {
+  it.each([
+    [50 * HOUR + 4 * 60_000 + 1000, '2天2小时'],
+    [48 * HOUR, '2天'],
+    [3 * HOUR + 15 * 60_000, '3小时15分钟'],
+    [29 * 60_000 + 59_000, '30分钟'],
+    [0, '不到1分钟'],
+    [20_000, '不到1分钟'],
+    [9 * 24 * HOUR + 23 * HOUR, '9天23小时'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(TEXTS_ZH.formatElapsed(ms)).toBe(text);
+  });
+});
