@@ -149,6 +149,22 @@ export const reviewTexts = {
   assigned: (n: number) => `今天有 ${n} 条抽查任务需要你评分，请在24小时内完成。`,
 };
 
+/** The note to the reviewed rep: the score and the comment, framed as coaching (R7: help, not blame). */
+export function coachingText(input: {
+  repName: string; reviewerName: string; taskName: string; customerName: string | null; score: number; tags: string[];
+  comment: string | null; quality: number | null;
+}): string {
+  const lines = [
+    `💬 ${input.repName}，你好：你的「${input.taskName}」${input.customerName ? `（${input.customerName}）` : ''}被抽到做质检，${input.reviewerName}给了 ${input.score}/5 分${input.tags.length ? `，关注点：${input.tags.join('、')}` : ''}。`,
+    ...(input.comment ? [`评语：${input.comment}`] : []),
+    ...(input.quality !== null ? [`系统自动评分 ${input.quality}/100（时效、完整度、关键词）。`] : []),
+    input.score >= 4
+      ? '做得好，继续保持！这份反馈是帮你把下一次做得更好，不是批评。'
+      : `这份反馈是帮你把下一次做得更好，不是批评。有疑问可以直接找${input.reviewerName}聊聊，一起看看怎么改进。`,
+  ];
+  return lines.join('\n');
+}
+
 // ---- the weekly leaderboard ----
 
 export const ANONYMOUS = '某同学';

@@ -7,7 +7,9 @@
 import type { BotContext } from '../bot/context';
 import type { TemplateCardEvent } from '../bot/events';
 import type { Router } from '../bot/router';
-import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts, tagsFromSelection } from '../cards/review-cards';
+import { REVIEW_ACTION, REVIEW_TAG_QUESTION, coachingText, reviewCard, reviewTexts, tagsFromSelection, type ReviewCardFacts } from '../cards/review-cards';
+import type { OutboundMessage } from '../bot/outbound';
+import { releaseCoachingNote, upsertCoachingNote } from '../store/coaching';
 import { durationMs } from '../domain/duration';
 import { REVIEW_FORM } from '../domain/review-config';
 import { normalizeText } from '../domain/text-normalize';
@@ -46,11 +48,25 @@ async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDe
   const commentOpen = await openCommentWindow(tx, me, { reviewId: review.id, version: row.version }, now, new Date(now.getTime() + windowMs));
   const facts = await reviewFacts(tx, deps, review);
   await ctx.updateCard({ template_card: reviewCard(facts, ctx.event.taskId, await scoreView(tx, row)) });
+  // The rep hears the score as coaching, together with the comment: held until the comment window closes.
+  await upsertCoachingNote(tx, {
+    reviewId: review.id, repId: review.repId, message: await coachingMessage(ctx, review.repId, facts, { score: action.score, tags, comment: null }),
+    sendAt: commentOpen ? new Date(now.getTime() + windowMs) : now,
+  }, now);
   const minutes = commentOpen ? Math.max(1, Math.round(windowMs / 60_000)) : null;
   await ctx.say(previous ? reviewTexts.rescored(action.score, row.version, minutes) : reviewTexts.scored(action.score, tags, minutes));
 }
 
-async function onText(ctx: BotContext, next: () => Promise<void>): Promise<void> {
+async function coachingMessage(ctx: BotContext, repId: string, facts: ReviewCardFacts, s: { score: number; tags: string[]; comment: string | null }): Promise<OutboundMessage> {
+  const reviewer = await findPerson(ctx.tx, ctx.event.userId);
+  const rep = await findPerson(ctx.tx, repId);
+  return { msgtype: 'text', text: { content: coachingText({
+    repName: rep?.name ?? repId, reviewerName: reviewer?.name ?? ctx.event.userId, taskName: facts.taskName, customerName: facts.customerName,
+    score: s.score, tags: s.tags, comment: s.comment, quality: facts.quality?.total ?? null,
+  }) } };
+}
+
+async function onText(ctx: BotContext, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {
   if (ctx.event.kind !== 'message.text') return next();
   const state = await activeCommentWindow(ctx.tx, ctx.event.userId, ctx.now);
   if (!state) return next();
@@ -58,17 +74,25 @@ async function onText(ctx: BotContext, next: () => Promise<void>): Promise<void>
   const text = ctx.event.text.trim();
   await closeCommentWindow(ctx.tx, ctx.event.userId);
   if (!text) return next();
-  if (SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim())) return ctx.say(reviewTexts.commentSkipped);
+  if (SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim())) {
+    await releaseCoachingNote(ctx.tx, state.reviewId, ctx.now);
+    return ctx.say(reviewTexts.commentSkipped);
+  }
   const review = await getReview(ctx.tx, state.reviewId, { forUpdate: true });
   const last = review ? await latestScore(ctx.tx, review.id) : null;
   if (!review || !last) return next();
   const row = await addScore(ctx.tx, { reviewId: review.id, score: last.score, tags: last.tags, comment: text.slice(0, 1000), reviewerId: ctx.event.userId }, ctx.now);
+  const facts = await reviewFacts(ctx.tx, deps, review);
+  await upsertCoachingNote(ctx.tx, {
+    reviewId: review.id, repId: review.repId, message: await coachingMessage(ctx, review.repId, facts, { score: last.score, tags: last.tags, comment: row.comment }),
+    sendAt: ctx.now,
+  }, ctx.now);
   await ctx.say(reviewTexts.comment(row.version));
 }
 
 /** Registered first: a reviewer's text right after a score is the comment, before any command parsing. */
 export function registerReviews(router: Router, deps: HandlerDeps): void {
   const service = reviewServiceDeps({ process: deps.process, tasks: deps.tasks, config: deps.config });
-  router.on('message.text', (ctx, next) => onText(ctx, next));
+  router.on('message.text', (ctx, next) => onText(ctx, next, service));
   router.action(REVIEW_ACTION.pattern, (ctx) => onScore(ctx, service));
 }

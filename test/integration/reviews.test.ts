@@ -205,11 +205,20 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     const versions = await t.db.rows<{ version: number; score: number; tags: string[]; comment: string | null }>(sql`select * from review_scores where review_id = ${reviewId} order by version`);
     expect(versions.map((v) => [v.version, v.score, v.comment])).toEqual([[1, 4, null], [2, 4, '痛点写得具体，但承诺的交付时间要和客户确认。']]);
     expect(versions[1]!.tags).toEqual(['信息不全']);
-    expect(wecom.sent.slice(mark).map(textOf)).toEqual(['评语已记录（第2版）。谢谢！']);
+    expect(wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei').map(textOf)).toEqual(['评语已记录（第2版）。谢谢！']);
     await say(textXml('zhangwei', '帮助'));
     expect(wecom.sent.slice(mark + 1).some((m) => textOf(m).includes('可用指令'))).toBe(true);
     const [n] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from review_scores where review_id = ${reviewId}`);
     expect(n!.n).toBe(2);
+  });
+
+  it('the reviewed rep hears the score and the comment together, once, framed as coaching', async () => {
+    const notes = wecom.sent.filter((m) => m.touser === 'lina' && textOf(m).startsWith('💬'));
+    expect(notes).toHaveLength(1); // held during the comment window, then sent with the comment
+    const note = textOf(notes[0]!);
+    expect(note).toContain('「客户痛点记录」（华夏医疗）被抽到做质检，张伟给了 4/5 分，关注点：信息不全');
+    expect(note).toContain('评语：痛点写得具体，但承诺的交付时间要和客户确认。');
+    expect(note).toContain('不是批评');
   });
 
   it('a re-score is a new version; history is kept and the first-scored time does not move', async () => {
