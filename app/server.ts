@@ -26,6 +26,7 @@ import { createBullRunner, createInProcessRunner, type JobRunner } from '../sche
 import { summarize } from '../bot/outbound';
 import { documentUploaded } from '../usecases/document-uploaded';
 import { createSandbox, withSandboxPort } from '../sandbox';
+import { sandboxProcess } from '../sandbox/demo-company';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
 import { setupTimers } from './timers-setup';
@@ -102,7 +103,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const inbox = createInboxRepo(database);
   const outbox = createOutboxRepo(database);
   const router = new Router();
-  const processDef = loadProcessFile(config.processConfig);
+  // The sandbox sends quality reviews to its 质检员 (pool mode), so the reviewer's role can be tried there.
+  const processDef = config.sandbox ? sandboxProcess(loadProcessFile(config.processConfig)) : loadProcessFile(config.processConfig);
   // Quality review (issue 5): installs the `review` task definition before the timer worker can fire.
   const reviews = setupReviews({ database, clock, log, config, process: processDef });
   const key = uploadKey(config);

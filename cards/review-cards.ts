@@ -180,7 +180,7 @@ export interface LeaderboardView {
 const MEDALS = ['🥇', '🥈', '🥉'];
 const line = (medal: string, name: string, rate: number, onTime: number, cases: number) => `${medal} ${name} ${percentText(rate)}（${onTime}/${cases}）`;
 
-/** The team message: top N named, the last anonymised, the team total and the minimum-cases rule. */
+/** The team message: top N named, the last anonymised, the team total and the rule, stated for this team's size. */
 export function leaderboardMarkdown(v: LeaderboardView): string {
   const b = v.board;
   const out = [
@@ -188,15 +188,23 @@ export function leaderboardMarkdown(v: LeaderboardView): string {
     `<font color="comment">${v.period} · 演示完成后${v.withinText}内提交方案为及时</font>`,
     '',
   ];
-  for (const r of b.top) out.push(line(MEDALS[r.rank - 1] ?? `${r.rank}.`, r.name, r.rate, r.onTime, r.cases));
-  if (b.last.length) {
-    const middle = b.ranked.length - b.top.length - b.last.length;
-    if (middle > 0) out.push(`…（另有 ${middle} 人）`);
-    const r = b.last[0]!;
-    out.push(`末位：${b.last.length > 1 ? `${b.last.length}位同学` : ANONYMOUS} ${percentText(r.rate)}${b.last.length > 1 ? '（并列）' : `（${r.onTime}/${r.cases}）`}`);
+  if (b.tooFew) {
+    out.push(b.ranked.length
+      ? `本周只有 ${b.ranked.length} 位同事满足排名条件，人数太少，不排名。`
+      : '本周没有同事满足排名条件，不排名。');
+  } else {
+    for (const r of b.top) out.push(line(MEDALS[r.rank - 1] ?? `${r.rank}.`, r.name, r.rate, r.onTime, r.cases));
+    if (!b.top.length) out.push('本周没有人按时提交方案，暂无上榜。');
+    if (b.lastShown) {
+      const middle = b.ranked.length - b.top.length - b.last.length;
+      if (middle > 0) out.push(`…（另有 ${middle} 人）`);
+      const r = b.last[0]!;
+      out.push(`末位：${b.last.length > 1 ? `${b.last.length}位同学` : ANONYMOUS} ${percentText(r.rate)}${b.last.length > 1 ? '（并列）' : `（${r.onTime}/${r.cases}）`}`);
+    }
   }
   out.push('', `团队整体：${percentText(b.total.rate)}（${b.total.onTime}/${b.total.cases}）`);
-  out.push(`<font color="comment">规则：本周期案例少于${b.minCases}个的同事不参与排名${b.excluded.length ? `（本周 ${b.excluded.length} 人）` : ''}；并列按同一名次。</font>`);
+  out.push(`<font color="comment">规则：本周期案例少于${b.minCases}个的同事不参与排名${b.excluded.length ? `（本周 ${b.excluded.length} 人）` : ''}；` +
+    `参与排名少于2人时不排名；前${Math.max(1, b.named)}名具名（人少时少于3名）；末位不具名（少于4人时不显示），会私下收到方案陪写师的邀请；并列按同一名次。</font>`);
   return out.join('\n');
 }
 

@@ -5,6 +5,8 @@
  * org the sandbox seeds into the bot's database. Every name is invented.
  */
 import type { OfficeInput, PersonInput } from '../store/org';
+import { reviewSettings } from '../domain/review-config';
+import type { ProcessDefinition } from '../domain/types';
 
 export interface DemoDepartment {
   id: number;
@@ -85,4 +87,15 @@ export function demoOrg(): { offices: OfficeInput[]; people: PersonInput[] } {
       userId: u.userid, name: u.name, officeId: String(u.department), roles: u.roles, supervisorId: u.leader,
     })),
   };
+}
+
+/**
+ * The sandbox's process: the shipped one, with quality reviews drawn for the company's 质检员 (pool mode: 孙丽 has
+ * the reviewer role) instead of the direct supervisors — so trying the sandbox as the reviewer shows the reviewer's
+ * work. A process file that already chose pool mode is kept as it is.
+ */
+export function sandboxProcess(process: ProcessDefinition): ProcessDefinition {
+  const review = reviewSettings(process);
+  if (review.sampling.reviewers === 'pool') return process;
+  return { ...process, review: { ...review, sampling: { ...review.sampling, reviewers: 'pool' } } } as ProcessDefinition;
 }

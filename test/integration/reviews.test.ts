@@ -326,10 +326,10 @@ describe('the weekly 方案提交及时率 leaderboard (R8)', () => {
     expect(board).not.toContain('孙丽');
     expect(board).not.toContain('钱武');
     expect(board).toContain('案例少于3个的同事不参与排名（本周 1 人）');
-    // West: one rep ranked alone — named on top, nobody last.
+    // West: one rep ranked alone — not 🥇 of one: no ranking, and the board says why.
     expect(markdownTo('liuqi')).toHaveLength(1);
-    expect(markdownTo('liuqi')[0]).toContain('🥇 刘七 33%（1/3）');
-    expect(markdownTo('liuqi')[0]).not.toContain('末位');
+    expect(markdownTo('liuqi')[0]).toContain('本周只有 1 位同事满足排名条件，人数太少，不排名。');
+    expect(markdownTo('liuqi')[0]).not.toContain('🥇');
     expect(markdownTo('boss')).toHaveLength(0);
   });
 

@@ -49,8 +49,29 @@ describe('the weekly leaderboard', () => {
     const allEqual = buildLeaderboard([rep('a', 'A', 3, 3), rep('b', 'B', 4, 4), rep('c', 'C', 5, 5), rep('d', 'D', 3, 3)], opts);
     expect(allEqual.top).toHaveLength(4);
     expect(allEqual.last).toEqual([]);
+  });
+
+  it('small teams: one rep is not ranked; two or three reps leave room for a last, told privately, not on the board', () => {
+    const one = buildLeaderboard([rep('a', 'A', 1, 3)], opts);
+    expect(one).toMatchObject({ tooFew: true, top: [], last: [] });
+    const oneText = leaderboardMarkdown({ teamName: 'T', period: 'P', board: one, withinText: '24小时' });
+    expect(oneText).toContain('本周只有 1 位同事满足排名条件，人数太少，不排名。');
+    expect(oneText).not.toContain('🥇');
+    expect(oneText).toContain('参与排名少于2人时不排名');
+    const two = buildLeaderboard([rep('a', 'A', 3, 3), rep('b', 'B', 1, 3)], opts);
+    expect(two.top.map((r) => r.repId)).toEqual(['a']);
+    expect(two.last.map((r) => r.repId)).toEqual(['b']); // the coach offer can happen in a team of two
+    expect(two.lastShown).toBe(false); // but "某同学" would fool nobody: not on the board
+    const twoText = leaderboardMarkdown({ teamName: 'T', period: 'P', board: two, withinText: '24小时' });
+    expect(twoText).toContain('🥇 A 100%（3/3）');
+    expect(twoText).not.toContain('末位：');
+    expect(twoText).toContain('前1名具名');
     const three = buildLeaderboard([rep('a', 'A', 3, 3), rep('b', 'B', 2, 3), rep('c', 'C', 1, 3)], opts);
-    expect(three.last).toEqual([]); // the third is named on top, so not anonymised at the bottom
+    expect(three.top.map((r) => r.repId)).toEqual(['a', 'b']);
+    expect(three.last.map((r) => r.repId)).toEqual(['c']);
+    const zero = buildLeaderboard([rep('a', 'A', 0, 3), rep('b', 'B', 0, 4)], opts);
+    expect(zero.top).toEqual([]); // nobody is 🥇 at 0%
+    expect(zero.last).toEqual([]); // everyone ties
   });
 
   it('applies the minimum-cases rule at the boundary', () => {
