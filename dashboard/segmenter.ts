@@ -4,8 +4,26 @@
  * unsupported platform, a broken install) the dashboard keeps working on character bigrams and says so in the
  * log once.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import { bigrams, objectionTerms } from '../domain/objections';
+import { bigrams, extractPhrases, objectionTerms, parsePhraseList } from '../domain/objections';
+import { projectRoot } from '../store/paths';
+
+/** The user dictionary of objection phrases, editable by the manager: one phrase a line. */
+export const PHRASES_FILE = path.join('config', 'objection-phrases.txt');
+
+/** Reads the phrase list; a missing or unreadable file means no phrases (logged), never a failed start. */
+export function loadObjectionPhrases(file: string, log?: Pick<Logger, 'info' | 'warn'>): string[] {
+  try {
+    const phrases = parsePhraseList(fs.readFileSync(file, 'utf8'));
+    log?.info({ file, phrases: phrases.length }, 'objection words: phrases loaded');
+    return phrases;
+  } catch (err) {
+    log?.warn({ file, err: (err as Error).message }, 'objection words: no phrase list; phrases may be split into words');
+    return [];
+  }
+}
 
 export interface Segmenter {
   mode: 'jieba' | 'bigram';
@@ -25,7 +43,8 @@ let shared: Segmenter | null = null;
 
 type JiebaInstance = { cut(sentence: string, hmm?: boolean | null): string[]; loadDict(dict: Uint8Array): void };
 
-export function createSegmenter(log?: Pick<Logger, 'info' | 'warn'>, opts: { forceFallback?: boolean } = {}): Segmenter {
+export function createSegmenter(log?: Pick<Logger, 'info' | 'warn'>, opts: { forceFallback?: boolean; phrases?: readonly string[] } = {}): Segmenter {
+  const phrases = opts.phrases ?? [];
   let jieba: JiebaInstance | null = null;
   if (!opts.forceFallback) {
     try {
@@ -34,7 +53,7 @@ export function createSegmenter(log?: Pick<Logger, 'info' | 'warn'>, opts: { for
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
       jieba = Jieba.withDict(dict);
-      jieba.loadDict(Buffer.from(DOMAIN_WORDS.map((w) => `${w} 20000 n`).join('\n')));
+      jieba.loadDict(Buffer.from([...DOMAIN_WORDS, ...phrases].map((w) => `${w} 20000 n`).join('\n')));
       log?.info({ segmenter: 'jieba' }, 'objection words: @node-rs/jieba loaded');
     } catch (err) {
       jieba = null;
@@ -42,12 +61,17 @@ export function createSegmenter(log?: Pick<Logger, 'info' | 'warn'>, opts: { for
         'objection words: @node-rs/jieba could not be loaded; falling back to character bigrams (coarser word counts)');
     }
   }
-  const cut = jieba ? (text: string) => jieba!.cut(text, true) : bigrams;
+  const cutWords = jieba ? (text: string) => jieba!.cut(text, true) : bigrams;
+  // The phrases first (whole, whatever the segmenter would do), then the rest of the text.
+  const cut = (text: string) => {
+    const x = extractPhrases(text, phrases);
+    return [...x.phrases, ...cutWords(x.rest)];
+  };
   return { mode: jieba ? 'jieba' : 'bigram', cut, terms: (text) => objectionTerms(cut(text)) };
 }
 
 /** One segmenter per process (loading the dictionary takes ~100 ms). */
 export function sharedSegmenter(log?: Pick<Logger, 'info' | 'warn'>): Segmenter {
-  shared ??= createSegmenter(log);
+  shared ??= createSegmenter(log, { phrases: loadObjectionPhrases(path.join(projectRoot(), PHRASES_FILE), log) });
   return shared;
 }

@@ -70,6 +70,27 @@ export function objectionTerms(tokens: readonly string[]): string[] {
   return [...out];
 }
 
+/** Reads a phrase list (one a line, `#` comments, blank lines ignored), deduplicated, longest first. */
+export function parsePhraseList(text: string): string[] {
+  const phrases = text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').normalize('NFKC').trim()).filter((l) => [...l].length >= 2);
+  return [...new Set(phrases)].sort((a, b) => [...b].length - [...a].length);
+}
+
+/**
+ * Takes the configured phrases out of a text before it is segmented, so each is counted as one term whatever the
+ * segmenter would do with it (运维响应慢 stays whole, not 运维 + 响应慢). `phrases` longest first.
+ */
+export function extractPhrases(text: string, phrases: readonly string[]): { phrases: string[]; rest: string } {
+  let rest = text.normalize('NFKC');
+  const found: string[] = [];
+  for (const p of phrases) {
+    if (!rest.includes(p)) continue;
+    found.push(p.toLowerCase());
+    rest = rest.split(p).join(' ');
+  }
+  return { phrases: found, rest };
+}
+
 /**
  * Fallback segmentation when jieba cannot be loaded: overlapping character bigrams of every run of Han
  * characters (运维响应慢 → 运维 维响 响应 应慢), latin words and numbers as they are. Crude but countable.

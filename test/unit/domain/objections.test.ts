@@ -1,8 +1,9 @@
 // R10 objections, pure: the chat command, countable terms, the fallback splitter, counts by office and week, the jump rule.
 import {
-  bigrams, countByOfficeWeek, DEFAULT_JUMP_RULE, detectJumps, objectionTerms, parseObjectionCommand, rankTerms,
+  bigrams, countByOfficeWeek, DEFAULT_JUMP_RULE, detectJumps, objectionTerms, parseObjectionCommand, parsePhraseList, rankTerms,
 } from '../../../domain/objections';
-import { createSegmenter } from '../../../dashboard/segmenter';
+import path from 'node:path';
+import { createSegmenter, loadObjectionPhrases } from '../../../dashboard/segmenter';
 
 describe('parseObjectionCommand', () => {
   it.each([
@@ -45,6 +46,18 @@ describe('terms', () => {
     const fallback = createSegmenter(undefined, { forceFallback: true });
     expect(fallback.mode).toBe('bigram');
     expect(fallback.terms('运维响应慢')).toContain('运维');
+  });
+
+  it('keeps the configured phrases whole: 运维响应慢 is one term (alerted once), with jieba and with the fallback', () => {
+    const phrases = loadObjectionPhrases(path.join(__dirname, '../../../config/objection-phrases.txt'));
+    expect(phrases).toContain('运维响应慢');
+    for (const seg of [createSegmenter(undefined, { phrases }), createSegmenter(undefined, { phrases, forceFallback: true })]) {
+      const terms = seg.terms('运维响应慢，价格太贵了');
+      expect(terms).toContain('运维响应慢');
+      expect(terms).not.toContain('运维');
+      expect(terms).not.toContain('响应慢');
+    }
+    expect(parsePhraseList('# comment\n运维响应慢\n\n售后 # note\n运维响应慢\n响应慢的运维团队')).toEqual(['响应慢的运维团队', '运维响应慢', '售后']);
   });
 });
 
