@@ -21,6 +21,8 @@ import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
+import { prepareSopPdfs } from '../schedulers/sop-pdf';
+import { projectRoot } from '../store/paths';
 import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import { summarize } from '../bot/outbound';
@@ -137,10 +139,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     onOutbox: () => runner.kick('outbox'),
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
+  const sops = prepareSopPdfs({ root: projectRoot(), log });
   const outboxWorker = createOutboxWorker({
     outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
     digest: (rows) => buildDigest(rows.map(digestLine)),
-    resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
+    // SOP pushes send the PDF laid out from the Markdown source once it is ready (schedulers/sop-pdf.ts).
+    resolveMedia: (ref, send) => timers.media.withMediaId(sops.preferred(ref), send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
   });
   const sweepMs = overrides.sweepMs ?? 1000;
@@ -266,5 +270,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { sops, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

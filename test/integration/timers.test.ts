@@ -126,6 +126,7 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
   });
 
   it('pushes the 方案撰写SOP when a demo is not followed by a proposal within 24 h (uploaded once as media)', async () => {
+    await t.bot.sops.ready;
     await say(textXml('lina', '新客户 恒信医械'));
     await say(textXml('lina', '恒信医械 推进 2'));
     await say(textXml('lina', '恒信医械 推进 3'));
@@ -138,6 +139,9 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     expect((files[0]!.file as { media_id: string }).media_id).toMatch(/^media-\d+$/);
     expect(sentTo('lina', mark).some((m) => textOf(m).includes('这是帮助，不是批评'))).toBe(true);
     expect(wecom.uploads).toBe(1);
+    // The SOP goes as a PDF laid out from its Markdown source, so it opens on any phone (a CJK font is installed here).
+    expect(wecom.uploadBodies[0]).toMatch(/filename\*?=[^\r\n]*\.pdf/);
+    expect(wecom.uploadBodies[0]).toContain('%PDF-');
   });
 
   it('a proposal submitted one second before the 24 h deadline raises nothing', async () => {
