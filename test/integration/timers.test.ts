@@ -140,8 +140,9 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
     expect(sentTo('lina', mark).some((m) => textOf(m).includes('这是帮助，不是批评'))).toBe(true);
     expect(wecom.uploads).toBe(1);
     // The SOP goes as a PDF laid out from its Markdown source, so it opens on any phone (a CJK font is installed here).
-    expect(wecom.uploadBodies[0]).toMatch(/filename\*?=[^\r\n]*\.pdf/);
-    expect(wecom.uploadBodies[0]).toContain('%PDF-');
+    const body = /^[0-9a-f]+$/.test(wecom.uploadBodies[0]!) ? Buffer.from(wecom.uploadBodies[0]!, 'hex') : Buffer.from(wecom.uploadBodies[0]!);
+    expect(body.toString('utf8')).toMatch(/filename="方案撰写SOP\.pdf"/);
+    expect(body.toString('latin1')).toContain('Content-Type: application/pdf\r\n\r\n%PDF-');
   });
 
   it('a proposal submitted one second before the 24 h deadline raises nothing', async () => {
