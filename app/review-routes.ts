@@ -17,8 +17,8 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
-import { summarize } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
+import { summarize } from '../bot/wecom/outbound';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';

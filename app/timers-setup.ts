@@ -5,12 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/api';
+import type { WecomClient } from '../bot/wecom/api';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import { addDuration, coverage, parseCalendar, type WorkCalendar } from '../domain/working-time';
 import type { TaskServiceDeps } from '../handlers/task-service';
-import { createMediaCache } from '../schedulers/media';
+import { createMediaCache } from '../bot/wecom/media';
 import { cronHandlers, ensureCron, type CronJob } from '../schedulers/cron';
 import type { JobRunner } from '../schedulers/runner';
 import { runStallCheck } from '../schedulers/stall';

@@ -3,7 +3,7 @@
  * log a customer message, upload link, show, list. Card clicks on stage cards and choice cards too.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION, parseAction } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';

@@ -1,6 +1,6 @@
 /** Registers every use case on the router. Order matters: the help catch-all comes last. */
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/api';
+import type { WecomClient } from '../bot/wecom/api';
 import type { Router } from '../bot/router';
 import type { Config } from '../app/config';
 import type { Clock } from '../domain/clock';

@@ -4,7 +4,7 @@
  * supervisors and admins. Registered before the customer commands; anything else goes on with `next()`.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { dashboardTexts as T } from '../cards/dashboard-texts';

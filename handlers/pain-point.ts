@@ -4,7 +4,7 @@
  * 取消 cancels), (c) later edits: sending the form again makes a new version and the reply shows what changed.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import {

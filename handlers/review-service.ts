@@ -5,7 +5,7 @@
  * and signed links to the delivered documents. Runs inside the caller's transaction.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
 import { qualityScore, type QualityScore } from '../domain/quality-score';

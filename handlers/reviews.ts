@@ -5,7 +5,7 @@
  * version with the same score). A re-score is a new version; nothing is overwritten.
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent } from '../bot/events';
+import type { TemplateCardEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts, tagsFromSelection } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { coachNoticeText, coachOfferText, leaderboardMessage, reviewTexts } from '../cards/review-cards';
 import { isoWeek, isoWeekRange, previousIsoWeek } from '../domain/dashboard';
 import { durationMs } from '../domain/duration';

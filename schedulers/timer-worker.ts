@@ -10,9 +10,9 @@
  * occurrence across instances; each fires in its own transaction.
  */
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { errorMessage } from '../bot/errors';
-import { summarize } from '../bot/outbound';
+import { summarize } from '../bot/wecom/outbound';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
 import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
