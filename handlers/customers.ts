@@ -13,7 +13,7 @@ import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
 import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from './task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');

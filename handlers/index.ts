@@ -13,8 +13,8 @@ import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
-import type { TaskServiceDeps } from './task-service';
-import { registerOrg } from './org';
+import type { TaskServiceDeps } from '../usecases/tasks';
+import { registerOrg } from '../bot/wecom/contact-events';
 
 export interface HandlerDeps {
   clock: Clock;

@@ -13,7 +13,7 @@ import { parseObjectionCommand } from '../domain/objections';
 import { normalizeText } from '../domain/text-normalize';
 import { addObjection } from '../store/analytics';
 import { people } from '../store/schema';
-import { sharedSegmenter } from '../dashboard/segmenter';
+import { sharedSegmenter } from '../usecases/segmenter';
 import { LINK_DEFAULT_TTL_MS } from '../dashboard/access';
 import { resolveCustomer, type StageDeps } from './stage-move';
 

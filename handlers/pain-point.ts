@@ -15,7 +15,7 @@ import { getCustomer, type CustomerRow } from '../store/customers';
 import { endConversation, getConversation, latestForm, saveConversation, submitForm } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
 import { resolveCustomer, type StageDeps } from './stage-move';
-import { applyTaskEvent } from './task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 
 const FORM = 'pain_point';
 const CONVERSATION_TTL_MS = 24 * 3_600_000;

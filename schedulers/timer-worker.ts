@@ -16,7 +16,7 @@ import { summarize } from '../bot/wecom/outbound';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
 import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
-import { taskDef, type TaskServiceDeps } from '../handlers/task-service';
+import { taskDef, type TaskServiceDeps } from '../usecases/tasks';
 import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';
 import type { NewOutboxMessage, OutboxRepo } from '../store/outbox';

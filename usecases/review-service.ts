@@ -17,7 +17,7 @@ import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
 import { documentsFor, formFor, insertReview, reviewTrigger, type ReviewRow, type ScoreRow } from '../store/reviews';
 import { getTask, openTask, type TaskRow } from '../store/tasks';
-import { scheduleTaskTimers, taskDef, type TaskServiceDeps } from './task-service';
+import { scheduleTaskTimers, taskDef, type TaskServiceDeps } from './tasks';
 
 export interface ReviewServiceDeps {
   process: ProcessDefinition;
