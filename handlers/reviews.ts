@@ -5,11 +5,11 @@
  * version with the same score). A re-score is a new version; nothing is overwritten.
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent } from '../bot/events';
+import type { TemplateCardEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, coachingText, reviewCard, reviewTexts, tagsFromSelection, type ReviewCardFacts } from '../cards/review-cards';
-import type { OutboundMessage } from '../bot/outbound';
-import { releaseCoachingNote, upsertCoachingNote } from '../store/coaching';
+import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
+import { releaseCoachingNote, upsertCoachingNote, type StoredMessage } from '../store/coaching';
 import { durationMs } from '../domain/duration';
 import { REVIEW_FORM } from '../domain/review-config';
 import { normalizeText } from '../domain/text-normalize';
@@ -18,7 +18,7 @@ import {
   activeCommentWindow, addScore, closeCommentWindow, closeReviewTask, getReview, latestScore, markScored, openCommentWindow, reviewTaskOf,
 } from '../store/reviews';
 import type { HandlerDeps } from './index';
-import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from './review-service';
+import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|skip)$/i;
@@ -57,13 +57,14 @@ async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDe
   await ctx.say(previous ? reviewTexts.rescored(action.score, row.version, minutes) : reviewTexts.scored(action.score, tags, minutes));
 }
 
-async function coachingMessage(ctx: BotContext, repId: string, facts: ReviewCardFacts, s: { score: number; tags: string[]; comment: string | null }): Promise<OutboundMessage> {
+async function coachingMessage(ctx: BotContext, repId: string, facts: ReviewCardFacts, s: { score: number; tags: string[]; comment: string | null }): Promise<StoredMessage> {
   const reviewer = await findPerson(ctx.tx, ctx.event.userId);
   const rep = await findPerson(ctx.tx, repId);
-  return { msgtype: 'text', text: { content: coachingText({
+  const body: OutboundMessage = { msgtype: 'text', text: { content: coachingText({
     repName: rep?.name ?? repId, reviewerName: reviewer?.name ?? ctx.event.userId, taskName: facts.taskName, customerName: facts.customerName,
     score: s.score, tags: s.tags, comment: s.comment, quality: facts.quality?.total ?? null,
   }) } };
+  return { msgtype: body.msgtype, body, summary: summarize(body) };
 }
 
 async function onText(ctx: BotContext, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {

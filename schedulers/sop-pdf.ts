@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { markdownBlocks, type Block } from '../domain/markdown-blocks';
 import { projectRoot } from '../store/paths';
-import { SOP_DIR, SOP_REF_PREFIX } from './media';
+import { SOP_DIR, SOP_REF_PREFIX } from '../bot/wecom/media';
 
 export interface CjkFont { regular: string; bold: string; regularName?: string; boldName?: string }
 

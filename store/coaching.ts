@@ -5,23 +5,23 @@
  * together, once. A change after it went out is a new message.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { OutboundMessage } from '../bot/outbound';
-import { summarize } from '../bot/outbound';
 import type { DbOrTx } from './db';
 import { outbox } from './schema';
 
 export const coachingCause = (reviewId: number) => `coaching:review:${reviewId}`;
 
 /** Writes or rewrites the pending coaching note of a review; `sendAt` is when it may go out. */
-export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; repId: string; message: OutboundMessage; sendAt: Date }, now: Date): Promise<void> {
+export interface StoredMessage { msgtype: string; body: unknown; summary: string }
+
+export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; repId: string; message: StoredMessage; sendAt: Date }, now: Date): Promise<void> {
   const cause = coachingCause(input.reviewId);
   const updated = await on.update(outbox).set({
-    body: input.message, summary: summarize(input.message), msgtype: input.message.msgtype, nextAttemptAt: input.sendAt,
+    body: input.message.body, summary: input.message.summary, msgtype: input.message.msgtype, nextAttemptAt: input.sendAt,
   }).where(and(eq(outbox.cause, cause), eq(outbox.recipient, input.repId), eq(outbox.status, 'pending'), eq(outbox.attempts, 0)))
     .returning({ id: outbox.id });
   if (updated.length) return;
   await on.insert(outbox).values({
-    recipient: input.repId, kind: 'message', msgtype: input.message.msgtype, body: input.message, summary: summarize(input.message),
+    recipient: input.repId, kind: 'message', msgtype: input.message.msgtype, body: input.message.body, summary: input.message.summary,
     status: 'pending', nextAttemptAt: input.sendAt, createdAt: now, cause,
   });
 }

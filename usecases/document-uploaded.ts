@@ -4,14 +4,14 @@
  * completes (e.g. the 48 h post-visit solution drafts). Runs inside the upload's transaction; the message goes
  * through the outbox of that transaction.
  */
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { uploadTexts as T } from '../cards/upload-texts';
 import { describeFailure, describeFailures } from '../domain/describe-failure';
 import type { ProcessDefinition } from '../domain/types';
 import { uploadVerdict } from '../domain/upload-verdict';
 import { getCustomer, loadEvidence } from '../store/customers';
 import type { Tx } from '../store/db';
-import { applyTaskEvent, type TaskServiceDeps } from '../handlers/task-service';
+import { applyTaskEvent, type TaskServiceDeps } from './tasks';
 
 export interface DocumentUploadedDeps {
   process: ProcessDefinition;

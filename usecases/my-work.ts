@@ -9,7 +9,7 @@ import { businessDay } from '../domain/schedule';
 import { findStage } from '../domain/stages';
 import type { ProcessDefinition } from '../domain/types';
 import { myWorkTexts as T, taskGroups, type StallLine, type TaskLine } from '../cards/my-work-texts';
-import { findStalled } from '../schedulers/stall';
+import { findStalled } from './stall';
 import { listCustomers, recentTouchpoints } from '../store/customers';
 import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';

@@ -3,7 +3,7 @@ import {
   bigrams, countByOfficeWeek, DEFAULT_JUMP_RULE, detectJumps, objectionTerms, parseObjectionCommand, parsePhraseList, rankTerms,
 } from '../../../domain/objections';
 import path from 'node:path';
-import { createSegmenter, loadObjectionPhrases } from '../../../dashboard/segmenter';
+import { createSegmenter, loadObjectionPhrases } from '../../../usecases/segmenter';
 
 describe('parseObjectionCommand', () => {
   it.each([
