@@ -11,6 +11,8 @@ export const texts = {
   help: {
     unknown: (input: string) => `没有看懂“${input}”。可以这样说：`,
     greeting: '你好，我是销售流程助手。可以这样说：',
+    miss: (input: string, suggestions: string[]) =>
+      `${input ? `没有看懂“${input}”。` : '我目前只能处理文字消息。'}你是不是想：${suggestions.map((s) => `“${s}”`).join(' 或 ')}？\n发送“帮助”查看全部指令。`,
   },
   errors: {
     internal: '抱歉，处理您的消息时出了点问题，我们会自动重试。如果持续失败，请联系管理员。',

@@ -6,7 +6,8 @@ import type { BotContext } from '../bot/context';
 import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION, NO_CHOICE, STAGE_SELECT, parseAction } from '../cards/action-keys';
-import { confirmWinCard } from '../cards/customer-cards';
+import { confirmWinCard, newTaskId } from '../cards/customer-cards';
+import { getFocus, setFocus } from '../store/focus';
 import type { TemplateCardEvent } from '../bot/wecom/events';
 import type { StageDef } from '../domain/types';
 import { customerTexts as T } from '../cards/customer-texts';
@@ -15,11 +16,34 @@ import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/st
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
-import { answerWithStageCard, facts, mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { answerWithStageCard, facts, mayMove, nextForward, performMove, previousStage, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
 import { applyTaskEvent } from '../usecases/tasks';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
+}
+
+/** The named customer, or — when the message names none (推到谈判, 退回) — the one the person last worked on. */
+async function customerOf(ctx: BotContext<TextMessage>, deps: StageDeps, name: string | null, keyFor: (id: number) => string): Promise<CustomerRow | null> {
+  if (name) return resolveCustomer(ctx, name, keyFor, deps);
+  const id = await getFocus(ctx.tx, ctx.event.userId, ctx.now);
+  const c = id ? await getCustomer(ctx.tx, id) : null;
+  if (!c) {
+    await ctx.say(T.whichCustomer);
+    return null;
+  }
+  return c;
+}
+
+async function moveTo(ctx: BotContext<TextMessage>, deps: StageDeps, customer: string | null, stageText: string, override?: { reason: string }): Promise<void> {
+  const stage = resolveStage(deps.process, stageText);
+  if (stage.status === 'not_found') return ctx.say(T.stageUnknown(stageText, stageOptions(deps)));
+  if (stage.status === 'ambiguous') return ctx.say(T.stageAmbiguous(stageText, stage.candidates.map(stageLabel).join('、')));
+  // A choice card can carry a plain move; an override needs its reason, so it shows the customer instead.
+  const keyFor = (id: number) => (!override ? ACTION.move(id, stage.stage.key, '*') : ACTION.show(id));
+  const c = await customerOf(ctx, deps, customer, keyFor);
+  if (!c) return;
+  await performMove(ctx, deps, { customer: c, to: stage.stage.key, source: 'text', override });
 }
 
 async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
@@ -31,38 +55,44 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
       if (!person) return ctx.say(T.notInOrg);
       const mine = await listCustomers(ctx.tx, { ownerId: person.userId });
       const dup = mine.find((c) => c.name === cmd.name);
-      if (dup) {
-        await ctx.say(T.duplicate(cmd.name));
-        return sendStageCard(ctx, deps, dup);
-      }
+      if (dup) return sendStageCard(ctx, deps, dup, T.duplicate(cmd.name)); // one reply: the card says it
       const first = openStages(deps.process)[0]!;
       const c = await createCustomer(ctx.tx, {
         name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
       }, ctx.now);
-      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
+      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now, announced: true });
+      await setFocus(ctx.tx, me, c.id, ctx.now);
       return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
     }
     case 'move':
-    case 'override': {
-      const stage = resolveStage(deps.process, cmd.stage);
-      if (stage.status === 'not_found') return ctx.say(T.stageUnknown(cmd.stage, stageOptions(deps)));
-      if (stage.status === 'ambiguous') return ctx.say(T.stageAmbiguous(cmd.stage, stage.candidates.map(stageLabel).join('、')));
-      // A choice card can carry a plain move; an override needs its reason, so it shows the customer instead.
-      const keyFor = (id: number) => (cmd.kind === 'move' ? ACTION.move(id, stage.stage.key, '*') : ACTION.show(id));
-      const c = await resolveCustomer(ctx, cmd.customer, keyFor, deps);
+      return moveTo(ctx, deps, cmd.customer, cmd.stage);
+    case 'override':
+      return moveTo(ctx, deps, cmd.customer, cmd.stage, { reason: cmd.reason });
+    case 'move_next':
+    case 'move_back': {
+      const c = await customerOf(ctx, deps, cmd.customer, (id) => ACTION.show(id));
       if (!c) return;
-      await performMove(ctx, deps, { customer: c, to: stage.stage.key, source: 'text',
-        override: cmd.kind === 'override' ? { reason: cmd.reason } : undefined });
+      if (cmd.kind === 'move_back' && cmd.stage) return moveTo(ctx, deps, c.name === cmd.customer ? cmd.customer : null, cmd.stage);
+      const current = deps.process.stages.find((s) => s.key === c.stage);
+      const to = cmd.kind === 'move_next' ? nextForward(deps.process, c.stage) : previousStage(deps.process, c.stage);
+      if (!to) return ctx.say(cmd.kind === 'move_next' ? T.noForward(c.name, current?.name ?? c.stage) : T.noBackward(c.name, current?.name ?? c.stage));
+      await performMove(ctx, deps, { customer: c, to: to.key, source: 'text' });
       return;
     }
-    case 'win':
-    case 'lose': {
-      const target = outcomeStage(deps.process, cmd.kind === 'win' ? 'won' : 'lost');
+    case 'win': {
+      // Irreversible: the answer is the card asking for the second tap (确认已签约), never the move itself.
+      const target = outcomeStage(deps.process, 'won');
       if (!target) return next();
-      const keyFor = (id: number) => (cmd.kind === 'win' ? ACTION.move(id, target.key, '*') : ACTION.show(id));
-      const c = await resolveCustomer(ctx, cmd.customer, keyFor, deps);
+      const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.move(id, target.key, '*'), deps);
       if (!c) return;
-      await performMove(ctx, deps, { customer: c, to: target.key, source: 'text', reason: cmd.kind === 'lose' ? cmd.reason : cmd.note });
+      return ctx.sendCard(confirmWinCard(await facts(ctx.tx, deps.process, c), target, ctx.now, newTaskId(`cust${c.id}`)));
+    }
+    case 'lose': {
+      const target = outcomeStage(deps.process, 'lost');
+      if (!target) return next();
+      const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
+      if (!c) return;
+      await performMove(ctx, deps, { customer: c, to: target.key, source: 'text', reason: cmd.reason });
       return;
     }
     case 'log_message': {
@@ -81,6 +111,15 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
       if (!c) return;
       return sendStageCard(ctx, deps, c);
     }
+    case 'name_only': {
+      // Only a name: the customer's card when it is one (a choice card when several); otherwise not understood.
+      const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps, { quietWhenNone: true });
+      if (c === 'none') return next();
+      if (!c) return;
+      return sendStageCard(ctx, deps, c);
+    }
+    case 'cancel':
+      return ctx.say(T.nothingToCancel);
     case 'list_customers': {
       const mine = await listCustomers(ctx.tx, { ownerId: me });
       if (!mine.length) return ctx.say(T.listEmpty);
@@ -90,7 +129,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'incomplete':
       return ctx.say(`指令不完整，请这样写：\n${TEXTS_ZH.usage[cmd.command]}`);
     case 'help':
-      return next(); // the help handler answers, with the same list it gives for anything not understood
+      return next(); // the help handler answers
     default:
       return next();
   }
@@ -120,8 +159,8 @@ async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
   }
   const target = deps.process.stages.find((s) => s.key === action.stage);
   if (!target) return ctx.say(T.stageUnknown(action.stage, stageOptions(deps)));
-  // The second tap of 已签约 (confirm), or a plain move; a move to an outcome from a stage card still asks first.
-  if (action.kind === 'move' && action.version !== null) return moveFromCard(ctx, deps, c, target, action.version);
+  // A move to an outcome from any card still asks first (已签约: a second tap; 丢单: a reason); `confirm` is that tap.
+  if (action.kind === 'move') return moveFromCard(ctx, deps, c, target, action.version);
   await performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: action.version });
 }
 

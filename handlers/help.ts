@@ -1,16 +1,37 @@
-/** The catch-all: any text nobody else understood gets the list of commands, so the bot is never silent. */
+/**
+ * The catch-all. `帮助` gets the command list; anything else nobody understood gets the closest one or two commands,
+ * filled in with the customer it seems to be about ("你是不是想：华夏医疗 推进 价格谈判中？"), and a pointer to 帮助 —
+ * never the whole list. So the bot is never silent, and never a wall of text.
+ */
 import type { Router } from '../bot/router';
-import { helpText } from '../cards/help';
+import { helpText, missText } from '../cards/help';
+import { parseCommand } from '../domain/commands';
+import { findStage, openStages } from '../domain/stages';
+import { suggestCommands } from '../domain/suggest';
+import { getCustomer } from '../store/customers';
+import { getFocus } from '../store/focus';
+import { findPerson } from '../store/people';
+import { nextForward, visibleCustomers, type StageDeps } from './stage-move';
 
-export function registerHelp(router: Router): void {
+export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): void {
   router.on('message.text', async (ctx) => {
     const input = ctx.event.text.trim();
-    await ctx.say(helpText(input));
+    if (parseCommand(input).kind === 'help') return ctx.say(helpText(input));
+    const me = ctx.event.userId;
+    const customers = await visibleCustomers(ctx.tx, me, await findPerson(ctx.tx, me));
+    const focusId = await getFocus(ctx.tx, me, ctx.now);
+    const focus = focusId ? await getCustomer(ctx.tx, focusId) : null;
+    const suggestions = suggestCommands(input, {
+      customers: customers.map((c) => c.name),
+      stages: openStages(deps.process).map((s) => s.name),
+      focus: focus ? { name: focus.name, nextStage: nextForward(deps.process, focus.stage)?.name ?? findStage(deps.process, focus.stage)?.name ?? null } : null,
+    });
+    await ctx.say(missText(input, suggestions));
   });
   // Media and other messages the bot cannot use yet: say what it can do instead of staying silent.
   for (const kind of ['message.image', 'message.voice', 'message.video', 'message.location', 'message.link'] as const) {
     router.on(kind, async (ctx) => {
-      await ctx.say(helpText(''));
+      await ctx.say(missText('', ['我的任务', '帮助']));
     });
   }
 }

@@ -47,5 +47,5 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerOwnership(router, deps);
   registerCustomers(router, deps);
   registerOrg(router, deps);
-  registerHelp(router);
+  registerHelp(router, deps);
 }

@@ -18,7 +18,7 @@ export function registerOwnership(router: Router, deps: StageDeps): void {
     const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
     const m = HAND_OVER.exec(text);
     // Only a plain hand-over: "<客户> 留言 …交给法务…" is another command that happens to contain 交给.
-    if (!m || parseCommand(text).kind !== 'unknown' || m[2]!.trim().length > 20 || /\s/.test(m[2]!.trim())) return next();
+    if (!m || !['unknown', 'name_only'].includes(parseCommand(text).kind) || m[2]!.trim().length > 20 || /\s/.test(m[2]!.trim())) return next();
     const c = await resolveCustomer(ctx, m[1]!.trim(), (id) => ACTION.show(id), deps);
     if (!c) return;
     const me = ctx.event.userId;

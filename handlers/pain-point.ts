@@ -7,6 +7,7 @@ import type { BotContext } from '../bot/context';
 import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
+import { normalizeText } from '../domain/text-normalize';
 import {
   applyAnswer, diffRecords, formatDiff, formatRecord, parsePainPointMessage, startPainPointConversation,
   type PainPointConversationState, type PainPointRecord,
@@ -68,10 +69,12 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     }
     return ctx.say(turn.reply);
   }
-  const start = START.exec(text);
+  const start = START.exec(normalizeText(text));
   if (start) {
     let customer: CustomerRow | null | 'asked';
-    if (start[1]) customer = (await resolveCustomer(ctx, start[1], (id) => ACTION.show(id), deps)) ?? 'asked';
+    // 东华，填写痛点 — a comma (or a colon) after the name is fine.
+    const name = start[1]?.replace(/[\s,，、;；:：]+$/, '').trim();
+    if (name) customer = (await resolveCustomer(ctx, name, (id) => ACTION.show(id), deps)) ?? 'asked';
     else customer = await formCustomer(ctx, deps, '');
     if (customer === 'asked') return;
     if (!customer) return ctx.say('请告诉我是哪个客户，例如：华夏医疗 填写痛点');

@@ -21,7 +21,7 @@ import type { HandlerDeps } from './index';
 import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|skip)$/i;
+const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|取消|skip)$/i;
 
 async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDeps): Promise<void> {
   const action = REVIEW_ACTION.parse(ctx.event.eventKey);

@@ -19,6 +19,7 @@ import { findPerson, type PersonRow } from '../store/people';
 import { offices, people } from '../store/schema';
 import { applyTaskEvent, taskDef, taskHowTo, type TaskServiceDeps } from '../usecases/tasks';
 import { cancelOpenTasks } from '../store/tasks';
+import { setFocus } from '../store/focus';
 
 export interface StageDeps {
   process: ProcessDefinition;
@@ -57,13 +58,21 @@ export async function visibleCustomers(tx: Tx, actorId: string, actor: PersonRow
 }
 
 /** Resolves a typed customer name: one customer, or a choice card / a not-found reply (returns null then). */
-export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps): Promise<CustomerRow | null> {
+export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps): Promise<CustomerRow | null>;
+export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps, opts: { quietWhenNone: true }): Promise<CustomerRow | null | 'none'>;
+export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps, opts: { quietWhenNone?: boolean } = {}): Promise<CustomerRow | null | 'none'> {
   const actor = await findPerson(ctx.tx, ctx.event.userId);
   const all = await visibleCustomers(ctx.tx, ctx.event.userId, actor);
   const m = matchCustomers(query, all.map((c) => ({ ...c, id: String(c.id) })));
-  if (m.exact) return all.find((c) => String(c.id) === m.exact!.customer.id) ?? null;
-  if (m.candidates.length === 1) return all.find((c) => String(c.id) === m.candidates[0]!.customer.id) ?? null;
+  const one = m.exact ?? (m.candidates.length === 1 ? m.candidates[0] : undefined);
+  if (one) {
+    const c = all.find((x) => String(x.id) === one.customer.id) ?? null;
+    // The customer the person works on now: 推到谈判, 退回, 下一步 without a name mean this one.
+    if (c) await setFocus(ctx.tx, ctx.event.userId, c.id, ctx.now);
+    return c;
+  }
   if (m.candidates.length === 0) {
+    if (opts.quietWhenNone) return 'none';
     await ctx.say(T.notFound(query));
     return null;
   }

@@ -30,7 +30,7 @@ const cases: [string, Command][] = [
   ['华成交通 → 3', { kind: 'move', customer: '华成交通', stage: '3' }],
   ['Apple China 推进 first_call', { kind: 'move', customer: 'Apple China', stage: 'first_call' }],
   ['hxyl 推进 5', { kind: 'move', customer: 'hxyl', stage: '5' }],
-  ['华夏医疗 推进', { kind: 'incomplete', command: 'move', customer: '华夏医疗', missing: 'stage' }],
+  ['华夏医疗 推进', { kind: 'move_next', customer: '华夏医疗' }], // no stage: one stage forward
   // outcomes
   ['华夏医疗 签约', { kind: 'win', customer: '华夏医疗', note: null }],
   ['华夏医疗赢单！', { kind: 'win', customer: '华夏医疗', note: null }],
@@ -62,16 +62,17 @@ describe('parseCommand', () => {
     expect(parseCommand(text)).toEqual(expected);
   });
 
-  it.each(['华夏医疗', '今天天气不错', '', '   ', '推进 5', '推进到谈判'])('does not recognise %j', (text) => {
-    expect(parseCommand(text).kind).toMatch(/^(unknown|incomplete)$/);
+  it.each(['', '   ', '今天客户说价格太贵了，我们是不是应该再降一点？'])('does not recognise %j', (text) => {
+    expect(parseCommand(text).kind).toBe('unknown');
   });
 
-  it('treats a message with only a customer name as unknown, not as show', () => {
-    expect(parseCommand('华夏医疗')).toEqual({ kind: 'unknown', text: '华夏医疗' });
+  it('a message with only a name may be a customer (the handler shows it, or suggests commands when it is not one)', () => {
+    expect(parseCommand('华夏医疗')).toEqual({ kind: 'name_only', customer: '华夏医疗' });
   });
 
-  it('asks for the customer when a verb comes first', () => {
-    expect(parseCommand('推进 5')).toEqual({ kind: 'unknown', text: '推进 5' });
+  it('a move without a customer means the customer last worked on (the handler knows it)', () => {
+    expect(parseCommand('推进 5')).toEqual({ kind: 'move', customer: null, stage: '5' });
+    expect(parseCommand('推进到谈判')).toEqual({ kind: 'move', customer: null, stage: '谈判' });
   });
 });
 
