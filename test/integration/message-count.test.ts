@@ -1,0 +1,76 @@
+/**
+ * Issue 14, "a quiet bot": one reply per command. For each command a rep or supervisor sends, the number of
+ * messages the sender receives (and the supervisor's notices), with the timers that a command opens run too — the
+ * task prompt is folded into the stage card, not sent on its own. Real PostgreSQL, encrypted callbacks; WeCom nock'd.
+ */
+import { sql } from 'drizzle-orm';
+import { AdjustableClock } from '../../app/clock';
+import { startTestBot, type TestBot } from '../helpers/bot';
+import { seedSmallOrg } from '../helpers/org';
+import { mockWecom, textXml, type SentMessage } from '../helpers/wecom';
+
+const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
+type Card = { main_title: { title: string; desc?: string }; button_list?: { text: string }[]; quote_area?: { title: string } };
+const cardOf = (m: SentMessage) => m.template_card as Card;
+
+/** [who, what they type, messages to them, messages to the supervisor 张伟, what their one reply must show]. */
+const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] = [
+  ['lina', '新客户 华夏医疗 医疗', 1, 0, (m) => cardOf(m).main_title.title === '华夏医疗'],
+  ['lina', '新客户 东华人民医院', 1, 0, (m) => cardOf(m).main_title.title === '东华人民医院'],
+  ['lina', '华夏医疗 推进 2', 1, 1, (m) => !!cardOf(m).quote_area?.title.includes('客户痛点记录')],
+  ['lina', '华夏医疗 下一步', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」'],
+  ['lina', '退回', 1, 1, (m) => cardOf(m).main_title.desc === '已从「产品演示完成」退回到「首次电话沟通」'],
+  ['lina', '推到演示', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」'],
+  ['lina', '华夏', 1, 0, (m) => cardOf(m).main_title.title === '华夏医疗'],
+  ['lina', '华夏医疗 签约', 1, 0, (m) => !!cardOf(m).button_list?.some((b) => b.text === '确认已签约')],
+  ['lina', '华夏医疗 留言 客户问能否分期', 1, 0, (m) => textOf(m).includes('已记录')],
+  ['lina', '华夏医疗 上传', 1, 0, (m) => textOf(m).includes('/upload/')],
+  ['lina', '华夏 拜访完了', 1, 0, (m) => textOf(m).includes('拜访后48小时跟进')],
+  ['lina', '华夏医疗 异议 运维响应慢，担心售后', 1, 0, (m) => textOf(m).includes('运维响应慢')],
+  ['lina', '我的任务', 1, 0, (m) => textOf(m).includes('你的待办')],
+  ['lina', '待办', 1, 0, (m) => textOf(m).includes('你的待办')],
+  ['lina', '东华，填写痛点', 1, 0, (m) => textOf(m).includes('东华人民医院')],
+  ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
+  ['lina', '取消', 1, 0, (m) => textOf(m).includes('没有进行中的操作')],
+  ['lina', '帮助', 1, 0, (m) => textOf(m).includes('可用指令')],
+  ['lina', '华夏医疗推近谈判', 1, 0, (m) => textOf(m).includes('你是不是想：“华夏医疗 推进 价格谈判中”')],
+  ['zhangwei', '团队', 1, 0, (m) => textOf(m).includes('团队客户')],
+  ['zhangwei', '停滞', 1, 0, (m) => textOf(m).length > 0],
+  ['zhangwei', '待评分', 1, 0, (m) => textOf(m).length > 0],
+];
+
+describe('one reply per command', () => {
+  let t: TestBot;
+  let wecom: ReturnType<typeof mockWecom>;
+
+  beforeAll(async () => {
+    wecom = mockWecom();
+    // Monday 23 Nov 2026, 10:00 Asia/Shanghai; the clock stands still so no deadline falls due during the run.
+    t = await startTestBot({ clock: new AdjustableClock(new Date('2026-11-23T10:00:00+08:00'), { frozen: true }) });
+    await seedSmallOrg(t.db.db, t.clock.now());
+  });
+  afterAll(async () => {
+    await t.stop();
+    wecom.done();
+  });
+
+  it.each(COMMANDS.map((c, i) => [i + 1, ...c] as const))('%i. %s: “%s” → %i message(s) to them, %i to the supervisor', async (_i, who, text, toThem, toSupervisor, check) => {
+    const mark = wecom.sent.length;
+    expect((await t.callback(textXml(who, text))).status).toBe(200);
+    for (let k = 0; k < 2; k++) {
+      await t.bot.runner.runNow('inbox');
+      await t.bot.runner.runNow('timers'); // at-open reminders a command might have scheduled
+      await t.bot.runner.runNow('outbox');
+    }
+    const sent = wecom.sent.slice(mark);
+    const mine = sent.filter((m) => m.touser === who);
+    expect(mine).toHaveLength(toThem);
+    if (who !== 'zhangwei') expect(sent.filter((m) => m.touser === 'zhangwei')).toHaveLength(toSupervisor);
+    expect(check(mine[0]!)).toBe(true);
+  });
+
+  it('签约 by text changed nothing until the confirming tap', async () => {
+    const [row] = await t.db.rows<{ stage: string }>(sql`select stage from customers where name = '华夏医疗'`);
+    expect(row!.stage).toBe('demo_done');
+  });
+});
