@@ -20,7 +20,9 @@ export type UploadVerdict =
   /** The file satisfies the rule, but the move still needs something else (listed). */
   | { kind: 'file_ok_more_needed'; to: StageDef; label: string; failures: Failure[] }
   /** The file does not satisfy the rule: why (the guard failure for this file alone). */
-  | { kind: 'file_fails'; to: StageDef; label: string; failure: GuardFailure };
+  | { kind: 'file_fails'; to: StageDef; label: string; failure: GuardFailure }
+  /** This file does not satisfy the rule, but an earlier one does: the move is allowed anyway. */
+  | { kind: 'file_fails_earlier_ok'; to: StageDef; label: string; failure: GuardFailure };
 
 function labelOf(g: DocumentGuard): string {
   return g.label ?? (g.name && 'contains' in g.name ? g.name.contains : '所需文件');
@@ -37,12 +39,13 @@ export function uploadVerdict(process: ProcessDefinition, customer: CustomerStat
     if (!guards.length) continue;
     const fromRef = stageRef(from);
     const toRef = stageRef(to);
+    const all = { ...evidence, documents: [...evidence.documents.filter((d) => d.id !== file.id), file] };
+    const verdict = evaluateTransition(process, customer, to.key, all, now);
     for (const guard of guards) {
       const failure = evaluateGuard(guard, { customer, evidence: { ...evidence, documents: [file] }, now, from: fromRef, to: toRef });
-      if (failure) return { kind: 'file_fails', to, label: labelOf(guard), failure };
+      if (failure) return { kind: verdict.allowed ? 'file_fails_earlier_ok' : 'file_fails', to, label: labelOf(guard), failure };
     }
     const label = guards.map(labelOf).join('、');
-    const verdict = evaluateTransition(process, customer, to.key, { ...evidence, documents: [...evidence.documents.filter((d) => d.id !== file.id), file] }, now);
     if (verdict.allowed) return { kind: 'ready', to, label };
     return { kind: 'file_ok_more_needed', to, label, failures: verdict.failures };
   }

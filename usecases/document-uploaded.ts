@@ -34,6 +34,7 @@ export async function documentUploaded(tx: Tx, deps: DocumentUploadedDeps, input
     if (v.kind === 'ready') content = T.ready(name, input.name, v.label, v.to.name);
     else if (v.kind === 'file_ok_more_needed') content = T.fileOkMoreNeeded(name, input.name, v.label, v.to.name, describeFailures(v.failures));
     else if (v.kind === 'file_fails') content = T.fileFails(name, input.name, v.label, v.to.name, describeFailure(v.failure));
+    else if (v.kind === 'file_fails_earlier_ok') content = T.fileFailsEarlierOk(name, input.name, v.label, v.to.name, describeFailure(v.failure));
   }
   await deps.emit(tx, input.userId, { msgtype: 'text', text: { content } });
   // A document can finish a task (e.g. the 48 h post-visit solution drafts).

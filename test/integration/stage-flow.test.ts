@@ -90,6 +90,22 @@ describe('stage changes from chat (R1, R2)', () => {
     expect(refusal!.failures).toEqual([expect.objectContaining({ code: 'guard', kind: 'document' })]);
   });
 
+  it('an upload that does not meet the rule says exactly why — never “现在可以推进”', async () => {
+    const [reply] = await say(textXml('lina', '华夏医疗 上传'));
+    const link = textOf(reply!).match(/http:\/\/\S+/)![0];
+    const before = wecom.sent.length;
+    const up = await fetch(link, {
+      method: 'POST', body: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(64)]),
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'x-file-name': encodeURIComponent('华夏医疗-报价单.docx') },
+    });
+    expect(up.status).toBeLessThan(300);
+    await waitFor(() => wecom.sent.length > before, 'the upload answer');
+    const answer = textOf(wecom.sent.slice(before).find((m) => m.touser === 'lina')!);
+    expect(answer).toContain('不符合推进到「价格谈判中」所需「报价单」的要求');
+    expect(answer).toContain('不是PDF格式');
+    expect(answer).not.toContain('现在可以');
+  });
+
   it('after uploading a PDF 报价单 through the upload page, a click on the card moves the customer', async () => {
     const [reply] = await say(textXml('lina', '华夏医疗 上传'));
     const link = textOf(reply!).match(/http:\/\/\S+/)![0];
