@@ -14,7 +14,7 @@ type Card = {
   button_list?: { text: string; key: string }[]; button_selection?: { question_key: string; option_list: { id: string; text: string }[] };
   horizontal_content_list?: { keyname: string; value: string }[];
 };
-const cardOf = (m: { template_card?: unknown }) => m.template_card as Card;
+const cardOf = (m: SentMessage) => m.template_card as Card;
 const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
 
 describe('safe stage cards', () => {
