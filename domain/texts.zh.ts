@@ -48,7 +48,7 @@ const q = (s: string): string => `“${s}”`;
 /** One usage line per command: the help lists them, and an incomplete command is answered with its own. */
 const USAGE: Record<CommandKind, string> = {
   create_customer: '新客户 <名称> [行业] — 例：新客户 华夏医疗 医疗',
-  move: '<客户> 推进 <阶段> — 例：华夏医疗 推进 价格谈判中（阶段可写名称、编号或名称的一部分，如 5、谈判）',
+  move: '<客户> 推进 <阶段> — 例：华夏医疗 推进 价格谈判中（阶段可写名称、编号或名称的一部分，如 5、谈判；也可写 → 或 推到）',
   win: '<客户> 签约 — 例：华夏医疗 签约（也可写 赢单）',
   lose: '<客户> 丢单 <原因> — 例：华夏医疗 丢单 预算被砍',
   override: '<客户> 强制推进 <阶段> 原因 <理由> — 例：华夏医疗 强制推进 5 原因 客户已口头确认报价（也可写 强推；会留痕并通知上级）',
@@ -64,7 +64,7 @@ const HELP = [
   ...[
     USAGE.create_customer,
     USAGE.move,
-    '<客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
+    '<客户> 下一步 — 推进一个阶段，例：华夏医疗 下一步（退回一个阶段：华夏医疗 退回；不写客户时指你刚操作的客户）',
     USAGE.win,
     USAGE.lose,
     USAGE.override,
@@ -77,6 +77,7 @@ const HELP = [
     '<客户> 转给 <同事> — 主管或管理员把客户转给其他销售，如“华夏医疗 转给 周静”',
     USAGE.show_customer,
     USAGE.list_customers,
+    '我的任务 — 列出我的待办（也可写 待办）；主管可发送 团队、停滞、待评分',
     USAGE.help,
   ].map((line) => `• ${line}`),
 ].join('\n');
