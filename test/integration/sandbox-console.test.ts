@@ -60,9 +60,9 @@ const FLAGS = [
     await card.waitFor();
     await page.locator('.row.me', { hasText: '新客户 浏览器测试医院' }).waitFor();
 
-    // Press the first stage button: a real template_card_event with the card's task_id and a fresh ResponseCode.
+    // Press the main button (the next stage forward): a real template_card_event with the card's task_id and a fresh ResponseCode.
     const button = card.locator('.btns button[data-key]').first();
-    const stage = (await button.textContent())!.trim();
+    const stage = (await button.textContent())!.trim().replace(/^推进到/, '');
     await button.click();
     await page.locator('.tc', { hasText: `推进到「${stage}」` }).first().waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-console-rep.png') });
@@ -70,7 +70,7 @@ const FLAGS = [
     // The supervisor has an unread badge, and her chat shows the notice card.
     await page.locator('[data-user="zhanghui"] .un').waitFor();
     await page.locator('[data-user="zhanghui"]').click();
-    const notice = page.locator('.tc-text_notice', { hasText: '浏览器测试医院' });
+    const notice = page.locator('.tc', { hasText: '【阶段变更】浏览器测试医院' });
     await notice.waitFor();
     expect(await notice.textContent()).toContain(stage);
     await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-console-supervisor.png') });

@@ -225,7 +225,8 @@ describe('sandbox mode', () => {
     expect(clicked.status).toBe(200);
     await waitFor(() => state.botMessages('zhanghui').length > before, 'the supervisor notice');
     const notice = state.botMessages('zhanghui').at(-1)!;
-    expect(notice).toMatchObject({ msgtype: 'template_card', status: 'delivered', content: { card_type: 'text_notice' } });
+    // No PUBLIC_BASE_URL in the sandbox: the notice opens the customer with a button, not a link to nowhere.
+    expect(notice).toMatchObject({ msgtype: 'template_card', status: 'delivered', content: { card_type: 'button_interaction', button_list: [{ text: '查看客户' }] } });
     expect(JSON.stringify(notice.content)).toContain('沙盒测试医院');
     // The clicked card was updated in place through the click's response code.
     await waitFor(() => !!state.log('lixiaoming').find((m) => m.seq === c.seq)?.updatedAt, 'the card update');
