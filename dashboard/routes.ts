@@ -18,7 +18,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../app/config';
 import { dashboardTexts } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
-import { defaultPeriod, narrowScope, startOfLocalDay, type Scope } from '../domain/dashboard';
+import { addLocalDays, parseLocal } from '../domain/business-time';
+import { defaultPeriod, narrowScope, type Scope } from '../domain/dashboard';
 import { parseDuration } from '../domain/duration';
 import {
   cookieHeader, dashboardKeys, insideWecom, oauthAuthorizeUrl, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE,
@@ -64,11 +65,9 @@ export function parsePeriod(query: Record<string, unknown>, now: Date, tz: strin
   };
   const instant = (name: string, v: string, endOfDay: boolean): Date => {
     if (DATE.test(v)) {
-      const [y, m, d] = v.split('-').map(Number) as [number, number, number];
-      const check = new Date(Date.UTC(y, m - 1, d));
-      if (check.getUTCMonth() !== m - 1) throw new HttpError(400, 'bad_query', `${name} 不是有效日期：${v}`);
-      const next = new Date(Date.UTC(y, m - 1, d + (endOfDay ? 1 : 0)));
-      return startOfLocalDay({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, tz);
+      const start = parseLocal(v, tz);
+      if (!start) throw new HttpError(400, 'bad_query', `${name} 不是有效日期：${v}`);
+      return endOfDay ? addLocalDays(start, 1, tz) : start;
     }
     const t = Date.parse(v);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new HttpError(400, 'bad_query', `${name} 应为日期（2026-11-01）或带时区的时间`);

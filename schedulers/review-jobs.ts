@@ -18,6 +18,7 @@ import { durationMs } from '../domain/duration';
 import { buildLeaderboard, chooseCoach, type Leaderboard, type RepCases } from '../domain/leaderboard';
 import { REVIEW_TASK_KIND } from '../domain/review-config';
 import { assignReviewers, drawSample, type Assignment, type RecordedPopulation, type ReviewerPolicy } from '../domain/sampling';
+import { formatLocal, startOfLocalDay } from '../domain/business-time';
 import { businessDay } from '../domain/schedule';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { openReview, type ReviewServiceDeps } from '../handlers/review-service';
@@ -28,7 +29,6 @@ import { insertRun, previousRun, recordCoach, runsOfDays, samplingPopulation } f
 import type { CronJob } from './cron';
 
 const DAY_MS = 86_400_000;
-const OFFSET_MS = 8 * 3_600_000;
 
 export interface JobContext {
   tx: Tx;
@@ -42,9 +42,9 @@ export interface ReviewJobDeps {
   service: ReviewServiceDeps;
 }
 
-/** Local midnight (Asia/Shanghai) of a business day `YYYY-MM-DD`. */
+/** Local midnight (business time zone) of a business day `YYYY-MM-DD`. */
 export function dayStart(day: string): Date {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS);
+  return startOfLocalDay(day);
 }
 
 function daysBetween(from: string, toExclusive: string): string[] {
@@ -139,10 +139,7 @@ export interface LeaderboardOutcome {
 
 function weekPeriodText(week: string): string {
   const { start, end } = isoWeekRange(week);
-  const d = (at: Date) => {
-    const x = new Date(at.getTime() + OFFSET_MS);
-    return `${x.getUTCMonth() + 1}月${x.getUTCDate()}日`;
-  };
+  const d = (at: Date) => formatLocal(at, 'M月D日');
   return `${week}（${d(start)}–${d(new Date(end.getTime() - DAY_MS))}）`;
 }
 
