@@ -174,6 +174,11 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
   const offices = new Map((await listOffices(tx)).map((o) => [o.id, o.name]));
   const teamOf = (p: PersonRow): string | null => (lb.team === 'office' ? p.officeId : p.supervisorId);
   const teams = new Map<string, RepCases[]>();
+  // Every team with an active rep hears about the week, even when nobody in it has enough cases to be ranked.
+  for (const p of everyone) {
+    const team = p.active && p.roles.includes('rep') ? teamOf(p) : null;
+    if (team && !teams.has(team)) teams.set(team, []);
+  }
   for (const g of counts.groups) {
     const person = g.key ? byId.get(g.key.toLowerCase()) : undefined;
     const team = person ? teamOf(person) : null;
@@ -186,8 +191,8 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
   const outcome: LeaderboardOutcome = { week, skipped: false, teams: [], coaches: [] };
   let offers = 0;
   for (const [team, reps] of [...teams].sort(([a], [b]) => a.localeCompare(b))) {
+    // A team where nobody reaches minCases still gets the message: it says why nobody is ranked.
     const board = buildLeaderboard(reps, { minCases: lb.minCases, top: lb.top });
-    if (!board.ranked.length) continue;
     const members = lb.team === 'office'
       ? everyone.filter((p) => p.active && p.officeId === team).map((p) => p.userId)
       : [team, ...everyone.filter((p) => p.active && p.supervisorId === team).map((p) => p.userId)];
