@@ -203,10 +203,10 @@ export function formatLocal(at: Date, pattern: string, tz = zone): string {
 
 const WEEKDAY_ZH = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
-/** `周二 12月1日 02:30 (Asia/Shanghai)`: how the sandbox and the demo state an instant. */
+/** `2026年12月1日 周二 02:30 (Asia/Shanghai)`: how the sandbox and the demo state an instant. */
 export function describeLocal(at: Date, tz = zone): string {
   const w = wall(at, tz);
-  return `${w.year()}年${WEEKDAY_ZH[w.isoWeekday()]} ${w.format('M月D日 HH:mm')} (${tz})`;
+  return `${w.format('YYYY年M月D日')} ${WEEKDAY_ZH[w.isoWeekday()]} ${w.format('HH:mm')} (${tz})`;
 }
 
 /**
