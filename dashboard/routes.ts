@@ -78,7 +78,12 @@ export function parsePeriod(query: Record<string, unknown>, now: Date, tz: strin
   const f = one('from');
   const t = one('to');
   const to = t ? instant('to', t, true) : rounded;
-  const from = f ? instant('from', f, false) : defaultPeriod(rounded, 30, tz).from;
+  // `days=N`: the last N local days on the bot's clock (the page's 7/30/90 choices; the browser's clock and zone
+  // play no part).
+  const d = one('days');
+  const days = d === undefined ? 30 : Number(d);
+  if (!Number.isInteger(days) || days < 1 || days > 400) throw new HttpError(400, 'bad_query', 'days 应为 1–400 的整数');
+  const from = f ? instant('from', f, false) : defaultPeriod(rounded, days, tz).from;
   if (from.getTime() >= to.getTime()) throw new HttpError(400, 'bad_query', '开始时间应早于结束时间');
   if (to.getTime() - from.getTime() > MAX_SPAN_MS) throw new HttpError(400, 'bad_query', '时间段最长 400 天');
   return { from, to };
@@ -218,7 +223,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
       sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.noAccess, n));
       return;
     }
-    sendHtml(res, 200, (n) => dashboardPage(n, ECHARTS_ASSET));
+    sendHtml(res, 200, (n) => dashboardPage(n, ECHARTS_ASSET, service.tz));
   });
 
   const api = express.Router();
