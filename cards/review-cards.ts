@@ -188,10 +188,12 @@ export function leaderboardMarkdown(v: LeaderboardView): string {
     `<font color="comment">${v.period} · 演示完成后${v.withinText}内提交方案为及时</font>`,
     '',
   ];
-  if (b.tooFew) {
-    out.push(b.ranked.length
-      ? `本周只有 ${b.ranked.length} 位同事满足排名条件，人数太少，不排名。`
-      : '本周没有同事满足排名条件，不排名。');
+  if (!b.ranked.length) {
+    out.push(b.total.cases
+      ? `本周无人上榜：没有同事的案例达到${b.minCases}个（共 ${b.excluded.length} 人有案例）。`
+      : `本周无人上榜：团队没有到期的案例（演示完成后${v.withinText}内的方案）。`);
+  } else if (b.tooFew) {
+    out.push(`本周只有 ${b.ranked.length} 位同事满足排名条件，人数太少，不排名。`);
   } else {
     for (const r of b.top) out.push(line(MEDALS[r.rank - 1] ?? `${r.rank}.`, r.name, r.rate, r.onTime, r.cases));
     if (!b.top.length) out.push('本周没有人按时提交方案，暂无上榜。');

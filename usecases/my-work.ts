@@ -5,7 +5,7 @@
  * today's due tasks and stalled customers. Read-only use cases: (tx, deps, input) → the reply text.
  */
 import { isWorkingDay, type WorkCalendar } from '../domain/working-time';
-import { businessDay } from '../domain/schedule';
+import { addLocalDays, startOfLocalDay } from '../domain/business-time';
 import { findStage } from '../domain/stages';
 import type { ProcessDefinition } from '../domain/types';
 import { myWorkTexts as T, taskGroups, type StallLine, type TaskLine } from '../cards/my-work-texts';
@@ -20,12 +20,11 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 
 export interface MyWorkDeps { database: Database; process: ProcessDefinition }
 
-const DAY_MS = 86_400_000;
 const MAX_LINES = 12;
 
-/** The end of the business day (Asia/Shanghai) that contains `now`. */
+/** The end of the business day (the business time zone) that contains `now`. */
 export function endOfBusinessDay(now: Date): Date {
-  return new Date(Date.parse(`${businessDay(now)}T00:00:00+08:00`) + DAY_MS);
+  return addLocalDays(startOfLocalDay(now), 1);
 }
 
 const taskName = (process: ProcessDefinition, kind: string) => process.tasks.find((t) => t.key === kind)?.name ?? (kind === 'review' ? '质检评分' : kind);
