@@ -108,8 +108,9 @@ export function describeMessage(m: { msgtype: string; content: Obj; replaceName?
       const title = c.main_title && typeof c.main_title === 'object' ? c.main_title as Obj : {};
       const kv = Array.isArray(c.horizontal_content_list)
         ? (c.horizontal_content_list as Obj[]).map((h) => `${str(h.keyname)}:${str(h.value)}`).join('，') : '';
-      return [`[${str(c.card_type)}] ${str(title.title)}`, str(title.desc), str(c.sub_title_text), kv, m.replaceName ? `（${m.replaceName}）` : '']
-        .filter(Boolean).join(' · ');
+      const quote = c.quote_area && typeof c.quote_area === 'object' ? c.quote_area as Obj : {};
+      return [`[${str(c.card_type)}] ${str(title.title)}`, str(title.desc), str(c.sub_title_text), str(quote.title), str(quote.quote_text), kv,
+        m.replaceName ? `（${m.replaceName}）` : ''].filter(Boolean).join(' · ');
     }
     default:
       return `[${m.msgtype}]`;

@@ -116,7 +116,8 @@ export async function playStory(print: (line: string) => void = console.log, sta
     fresh(SUP);
 
     await demo.advance('8d');
-    const stallRep = has(fresh(REP), /超过7天没有更新/);
+    // The owner reads it in the 08:45 morning digest on working days (one message, not two), the supervisor at 09:00.
+    const stallRep = has(fresh(REP), /超过7天没有更新|停滞客户/);
     const stallSup = has(fresh(SUP), /超过7天没有更新/);
     step('7 天没有进展：⚠️超期7天，负责人和主管各收到一次', !!stallRep && !!stallSup && new RegExp(CUSTOMER).test(stallRep.text), line(stallRep));
 
