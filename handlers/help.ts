@@ -18,8 +18,10 @@ export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): 
     const input = ctx.event.text.trim();
     if (parseCommand(input).kind === 'help') return ctx.say(helpText(input));
     const me = ctx.event.userId;
-    const customers = await visibleCustomers(ctx.tx, me, await findPerson(ctx.tx, me));
-    const focusId = await getFocus(ctx.tx, me, ctx.now);
+    const person = await findPerson(ctx.tx, me);
+    // Someone outside the org has no customers to suggest: no more queries for them.
+    const customers = person ? await visibleCustomers(ctx.tx, me, person) : [];
+    const focusId = person ? await getFocus(ctx.tx, me, ctx.now) : null;
     const focus = focusId ? await getCustomer(ctx.tx, focusId) : null;
     const suggestions = suggestCommands(input, {
       customers: customers.map((c) => c.name),
