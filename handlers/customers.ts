@@ -10,10 +10,11 @@ import { customerTexts as T } from '../cards/customer-texts';
 import { parseCommand } from '../domain/commands';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
-import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { createCustomer, recordTouchpoint } from '../usecases/customers';
+import { actorOf, callFrom } from './call';
 import { findPerson } from '../store/people';
 import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
@@ -24,20 +25,13 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
   const me = ctx.event.userId;
   switch (cmd.kind) {
     case 'create_customer': {
-      const person = await findPerson(ctx.tx, me);
-      if (!person) return ctx.say(T.notInOrg);
-      const mine = await listCustomers(ctx.tx, { ownerId: person.userId });
-      const dup = mine.find((c) => c.name === cmd.name);
-      if (dup) {
+      const r = await createCustomer(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), name: cmd.name, industry: cmd.industry });
+      if (r.kind === 'not_in_org') return ctx.say(T.notInOrg);
+      if (r.kind === 'duplicate') {
         await ctx.say(T.duplicate(cmd.name));
-        return sendStageCard(ctx, deps, dup);
+        return sendStageCard(ctx, deps, r.customer);
       }
-      const first = openStages(deps.process)[0]!;
-      const c = await createCustomer(ctx.tx, {
-        name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
-      }, ctx.now);
-      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
-      return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
+      return sendStageCard(ctx, deps, r.customer, T.created(r.customer.name, r.stage.name));
     }
     case 'move':
     case 'override': {
@@ -65,7 +59,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'log_message': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
       if (!c) return;
-      await addTouchpoint(ctx.tx, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now }, ctx.now);
+      await recordTouchpoint(callFrom(ctx, 'text'), deps, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now });
       return ctx.say(T.loggedMessage(c.name));
     }
     case 'upload': {

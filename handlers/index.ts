@@ -1,10 +1,8 @@
-/** Registers every use case on the router. Order matters: the help catch-all comes last. */
+/** Registers every chat use case on the router. Order matters: the help catch-all comes last. */
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/wecom/api';
 import type { Router } from '../bot/router';
-import type { Config } from '../app/config';
-import type { Clock } from '../domain/clock';
-import type { ProcessDefinition } from '../domain/types';
+import type { UseCaseDeps } from '../usecases/deps';
+import type { ReviewServiceDeps } from '../usecases/review-service';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
 import { registerVisits } from './visits';
@@ -13,27 +11,22 @@ import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
-import type { TaskServiceDeps } from '../usecases/tasks';
-import { registerOrg } from '../bot/wecom/contact-events';
 
-export interface HandlerDeps {
-  clock: Clock;
+export interface HandlerDeps extends UseCaseDeps {
   log: Logger;
-  config: Config;
-  client: WecomClient;
-  process: ProcessDefinition;
-  uploadLink(customerId: number, userId: string): string;
-  customerLink(customerId: number): string;
+  /** The quality review service (scoring cards). */
+  reviews: ReviewServiceDeps;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
   dashboardLink?(userId: string): string;
-  tasks: TaskServiceDeps;
+  /** How many days such a link stays valid (said in the reply). */
+  dashboardLinkDays?: number;
 }
 
 export function registerHandlers(router: Router, deps: HandlerDeps): void {
   router.onError((err, ctx) => {
     ctx.log.error({ err: err.message, code: err.code }, 'handler error');
   });
-  registerTaskActions(router, deps.tasks);
+  registerTaskActions(router, deps);
   registerReviews(router, deps); // quality review: score clicks, and the comment right after a score
   // First among text listeners: an open guided conversation takes the rep's next message as its answer.
   registerPainPoint(router, deps);
@@ -41,6 +34,5 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerVisits(router, deps);
   registerOwnership(router, deps);
   registerCustomers(router, deps);
-  registerOrg(router, deps);
   registerHelp(router);
 }

@@ -8,18 +8,19 @@ import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
-import { managedScope } from '../domain/dashboard';
 import { parseObjectionCommand } from '../domain/objections';
 import { normalizeText } from '../domain/text-normalize';
-import { addObjection } from '../store/analytics';
-import { people } from '../store/schema';
+import { recordObjection } from '../usecases/customers';
+import { actorOf, callFrom } from './call';
+import { dashboardLinkFor } from '../usecases/dashboard-link';
 import { sharedSegmenter } from '../usecases/segmenter';
-import { LINK_DEFAULT_TTL_MS } from '../dashboard/access';
 import { resolveCustomer, type StageDeps } from './stage-move';
 
 export interface ObjectionDeps extends StageDeps {
   /** A signed dashboard link for a person; without it the 看板 command is not offered. */
   dashboardLink?(userId: string): string;
+  /** How many days a dashboard link stays valid (said in the reply). */
+  dashboardLinkDays?: number;
 }
 
 const DASHBOARD = /^(?:看板|仪表盘|数据看板|流程看板|健康看板|热力图)$/;
@@ -27,19 +28,16 @@ const DASHBOARD = /^(?:看板|仪表盘|数据看板|流程看板|健康看板|�
 async function onText(ctx: BotContext<TextMessage>, next: Next, deps: ObjectionDeps): Promise<void> {
   const text = ctx.event.text;
   if (deps.dashboardLink && DASHBOARD.test(normalizeText(text))) {
-    const org = await ctx.tx.select({
-      userId: people.userId, officeId: people.officeId, roles: people.roles, supervisorId: people.supervisorId, active: people.active,
-    }).from(people);
-    const scope = managedScope(ctx.event.userId, org);
-    if (scope.kind === 'none') return ctx.say(T.link.notManager);
-    return ctx.say(T.link.reply(deps.dashboardLink(ctx.event.userId), Math.round(LINK_DEFAULT_TTL_MS / 86_400_000)));
+    const r = await dashboardLinkFor(callFrom(ctx, 'text'), { actor: actorOf(ctx), link: deps.dashboardLink });
+    if (r.kind === 'not_manager') return ctx.say(T.link.notManager);
+    return ctx.say(T.link.reply(r.url, deps.dashboardLinkDays ?? 3));
   }
   const cmd = parseObjectionCommand(text);
   if (!cmd) return next();
   if (cmd.kind === 'incomplete') return ctx.say(T.objection.usage);
   const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
   if (!c) return;
-  await addObjection(ctx.tx, { customerId: c.id, text: cmd.content, actorId: ctx.event.userId, at: ctx.now }, ctx.now);
+  await recordObjection(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), customerId: c.id, text: cmd.content });
   let terms: string[] = [];
   try {
     terms = sharedSegmenter(ctx.log).terms(cmd.content);

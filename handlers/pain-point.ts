@@ -8,16 +8,16 @@ import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import {
-  applyAnswer, diffRecords, formatDiff, formatRecord, parsePainPointMessage, startPainPointConversation,
+  applyAnswer, formatDiff, formatRecord, parsePainPointMessage, startPainPointConversation,
   type PainPointConversationState, type PainPointRecord,
 } from '../domain/pain-point-form';
 import { getCustomer, type CustomerRow } from '../store/customers';
-import { endConversation, getConversation, latestForm, saveConversation, submitForm } from '../store/forms';
+import { endConversation, getConversation, saveConversation } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
 import { resolveCustomer, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
+import { PAIN_POINT_FORM as FORM, submitPainPoint } from '../usecases/forms';
+import { actorOf, callFrom } from './call';
 
-const FORM = 'pain_point';
 const CONVERSATION_TTL_MS = 24 * 3_600_000;
 const START = /^(?:(.+?)\s*)?(?:填写痛点|痛点记录|填痛点|写痛点)$/;
 const LABELS = [/担忧|焦虑|顾虑|痛点|担心/, /承诺|交付物|答应/, /下次联系|下次沟通|回访|下次跟进/];
@@ -39,19 +39,9 @@ async function formCustomer(ctx: BotContext<TextMessage>, deps: StageDeps, text:
 }
 
 async function save(ctx: BotContext, deps: StageDeps, customer: CustomerRow, record: PainPointRecord): Promise<void> {
-  const prev = await latestForm(ctx.tx, customer.id, FORM);
-  const form = await submitForm(ctx.tx, { customerId: customer.id, kind: FORM, data: record, by: ctx.event.userId }, ctx.now);
-  await applyTaskEvent(ctx.tx, deps.tasks, {
-    customerId: customer.id, event: { kind: 'form_submitted', form: FORM }, actorId: ctx.event.userId,
-    deliverable: { form: FORM, formId: form.id, version: form.version }, now: ctx.now,
-  });
-  if (prev) {
-    const before = prev.data as PainPointRecord & { nextContactAt: string };
-    const diff = diffRecords({ ...before, nextContactAt: new Date(before.nextContactAt) }, record);
-    await ctx.say(`已更新“${customer.name}”的客户痛点记录（第${form.version}版）。\n${formatDiff(diff, ctx.now)}`);
-  } else {
-    await ctx.say(`已收到“${customer.name}”的客户痛点记录 ✅\n${formatRecord(record, ctx.now)}`);
-  }
+  const r = await submitPainPoint(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), customer, record });
+  if (r.diff) await ctx.say(`已更新“${customer.name}”的客户痛点记录（第${r.version}版）。\n${formatDiff(r.diff, ctx.now)}`);
+  else await ctx.say(`已收到“${customer.name}”的客户痛点记录 ✅\n${formatRecord(record, ctx.now)}`);
 }
 
 async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
