@@ -7,7 +7,7 @@ import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION, parseAction } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
-import { parseCommand } from '../domain/commands';
+import type { ChatCommandOf } from '../domain/command-table';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { getCustomer, listCustomers, type CustomerRow } from '../store/customers';
@@ -20,8 +20,10 @@ function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
 }
 
-async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
-  const cmd = parseCommand(ctx.event.text);
+type CoreCommand = ChatCommandOf<(typeof CORE)[number]>;
+const CORE = ['create_customer', 'move', 'override', 'win', 'lose', 'log_message', 'upload', 'show_customer', 'list_customers', 'incomplete'] as const;
+
+async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next, deps: StageDeps): Promise<void> {
   const me = ctx.event.userId;
   switch (cmd.kind) {
     case 'create_customer': {
@@ -80,10 +82,6 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     }
     case 'incomplete':
       return ctx.say(`指令不完整，请这样写：\n${TEXTS_ZH.usage[cmd.command]}`);
-    case 'help':
-      return next(); // the help handler answers, with the same list it gives for anything not understood
-    default:
-      return next();
   }
 }
 
@@ -105,6 +103,6 @@ async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
 }
 
 export function registerCustomers(router: Router, deps: StageDeps): void {
-  router.on('message.text', (ctx, next) => onText(ctx, next, deps));
+  for (const kind of CORE) router.command(kind, (ctx, cmd, next) => onText(ctx, cmd as CoreCommand, next, deps));
   router.action(/^(move|show|upload):/, (ctx) => onClick(ctx, deps));
 }

@@ -1,4 +1,8 @@
-/** Registers every chat use case on the router. Order matters: the help catch-all comes last. */
+/**
+ * Registers every chat handler on the router. Which text command a message is, is decided by the one command table
+ * (domain/command-table.ts), not by this order; only the two conversations (a review comment, then a guided
+ * pain-point form) are tried in the order registered here, before any command.
+ */
 import type { Logger } from 'pino';
 import type { Router } from '../bot/router';
 import type { UseCaseDeps } from '../usecases/deps';
@@ -27,10 +31,9 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
     ctx.log.error({ err: err.message, code: err.code }, 'handler error');
   });
   registerTaskActions(router, deps);
-  registerReviews(router, deps); // quality review: score clicks, and the comment right after a score
-  // First among text listeners: an open guided conversation takes the rep's next message as its answer.
-  registerPainPoint(router, deps);
-  registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
+  registerReviews(router, deps); // quality review: score clicks, and the comment right after a score (a conversation)
+  registerPainPoint(router, deps); // the guided form (a conversation), 填写痛点, the labelled form
+  registerObjections(router, deps); // `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerOwnership(router, deps);
   registerCustomers(router, deps);

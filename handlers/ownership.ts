@@ -5,23 +5,15 @@
 import type { Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
-import { parseCommand } from '../domain/commands';
-import { normalizeText } from '../domain/text-normalize';
 import { changeOwner } from '../usecases/customers';
 import { actorOf, callFrom } from './call';
 import { resolveCustomer, type StageDeps } from './stage-move';
 
-const HAND_OVER = /^(.+?)\s*(?:转给|转交给|移交给|交给)\s*(.+)$/;
-
 export function registerOwnership(router: Router, deps: StageDeps): void {
-  router.on('message.text', async (ctx, next) => {
-    const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
-    const m = HAND_OVER.exec(text);
-    // Only a plain hand-over: "<客户> 留言 …交给法务…" is another command that happens to contain 交给.
-    if (!m || parseCommand(text).kind !== 'unknown' || m[2]!.trim().length > 20 || /\s/.test(m[2]!.trim())) return next();
-    const c = await resolveCustomer(ctx, m[1]!.trim(), (id) => ACTION.show(id), deps);
+  router.command('hand_over', async (ctx, cmd) => {
+    const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
     if (!c) return;
-    const r = await changeOwner(callFrom(ctx), deps, { actor: actorOf(ctx), customer: c, to: m[2]!.trim() });
+    const r = await changeOwner(callFrom(ctx), deps, { actor: actorOf(ctx), customer: c, to: cmd.to });
     switch (r.kind) {
       case 'not_allowed': return ctx.say(T.handOverNotAllowed);
       case 'ambiguous_person': return ctx.say(T.handOverAmbiguous(r.who));

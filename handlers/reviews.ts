@@ -4,7 +4,7 @@
  * next text is the comment (commentOnReview).
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent } from '../bot/wecom/events';
+import type { TemplateCardEvent, TextMessage } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts } from '../cards/review-cards';
 import { normalizeText } from '../domain/text-normalize';
@@ -28,8 +28,7 @@ async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDe
   await ctx.say(r.rescored ? reviewTexts.rescored(action.score, r.row.version, r.commentMinutes) : reviewTexts.scored(action.score, r.tags, r.commentMinutes));
 }
 
-async function onText(ctx: BotContext, next: () => Promise<void>): Promise<void> {
-  if (ctx.event.kind !== 'message.text') return next();
+async function onText(ctx: BotContext<TextMessage>, next: () => Promise<void>): Promise<void> {
   // Stored as typed (only trimmed): the comment is the reviewer's words, not a command.
   const text = ctx.event.text.trim();
   const skip = SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim());
@@ -41,6 +40,6 @@ async function onText(ctx: BotContext, next: () => Promise<void>): Promise<void>
 
 /** Registered first: a reviewer's text right after a score is the comment, before any command parsing. */
 export function registerReviews(router: Router, deps: HandlerDeps): void {
-  router.on('message.text', (ctx, next) => onText(ctx, next));
+  router.conversation((ctx, next) => onText(ctx, next));
   router.action(REVIEW_ACTION.pattern, (ctx) => onScore(ctx, deps.reviews));
 }

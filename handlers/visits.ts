@@ -5,19 +5,14 @@
 import type { Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
-import { normalizeText } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { endVisit } from '../usecases/customers';
 import { actorOf, callFrom } from './call';
 import { resolveCustomer, type StageDeps } from './stage-move';
 
-const VISIT_ENDED = /^(.+?)\s*(拜访结束|拜访完成|拜访完毕|结束拜访)$/;
-
 export function registerVisits(router: Router, deps: StageDeps): void {
-  router.on('message.text', async (ctx, next) => {
-    const m = VISIT_ENDED.exec(normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim());
-    if (!m) return next();
-    const c = await resolveCustomer(ctx, m[1]!.trim(), (id) => ACTION.show(id), deps);
+  router.command('visit_ended', async (ctx, cmd) => {
+    const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
     if (!c) return;
     const r = await endVisit(callFrom(ctx), deps, { actor: actorOf(ctx), customerId: c.id });
     if (r.kind !== 'ended' || !r.task) return ctx.say(T.visitLogged(c.name));
