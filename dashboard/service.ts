@@ -5,9 +5,10 @@
  * reflects a stage change within a minute and one person's numbers never answer another's request.
  */
 import type { Logger } from 'pino';
+import { businessZone } from '../domain/business-time';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import {
-  BUSINESS_TZ, buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
+  buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
   managedScope, penetration, previousIsoWeek, stageThresholds,
   type FunnelStep, type HeatmapData, type Scope,
 } from '../domain/dashboard';
@@ -67,7 +68,7 @@ const scopeKey = (s: Scope) => (s.kind === 'offices' ? `o:${s.offices.join(',')}
 
 export function createDashboardService(deps: DashboardServiceDeps) {
   const { database, process } = deps;
-  const tz = deps.tz ?? BUSINESS_TZ;
+  const tz = deps.tz ?? businessZone();
   const ttl = Math.min(Math.max(0, deps.cacheMs ?? 30_000), MAX_CACHE_MS);
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
   const termCache = new Map<number, string[]>();
@@ -139,7 +140,7 @@ export function createDashboardService(deps: DashboardServiceDeps) {
     return cached(`stalled:${scopeKey(scope)}`, async () => {
       const at = stable(now);
       // The one R5 rule (usecases/stall.ts): the same list as the daily flags and GET /api/customers?flag=stalled.
-      const [stuck, names] = await Promise.all([stalledCustomers(database, undefined, process, at, scope), officeNames(scope)]);
+      const [stuck, names] = await Promise.all([stalledCustomers(database, undefined, process, at, scope, tz), officeNames(scope)]);
       const touches = await lastTouchpoints(database, stuck.map((r) => r.id), 3);
       const byCustomer = new Map<number, TouchpointBrief[]>();
       for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);

@@ -1,6 +1,6 @@
 /**
  * Stall flags (R5): customers left in a stage (default 价格谈判中) with no update for more than N calendar days in
- * Asia/Shanghai are flagged (⚠️超期7天); the owner and the owner's supervisor get one message a day listing them with
+ * the business time zone are flagged (⚠️超期7天); the owner and the owner's supervisor get one message a day listing them with
  * each one's last 3 communication records. Flags are raised and cleared, never deleted.
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
@@ -20,20 +20,20 @@ export interface StalledCustomer {
 }
 
 /**
- * The one R5 rule: customers stalled now, per the process's stall rules (stage, calendar days in Asia/Shanghai),
+ * The one R5 rule: customers stalled now, per the process's stall rules (stage, calendar days in the business time zone),
  * last update as store/analytics.ts stallCandidates defines it (stage entry, touchpoint or document). The daily
  * flag job, `GET /api/customers?flag=stalled` and the dashboard's list all call this. Oldest update first.
  */
 export async function stalledCustomers(database: Database, on: DbOrTx | undefined, process: ProcessDefinition, now: Date,
-  scope: Scope = { kind: 'all' }): Promise<StalledCustomer[]> {
+  scope: Scope = { kind: 'all' }, tz?: string): Promise<StalledCustomer[]> {
   const out: StalledCustomer[] = [];
   for (const rule of process.stall) {
-    const rows = await stallCandidates(database, { scope, stage: rule.stage, before: stalledBefore(now, rule.days), limit: 100_000 }, on);
+    const rows = await stallCandidates(database, { scope, stage: rule.stage, before: stalledBefore(now, rule.days, tz), limit: 100_000 }, on);
     for (const r of rows) {
-      if (!isStalled(r.lastUpdate, now, rule.days)) continue;
+      if (!isStalled(r.lastUpdate, now, rule.days, tz)) continue;
       out.push({
         id: r.customerId, name: r.name, ownerId: r.ownerId, ownerName: r.ownerName, officeId: r.officeId, stage: r.stage,
-        stageEnteredAt: r.stageEnteredAt, lastUpdate: r.lastUpdate, days: calendarDaysBetween(r.lastUpdate, now), flag: rule.flag,
+        stageEnteredAt: r.stageEnteredAt, lastUpdate: r.lastUpdate, days: calendarDaysBetween(r.lastUpdate, now, tz), flag: rule.flag,
       });
     }
   }
