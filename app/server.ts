@@ -26,6 +26,7 @@ import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import type { UseCaseDeps } from '../usecases/deps';
 import { registerContactEvents } from '../bot/wecom/contact-events';
+import { WECOM_LIMITS } from '../bot/wecom/limits';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
@@ -141,6 +142,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
   const outboxWorker = createOutboxWorker({
     outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
+    // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
+    limits: { perMinute: WECOM_LIMITS.perMemberPerMinute, perHour: WECOM_LIMITS.perMemberPerHour },
     digest: (rows) => buildDigest(rows.map((r) => r.summary)),
     resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),

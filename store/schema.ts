@@ -38,7 +38,9 @@ export const inbox = pgTable('inbox', {
 /** Every outbound WeCom call, one recipient a row, written in the transaction of the change that caused it. */
 export const outbox = pgTable('outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /** WeCom userid of the recipient (for card updates: the clicker whose copy changes). */
+  /** The channel that delivers it (bot/channel.ts ChannelName); 'wecom' for every row before the channel seam. */
+  channel: text('channel').notNull().default('wecom'),
+  /** The channel's user id of the recipient (for card updates: the clicker whose copy changes). */
   recipient: text('recipient').notNull(),
   /** `message` (message/send) or `card_update` (message/update_template_card). */
   kind: text('kind').notNull(),
@@ -211,6 +213,9 @@ export const tasks = pgTable('tasks', {
   index('tasks_open_idx').on(t.status, t.dueAt),
   index('tasks_customer_idx').on(t.customerId, t.kind),
   index('tasks_assignee_idx').on(t.assigneeId, t.status),
+  /** One open task of a kind per customer (migration 0008; reviews excepted: one per review). */
+  uniqueIndex('tasks_one_open_per_kind').on(t.customerId, t.kind)
+    .where(sql`${t.status} = 'open' AND ${t.customerId} IS NOT NULL AND ${t.kind} <> 'review'`),
 ]);
 
 /** What happened to a task, append-only: reminded, warned, nudged (催办), extended (延期), handled, escalated. */
