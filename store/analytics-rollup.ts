@@ -71,3 +71,41 @@ export async function dwellFromRollup(
     };
   });
 }
+
+/**
+ * R8 funnel without a window, from customer_stage_marks, when no history row is at or after `to` (a period to now,
+ * as the dashboard asks): then a customer entered A in [from, to)
+ * iff its last entry into A is at or after `from`; it advanced to B iff it entered B after its first entry into A
+ * in the period, i.e. iff its last entry into B is after some entry into A in [from, that instant) — true at once
+ * when B's last entry is after A's last one, else one probe of the customer's history (a customer that went back).
+ * Null when it cannot answer exactly (a window; history rows at or after `to`).
+ */
+export async function funnelFromMarks(
+  database: Database, q: { scope: Scope; pairs: readonly { from: string; to: string }[]; from: Date; to: Date; windowSeconds: number | null }, on?: DbOrTx,
+): Promise<{ from: string; to: string; entered: number; advanced: number }[] | null> {
+  if (q.windowSeconds !== null || !q.pairs.length || q.scope.kind === 'none') return null;
+  const pairs = sql.join(q.pairs.map((p) => sql`(${p.from}::text, ${p.to}::text)`), sql`, `);
+  const rows = await database.rows<{ ok: boolean | null; a: string | null; b: string | null; entered: number; advanced: number }>(sql`
+    with guard as (
+      select not exists (select 1 from customer_events where kind in ('created','stage_change','override') and at >= ${q.to}) as ok
+    ), pairs(a, b) as (values ${pairs}),
+    j as (
+      select p.a, p.b, ma.customer_id, ma.last_entered_at as last_a, mb.last_entered_at as last_b
+      from pairs p
+      join customer_stage_marks ma on ma.stage = p.a and ma.last_entered_at >= ${q.from}
+      join customers c on c.id = ma.customer_id
+      left join customer_stage_marks mb on mb.customer_id = ma.customer_id and mb.stage = p.b
+      cross join guard
+      where guard.ok${officeCondition(q.scope, sql`c.office_id`)}
+    )
+    select null::boolean as ok, a, b, count(*)::int as entered,
+           (count(*) filter (where j.last_b > j.last_a or (j.last_b > ${q.from} and exists (
+             select 1 from customer_events e
+             where e.customer_id = j.customer_id and e.to_stage = j.a and e.kind in ('created','stage_change','override')
+               and e.at >= ${q.from} and e.at < j.last_b))))::int as advanced
+    from j group by a, b
+    union all select ok, null, null, 0, 0 from guard`, on);
+  if (!rows.some((r) => r.ok === true)) return null;
+  const byPair = new Map(rows.filter((r) => r.a !== null).map((r) => [`${r.a}>${r.b}`, r]));
+  return q.pairs.map((p) => ({ ...p, entered: byPair.get(`${p.from}>${p.to}`)?.entered ?? 0, advanced: byPair.get(`${p.from}>${p.to}`)?.advanced ?? 0 }));
+}
