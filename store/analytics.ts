@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, OrgPerson, Scope, StalledCandidate } from '../domain/dashboard';
 import { asDate, type Database, type DbOrTx } from './db';
-import { dwellFromRollup, funnelFromMarks } from './analytics-rollup';
+import { dwellFromRollup } from './dwell-rollup';
 import { customers, touchpoints } from './schema';
 
 /** History rows that put a customer into a stage (refusals and ownership changes do not). */
@@ -283,13 +283,6 @@ export interface FunnelQuery {
  * the period began, joined to itself by hash (no per-customer probes).
  */
 export async function funnelCounts(database: Database, q: FunnelQuery, on?: DbOrTx): Promise<{ from: string; to: string; entered: number; advanced: number }[]> {
-  // Without a window, with no history at or after `to`: from the per-customer marks (analytics-rollup.ts).
-  const fromMarks = await funnelFromMarks(database, q, on);
-  return fromMarks ?? funnelCountsDirect(database, q, on);
-}
-
-/** The funnel computed from the history rows (the reference funnelFromMarks is tested against). */
-export async function funnelCountsDirect(database: Database, q: FunnelQuery, on?: DbOrTx): Promise<{ from: string; to: string; entered: number; advanced: number }[]> {
   if (q.scope.kind === 'none' || !q.pairs.length) return q.pairs.map((p) => ({ ...p, entered: 0, advanced: 0 }));
   const pairs = sql.join(q.pairs.map((p) => sql`(${p.from}::text, ${p.to}::text)`), sql`, `);
   const windowSeconds = q.windowSeconds === null ? null : Math.round(q.windowSeconds);

@@ -163,7 +163,7 @@ export const customerStageMarks = pgTable('customer_stage_marks', {
   stage: text('stage').notNull(),
   lastEnteredAt: tz('last_entered_at'),
   lastLeftAt: tz('last_left_at'),
-}, (t) => [primaryKey({ columns: [t.customerId, t.stage] }), index('customer_stage_marks_stage_entered_idx').on(t.stage, t.lastEnteredAt)]);
+}, (t) => [primaryKey({ columns: [t.customerId, t.stage] })]);
 
 /** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
 export const documents = pgTable('documents', {

@@ -21,7 +21,6 @@ CREATE TABLE IF NOT EXISTS "customer_stage_marks" (
   "last_left_at" timestamptz,
   PRIMARY KEY ("customer_id", "stage")
 );--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS "customer_stage_marks_stage_entered_idx" ON "customer_stage_marks" ("stage", "last_entered_at");--> statement-breakpoint
 -- The finished stays of the given customers (each entry row ends the stay the row before it began), per office,
 -- leave day, stage and the day the customer last left that stage before. `skip` = history rows to leave out;
 -- `any_customer` also counts customers without a row in `customers` (a deleted one, with its office given).

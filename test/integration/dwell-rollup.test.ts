@@ -6,9 +6,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { defaultPeriod, type DwellAggregate } from '../../domain/dashboard';
-import { dwellAggregates, dwellAggregatesFullScan, funnelCountsDirect } from '../../store/analytics';
+import { dwellAggregates, dwellAggregatesFullScan } from '../../store/analytics';
 import { changeOwner, changeStage, getCustomer } from '../../store/customers';
-import { dwellFromRollup, funnelFromMarks } from '../../store/analytics-rollup';
+import { dwellFromRollup } from '../../store/dwell-rollup';
 import { customerEvents, customers } from '../../store/schema';
 import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -100,14 +100,6 @@ describe.each(DRIVERS)('dwell rollup (%s)', (driver) => {
         expectSame(`${label}, ${p.from.toISOString()}, ${scope.kind}`, rollup!, await dwellAggregatesFullScan(db, q));
       }
     }
-    const pairs = [...STAGES.slice(1).map((to, i) => ({ from: STAGES[i]!, to })), { from: 'lead', to: 'negotiating' }, { from: 'demo_done', to: 'lead' }];
-    for (const days of [1, 7, 30, 90, 365, 1000, 12.5]) {
-      for (const scope of [{ kind: 'all' as const }, { kind: 'offices' as const, offices: ['west', 'east'] }]) {
-        const fq = { scope, pairs, from: new Date(NOW.getTime() - days * 24 * H), to: NOW, windowSeconds: null };
-        const marks = await funnelFromMarks(db, fq);
-        expect({ label, days, scope, funnel: marks }).toEqual({ label, days, scope, funnel: await funnelCountsDirect(db, fq) });
-      }
-    }
   }
 
   it.each([1, 2, 3])('agrees with the direct computation on a random history (seed %i)', async (seed) => {
@@ -142,9 +134,6 @@ describe.each(DRIVERS)('dwell rollup (%s)', (driver) => {
     expect(await dwellFromRollup(db, { ...q, from: new Date(aligned.from.getTime() + H), to: NOW })).toBeNull(); // not a day's start
     expect(await dwellFromRollup(db, { ...q, from: aligned.from, to: new Date(NOW.getTime() - H) })).toBeNull(); // ends before now
     expect(await dwellFromRollup(db, { ...q, ...aligned, now: new Date(NOW.getTime() - 400 * 24 * H) })).toBeNull(); // history after now
-    const pairs = [{ from: 'lead', to: 'first_call' }];
-    expect(await funnelFromMarks(db, { scope: q.scope, pairs, ...aligned, windowSeconds: 72 * 3600 })).toBeNull(); // a window
-    expect(await funnelFromMarks(db, { scope: q.scope, pairs, from: aligned.from, to: new Date(NOW.getTime() - 400 * 24 * H), windowSeconds: null })).toBeNull();
     for (const p of [{ from: new Date(aligned.from.getTime() + H), to: NOW }, { from: aligned.from, to: new Date(NOW.getTime() - 5 * H) }]) {
       expectSame(p.from.toISOString(), await dwellAggregates(db, { ...q, ...p }), await dwellAggregatesFullScan(db, { ...q, ...p }));
     }
