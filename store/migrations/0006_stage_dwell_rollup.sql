@@ -22,16 +22,15 @@ CREATE TABLE IF NOT EXISTS "customer_stage_marks" (
   PRIMARY KEY ("customer_id", "stage")
 );--> statement-breakpoint
 -- The finished stays of the given customers (each entry row ends the stay the row before it began), per office,
--- leave day, stage and the day the customer last left that stage before. `skip` = history rows to leave out;
--- `any_customer` also counts customers without a row in `customers` (a deleted one, with its office given).
-CREATE OR REPLACE FUNCTION stage_dwell_parts(ids integer[], skip bigint[], any_customer boolean)
+-- leave day, stage and the day the customer last left that stage before. `any_customer` also counts customers
+-- without a row in `customers` (a deleted one, whose office the caller gives).
+CREATE OR REPLACE FUNCTION stage_dwell_parts(ids integer[], any_customer boolean)
 RETURNS TABLE (office_id text, day date, stage text, prev_day date, leaves integer, secs numeric)
 LANGUAGE sql STABLE AS $$
   with en as (
     select e.id, e.customer_id, e.at, lag(e.at) over w as prev_at, lag(e.to_stage) over w as prev_stage
     from customer_events e
     where e.customer_id in (select unnest(ids)) and e.kind in ('created','stage_change','override')
-      and not exists (select 1 from unnest(skip) s(id) where s.id = e.id)
     window w as (partition by e.customer_id order by e.at, e.id)
   ), lv as (
     select customer_id, prev_stage as stage, at, extract(epoch from at - prev_at) as secs,
@@ -44,12 +43,12 @@ LANGUAGE sql STABLE AS $$
   where any_customer or c.id is not null
   group by 1, 2, 3, 4
 $$;--> statement-breakpoint
--- Adds (sign 1) or removes (sign -1) the given customers' finished stays; `office` overrides their office.
-CREATE OR REPLACE FUNCTION stage_dwell_apply(ids integer[], skip bigint[], sign integer, office text, use_office boolean)
+-- Adds (sign 1) or removes (sign -1) the given customers' finished stays; with use_office, `office` is theirs.
+CREATE OR REPLACE FUNCTION stage_dwell_apply(ids integer[], sign integer, office text, use_office boolean)
 RETURNS void LANGUAGE sql AS $$
   insert into stage_dwell_daily as d (day, office_id, stage, prev_day, leaves, secs)
   select p.day, case when use_office then office else p.office_id end, p.stage, p.prev_day, sum(p.leaves) * sign, sum(p.secs) * sign
-  from stage_dwell_parts(ids, skip, use_office) p
+  from stage_dwell_parts(ids, use_office) p
   group by 1, 2, 3, 4
   on conflict (day, (coalesce(office_id, '')), stage, (coalesce(prev_day, '0001-01-01'::date)))
   do update set leaves = d.leaves + excluded.leaves, secs = d.secs + excluded.secs
@@ -72,24 +71,48 @@ $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_rollup_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   ids integer[];
-  added bigint[];
+  old_ids integer[];
 BEGIN
-  select array_agg(distinct customer_id), array_agg(id) into ids, added
-  from new_rows where kind in ('created','stage_change','override');
+  select array_agg(distinct customer_id) into ids from new_rows where kind in ('created','stage_change','override');
   IF ids IS NULL THEN RETURN NULL; END IF;
-  PERFORM stage_dwell_apply(ids, added, -1, null, false);
-  PERFORM stage_dwell_apply(ids, '{}', 1, null, false);
+  -- Customers that had history before this statement: take out what their earlier rows contributed. The rows of
+  -- this statement are left out with an anti-join on the transition table (hashed, also for a bulk insert).
+  select array_agg(nr.customer_id) into old_ids
+  from (select customer_id, count(*) as n from new_rows where kind in ('created','stage_change','override') group by 1) nr
+  where (select count(*) from customer_events e
+         where e.customer_id = nr.customer_id and e.kind in ('created','stage_change','override')) > nr.n;
+  IF old_ids IS NOT NULL THEN
+    insert into stage_dwell_daily as d (day, office_id, stage, prev_day, leaves, secs)
+    with en as (
+      select e.id, e.customer_id, e.at, lag(e.at) over w as prev_at, lag(e.to_stage) over w as prev_stage
+      from customer_events e
+      where e.customer_id in (select unnest(old_ids)) and e.kind in ('created','stage_change','override')
+        and not exists (select 1 from new_rows n where n.id = e.id)
+      window w as (partition by e.customer_id order by e.at, e.id)
+    ), lv as (
+      select customer_id, prev_stage as stage, at, extract(epoch from at - prev_at) as secs,
+             lag(at) over (partition by customer_id, prev_stage order by at, id) as prev_left
+      from en where prev_at is not null
+    )
+    select (lv.at at time zone 'Asia/Shanghai')::date, c.office_id, lv.stage, (lv.prev_left at time zone 'Asia/Shanghai')::date,
+           -count(*)::int, -sum(lv.secs)
+    from lv join customers c on c.id = lv.customer_id
+    group by 1, 2, 3, 4
+    on conflict (day, (coalesce(office_id, '')), stage, (coalesce(prev_day, '0001-01-01'::date)))
+    do update set leaves = d.leaves + excluded.leaves, secs = d.secs + excluded.secs;
+  END IF;
+  PERFORM stage_dwell_apply(ids, 1, null, false);
   PERFORM stage_marks_rebuild(ids);
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_rollup_customers_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM stage_dwell_apply(array[OLD.id::int], '{}', -1, OLD.office_id, true);
+    PERFORM stage_dwell_apply(array[OLD.id::int], -1, OLD.office_id, true);
     DELETE FROM customer_stage_marks WHERE customer_id = OLD.id;
   ELSIF OLD.office_id IS DISTINCT FROM NEW.office_id THEN
-    PERFORM stage_dwell_apply(array[NEW.id::int], '{}', -1, OLD.office_id, true);
-    PERFORM stage_dwell_apply(array[NEW.id::int], '{}', 1, NEW.office_id, true);
+    PERFORM stage_dwell_apply(array[NEW.id::int], -1, OLD.office_id, true);
+    PERFORM stage_dwell_apply(array[NEW.id::int], 1, NEW.office_id, true);
   END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint
@@ -100,7 +123,7 @@ DECLARE
 BEGIN
   select array_agg(n.id::int) into ids from new_customers n where exists (select 1 from customer_events e where e.customer_id = n.id);
   IF ids IS NULL THEN RETURN NULL; END IF;
-  PERFORM stage_dwell_apply(ids, '{}', 1, null, false);
+  PERFORM stage_dwell_apply(ids, 1, null, false);
   PERFORM stage_marks_rebuild(ids);
   RETURN NULL;
 END $$;--> statement-breakpoint
@@ -124,5 +147,5 @@ DROP TRIGGER IF EXISTS stage_rollup_customers_trunc ON customers;--> statement-b
 CREATE TRIGGER stage_rollup_customers_trunc AFTER TRUNCATE ON customers FOR EACH STATEMENT EXECUTE FUNCTION stage_rollup_truncated();--> statement-breakpoint
 -- Existing history.
 TRUNCATE stage_dwell_daily, customer_stage_marks;--> statement-breakpoint
-SELECT stage_dwell_apply(array(select id::int from customers), '{}', 1, null, false);--> statement-breakpoint
+SELECT stage_dwell_apply(array(select id::int from customers), 1, null, false);--> statement-breakpoint
 SELECT stage_marks_rebuild(array(select id::int from customers));
