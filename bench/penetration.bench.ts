@@ -55,6 +55,7 @@ async function main() {
       from (select c, s, random() as r from generate_series(1, ${CUSTOMERS}) c, generate_series(0, ${PER_CUSTOMER - 1}) s) x;
     `);
     await db.execScript(`set session_replication_role = origin;
+      analyze customers; analyze customer_events;
       select stage_dwell_apply(array(select id::int from customers), 1, null, false);
       select stage_marks_rebuild(array(select id::int from customers));`);
     await db.execScript('vacuum analyze');

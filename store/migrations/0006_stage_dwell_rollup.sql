@@ -145,7 +145,9 @@ DROP TRIGGER IF EXISTS stage_rollup_events_trunc ON customer_events;--> statemen
 CREATE TRIGGER stage_rollup_events_trunc AFTER TRUNCATE ON customer_events FOR EACH STATEMENT EXECUTE FUNCTION stage_rollup_truncated();--> statement-breakpoint
 DROP TRIGGER IF EXISTS stage_rollup_customers_trunc ON customers;--> statement-breakpoint
 CREATE TRIGGER stage_rollup_customers_trunc AFTER TRUNCATE ON customers FOR EACH STATEMENT EXECUTE FUNCTION stage_rollup_truncated();--> statement-breakpoint
--- Existing history.
+-- Existing history (fresh statistics first: without them the rebuild's plan can be far slower).
+ANALYZE customers;--> statement-breakpoint
+ANALYZE customer_events;--> statement-breakpoint
 TRUNCATE stage_dwell_daily, customer_stage_marks;--> statement-breakpoint
 SELECT stage_dwell_apply(array(select id::int from customers), 1, null, false);--> statement-breakpoint
 SELECT stage_marks_rebuild(array(select id::int from customers));
