@@ -8,6 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, OrgPerson, Scope, StalledCandidate } from '../domain/dashboard';
 import { asDate, type Database, type DbOrTx } from './db';
+import { dwellFromRollup } from './dwell-rollup';
 import { customers, touchpoints } from './schema';
 
 /** History rows that put a customer into a stage (refusals and ownership changes do not). */
@@ -51,6 +52,9 @@ export interface DwellQuery {
  */
 export async function dwellAggregates(database: Database, q: DwellQuery, on?: DbOrTx): Promise<DwellAggregate[]> {
   if (q.scope.kind === 'none' || !q.stages.length) return [];
+  // From the per-day rollup when it can answer exactly (a period to now starting at a business day's start).
+  const fromRollup = await dwellFromRollup(database, q, on);
+  if (fromRollup) return fromRollup;
   const asOf = new Date(Math.min(q.to.getTime(), q.now.getTime()));
   // A long period covers most of the history: one window over all of it is then cheaper (same figures).
   if (asOf.getTime() - q.from.getTime() > FULL_SCAN_AFTER_MS) return dwellAggregatesFullScan(database, q, on);

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
+  bigserial, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /** bytea: pg returns a Buffer, PGlite a Uint8Array; both become a Buffer. */
@@ -144,6 +144,28 @@ export const customerEvents = pgTable('customer_events', {
   // customer_events_to_stage_at_idx (to_stage, at) INCLUDE (customer_id, kind) is created by the hand-written
   // migration 0004: drizzle cannot declare INCLUDE columns.
 ]);
+
+/**
+ * Per business day (Asia/Shanghai), office and stage: the stays that ended that day (count and seconds), split by
+ * the day the same customer last left the same stage before (null: never). Kept by triggers on customer_events and
+ * customers (migration 0006, which also declares the unique key on the coalesced columns); read by the heatmap.
+ */
+export const stageDwellDaily = pgTable('stage_dwell_daily', {
+  day: date('day', { mode: 'string' }).notNull(),
+  officeId: text('office_id'),
+  stage: text('stage').notNull(),
+  prevDay: date('prev_day', { mode: 'string' }),
+  leaves: integer('leaves').notNull(),
+  secs: numeric('secs').notNull(),
+});
+
+/** Each customer's last entry into and last exit from each stage (migration 0006 triggers keep it). */
+export const customerStageMarks = pgTable('customer_stage_marks', {
+  customerId: integer('customer_id').notNull(),
+  stage: text('stage').notNull(),
+  lastEnteredAt: tz('last_entered_at'),
+  lastLeftAt: tz('last_left_at'),
+}, (t) => [primaryKey({ columns: [t.customerId, t.stage] })]);
 
 /** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
 export const documents = pgTable('documents', {
