@@ -19,6 +19,7 @@ import { openDatabase, type Database } from '../store/db';
 import { createInboxRepo } from '../store/inbox';
 import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
+import { createLeaseKeeper, releaseAllLeases } from '../store/leases';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
@@ -56,6 +57,8 @@ export interface BotOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Inbox lease; tests shorten it to simulate crash recovery. */
   inboxLeaseMs?: number;
+  /** Lease of every claimed row (inbox, outbox, timers), renewed by heartbeat; default store/leases.ts LEASE_MS. */
+  leaseMs?: number;
   sweepMs?: number;
 }
 
@@ -97,6 +100,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     retry: overrides.sleep ? { sleep: overrides.sleep } : undefined,
   });
 
+  // Short leases renewed while rows are worked on: a dead process's rows are taken over within seconds.
+  const leases = createLeaseKeeper(database, clock, {
+    leaseMs: overrides.leaseMs, onError: (err) => log.warn({ err: String(err) }, 'lease renewal failed'),
+  });
   const inbox = createInboxRepo(database);
   const outbox = createOutboxRepo(database);
   const router = new Router();
@@ -110,7 +117,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const dashKeys = dashboardKeys(config);
   const dashLink = (userId: string) => dashboardLink(publicBase(), userId, dashKeys, clock.now());
   const timers = setupTimers({
-    database, outbox, client, clock, log, runner, process: processDef,
+    database, outbox, client, clock, log, runner, process: processDef, leases,
     link: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
     onFired: (kind, lateMs) => {
       metrics.timersFired.inc({ kind });
@@ -128,12 +135,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log,
-    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs,
+    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs, leases,
     onOutbox: () => runner.kick('outbox'),
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
   const outboxWorker = createOutboxWorker({
-    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
+    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
     digest: (rows) => buildDigest(rows.map((r) => r.summary)),
     resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
@@ -225,6 +232,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   let initialOrgSync: Promise<OrgSyncResult> | null = null;
 
   async function start(port = config.port): Promise<number> {
+    // One process per embedded data directory (its lock file): whatever is still leased belongs to a dead process.
+    if (database.driver === 'pglite' && ownsDatabase) await releaseAllLeases(database, clock.now());
     await runner.start();
     server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
@@ -260,6 +269,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       });
     }
     await runner.stop();
+    leases.stop();
     if (redis) await redis.quit().catch(() => undefined);
     if (ownsDatabase) await database.close();
   }

@@ -9,6 +9,7 @@ import { classifyWecomError } from '../bot/api';
 import { errorMessage, WecomApiError } from '../bot/errors';
 import type { CardUpdate, OutboundMessage } from '../bot/outbound';
 import type { OutboxRepo, OutboxRow, RateLimits } from '../store/outbox';
+import type { LeaseKeeper } from '../store/leases';
 
 export interface DeliveryClient {
   sendMessage(body: Record<string, unknown>): Promise<{ msgId?: string; responseCode?: string; invalidUser?: string[] }>;
@@ -27,6 +28,8 @@ export interface OutboxWorkerOptions {
   resolveMedia?<T>(ref: string, send: (mediaId: string) => Promise<T>): Promise<T>;
   maxAttempts?: number;
   leaseMs?: number;
+  /** Renews the `sending` lease while a plan is delivered (short leases: fast recovery after a crash). */
+  leases?: LeaseKeeper;
   onResult?(outcome: 'sent' | 'retry' | 'failed', errcode?: number): void;
 }
 
@@ -39,7 +42,7 @@ export function outboxBackoffMs(attempts: number, rateLimited: boolean): number 
 export function createOutboxWorker(opts: OutboxWorkerOptions) {
   const limits = opts.limits ?? { perMinute: 30, perHour: 1000 };
   const maxAttempts = opts.maxAttempts ?? 8;
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
 
   async function deliver(row: OutboxRow): Promise<void> {
     const log = opts.log.child({ outboxId: row.id, to: row.recipient, msgtype: row.msgtype });
@@ -79,7 +82,14 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
   async function deliverRecipient(recipient: string): Promise<void> {
     const plan = await opts.outbox.planRecipient(recipient, opts.clock.now(), limits, leaseMs, opts.digest);
     if (!plan) return;
-    for (const row of plan.send) await deliver(row); // in order, one member at a time
+    opts.leases?.hold('outbox', plan.send.map((r) => r.id));
+    for (const row of plan.send) { // in order, one member at a time
+      try {
+        await deliver(row);
+      } finally {
+        opts.leases?.release('outbox', [row.id]);
+      }
+    }
   }
 
   /** Delivers everything due, a few recipients at a time, until nothing is due. */
