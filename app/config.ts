@@ -23,7 +23,7 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
   TZ: z.string().trim().default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(0),
+  CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(300),
   INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   PUBLIC_BASE_URL: optionalUrl,

@@ -154,6 +154,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const app = createHttpApp(log);
   app.use(createReceiver({
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
+    // WeCom's timestamps are real time: compared with the system clock even when the sandbox moves the bot's clock.
+    nowSec: () => systemClock.now().getTime() / 1000,
     accept: (event, key) => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
