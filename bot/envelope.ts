@@ -34,8 +34,10 @@ export const XML_MAX_CHARS = 64 * 1024;
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 export function stripUnstorable(text: string): string {
-  return text.replace(UNSTORABLE, '');
+  return text.replace(UNSTORABLE, '').replace(BIDI_CONTROLS, '');
 }
+/** Bidirectional controls (U+202E …) are dropped too: they would reorder names shown in cards. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Nesting depth of the elements, counted in one linear pass (CDATA, comments and PIs skipped); stops past `max`. */
 function depthExceeds(text: string, max: number): boolean {

@@ -9,6 +9,7 @@ import { ACTION, parseAction } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
 import { parseCommand } from '../domain/commands';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
+import { MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
@@ -26,6 +27,11 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'create_customer': {
       const person = await findPerson(ctx.tx, me);
       if (!person) return ctx.say(T.notInOrg);
+      // Names are shown as card titles: longer ones would be cut off there, so ask for a short form.
+      const nameLen = [...cmd.name].length;
+      if (nameLen > MAX_NAME_CHARS) return ctx.say(T.nameTooLong('客户名称', MAX_NAME_CHARS, nameLen));
+      const industryLen = [...(cmd.industry ?? '')].length;
+      if (industryLen > MAX_INDUSTRY_CHARS) return ctx.say(T.nameTooLong('行业', MAX_INDUSTRY_CHARS, industryLen));
       const mine = await listCustomers(ctx.tx, { ownerId: person.userId });
       const dup = mine.find((c) => c.name === cmd.name);
       if (dup) {

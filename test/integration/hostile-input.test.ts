@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { getSignature } from '@wecom/crypto';
 import pino from 'pino';
 import { startTestBot, type TestBot } from '../helpers/bot';
+import { seedSmallOrg } from '../helpers/org';
 import { TOKEN, mockWecom, sealCallback, textXml, waitFor } from '../helpers/wecom';
 
 interface LogLine { level: number; msg: string; err?: { stack?: string }; [k: string]: unknown }
@@ -80,6 +81,32 @@ describe('hostile or odd callback input', () => {
     expect(await inboxCount()).toBe(0);
     // A fresh one still passes.
     expect((await t.callback(textXml('u', '帮助'))).status).toBe(200);
+  });
+});
+
+describe('names shown in cards', () => {
+  it('drops bidirectional controls from a new customer’s name and refuses an over-long name with a clear answer', async () => {
+    const wecom = mockWecom();
+    const t = await startTestBot();
+    try {
+      await seedSmallOrg(t.db.db, t.clock.now());
+      const say = async (text: string) => {
+        expect((await t.callback(textXml('lina', text))).status).toBe(200);
+        await t.bot.runner.runNow('inbox');
+        await t.bot.runner.runNow('outbox');
+      };
+      await say('新客户 华夏\u202Egpj.exe医疗');
+      await say(`新客户 ${'很'.repeat(31)}`);
+      const names = await t.db.rows<{ name: string }>(sql`select name from customers order by id`);
+      expect(names.map((r) => r.name)).toEqual(['华夏gpj.exe医疗']);
+      const card = wecom.sent.find((m) => m.msgtype === 'template_card') as { template_card: { main_title: { title: string } } };
+      expect(card.template_card.main_title.title).toBe('华夏gpj.exe医疗');
+      const texts = wecom.sent.filter((m) => m.msgtype === 'text').map((m) => (m.text as { content: string }).content);
+      expect(texts.at(-1)).toContain('客户名称最长 30 个字');
+    } finally {
+      await t.stop();
+      wecom.done();
+    }
   });
 });
 
