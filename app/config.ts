@@ -30,6 +30,7 @@ const schema = z.object({
   PROCESS_CONFIG: z.string().trim().optional(),
   ALLOW_TIME_TRAVEL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
   ORG_SYNC_ON_START: z.enum(['0', '1'], 'must be 0 or 1').default('1').transform((v) => v === '1'),
+  METRICS_LISTEN: z.string().trim().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464').optional(),
   SANDBOX: z.enum(['0', '1'], 'must be 0 or 1 (1: the built-in WeCom sandbox; 0: never)').optional(),
 });
 
@@ -57,6 +58,8 @@ export type Config = {
   allowTimeTravel: boolean;
   /** Sync offices, people and supervisors from WeCom's directory once at start (in the background). */
   orgSyncOnStart: boolean;
+  /** `host:port` for a separate, unauthenticated /metrics listener; unset: /metrics on PORT behind ADMIN_TOKEN. */
+  metricsListen?: string;
   /** Sandbox mode (sandbox/): fake WeCom app and API on this server, demo company, time machine. Never with real credentials. */
   sandbox?: boolean;
 };
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     processConfig: path.resolve(cwd, e.PROCESS_CONFIG ?? 'config/process.yaml'),
     allowTimeTravel: e.ALLOW_TIME_TRAVEL,
     orgSyncOnStart: e.ORG_SYNC_ON_START,
+    metricsListen: e.METRICS_LISTEN,
     sandbox,
   };
 }

@@ -37,7 +37,7 @@ import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-
 import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
-import { createOpsRoutes } from './ops-routes';
+import { createMetricsRouter, createOpsRoutes } from './ops-routes';
 import { createCustomerRoutes } from './customer-routes';
 import { createUploadRoutes } from './upload-routes';
 import { createOrgRoutes } from './org-routes';
@@ -168,7 +168,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
-    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken,
+    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken, metricsElsewhere: !!config.metricsListen,
     onRetry: () => {
       runner.kick('inbox');
       runner.kick('outbox');
@@ -229,6 +229,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     prepare: async () => void (await dashboardJobs.objectionAlert()) });
 
   let server: http.Server | null = null;
+  let metricsServer: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
   const syncOrg = () => syncOrgFromWecom({ database, client, clock, log });
   let initialOrgSync: Promise<OrgSyncResult> | null = null;
@@ -245,6 +246,19 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     });
     const actual = (server.address() as AddressInfo).port;
     listeningPort = actual;
+    if (config.metricsListen) {
+      // A separate address (e.g. 127.0.0.1:9464, reachable only by the scraper): /metrics and nothing else.
+      const at = config.metricsListen.lastIndexOf(':');
+      const host = config.metricsListen.slice(0, at).replace(/^\[|\]$/g, '');
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.use(createMetricsRouter({ inbox, outbox, metrics, clock }));
+      metricsServer = http.createServer(metricsApp);
+      await new Promise<void>((resolve, reject) => {
+        metricsServer!.once('error', reject);
+        metricsServer!.listen(Number(config.metricsListen!.slice(at + 1)), host, () => resolve());
+      });
+    }
     await timers.ensureCron();
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
@@ -262,6 +276,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   /** Graceful stop: no new requests, running drains finish, connections close. */
   async function stop(): Promise<void> {
+    if (metricsServer) {
+      const m = metricsServer;
+      metricsServer = null;
+      await new Promise<void>((resolve) => m.close(() => resolve()));
+    }
     if (server) {
       const s = server;
       server = null;

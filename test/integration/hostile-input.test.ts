@@ -8,7 +8,7 @@ import { getSignature } from '@wecom/crypto';
 import pino from 'pino';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { seedSmallOrg } from '../helpers/org';
-import { TOKEN, mockWecom, sealCallback, textXml, waitFor } from '../helpers/wecom';
+import { ADMIN_TOKEN, TOKEN, mockWecom, sealCallback, textXml, waitFor } from '../helpers/wecom';
 
 interface LogLine { level: number; msg: string; err?: { stack?: string }; [k: string]: unknown }
 
@@ -99,12 +99,34 @@ describe('names shown in cards', () => {
       await say(`新客户 ${'很'.repeat(31)}`);
       const names = await t.db.rows<{ name: string }>(sql`select name from customers order by id`);
       expect(names.map((r) => r.name)).toEqual(['华夏gpj.exe医疗']);
-      const card = wecom.sent.find((m) => m.msgtype === 'template_card') as { template_card: { main_title: { title: string } } };
+      const card = wecom.sent.find((m) => m.msgtype === 'template_card') as unknown as { template_card: { main_title: { title: string } } };
       expect(card.template_card.main_title.title).toBe('华夏gpj.exe医疗');
       const texts = wecom.sent.filter((m) => m.msgtype === 'text').map((m) => (m.text as { content: string }).content);
       expect(texts.at(-1)).toContain('客户名称最长 30 个字');
     } finally {
       await t.stop();
+      wecom.done();
+    }
+  });
+});
+
+describe('/metrics is not public', () => {
+  it('needs the admin token on the main port, or is served only on METRICS_LISTEN', async () => {
+    const wecom = mockWecom();
+    const a = await startTestBot();
+    const b = await startTestBot({ config: { metricsListen: '127.0.0.1:3139' } });
+    try {
+      expect((await a.get('/metrics')).status).toBe(401);
+      const ok = await a.get('/metrics', { authorization: `Bearer ${ADMIN_TOKEN}` });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('# TYPE');
+      expect((await b.get('/metrics', { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(404);
+      const side = await fetch('http://127.0.0.1:3139/metrics');
+      expect(side.status).toBe(200);
+      expect(await side.text()).toContain('# TYPE');
+    } finally {
+      await a.stop();
+      await b.stop();
       wecom.done();
     }
   });
