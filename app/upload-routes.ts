@@ -19,6 +19,7 @@ import { addDocument, getCustomer, type CustomerRow, type DocumentRow } from '..
 import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
+import { opensAsPdf } from './pdf-check';
 
 const T = texts.upload;
 
@@ -87,6 +88,15 @@ export function checkFile(input: { name: string; content: Buffer; declaredMimeTy
     return { ok: false, status: 415, error: 'content_mismatch', message: T.errors.contentMismatch(name) };
   }
   return { ok: true, name, ext, mimeType: type.mimeType };
+}
+
+/** checkFile, and for a .pdf: it must open as a PDF (app/pdf-check.ts). */
+export async function checkDocument(input: { name: string; content: Buffer; declaredMimeType?: string }): Promise<FileCheck> {
+  const check = checkFile(input);
+  if (check.ok && check.ext === 'pdf' && !(await opensAsPdf(input.content))) {
+    return { ok: false, status: 415, error: 'not_a_pdf', message: T.errors.notAPdf(check.name) };
+  }
+  return check;
 }
 
 export function sha256Hex(content: Buffer): string {
@@ -263,7 +273,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
         res.status(400).json({ error: 'bad_file_name', message: T.errors.missingName });
         return;
       }
-      const check = checkFile({ name: rawName, content });
+      const check = await checkDocument({ name: rawName, content });
       if (!check.ok) {
         res.status(check.status).json({ error: check.error, message: check.message });
         return;

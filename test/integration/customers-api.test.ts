@@ -13,10 +13,11 @@ import { createUploadRoutes, type UploadedInfo } from '../../app/upload-routes';
 import { addTouchpoint, changeStage, createCustomer, getCustomer, recordRefusal, type CustomerRow } from '../../store/customers';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { ADMIN_TOKEN, mockWecom, testConfig } from '../helpers/wecom';
+import { samplePdf } from '../../app/pdf-check';
 
 const MB = 1024 * 1024;
 const key = uploadKey(testConfig());
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const PDF = samplePdf('quotation');
 const DOCX = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('[Content_Types].xml fake zip body')]);
 const XLS = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(64, 1)]);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -129,6 +130,16 @@ describe('upload page and customer API', () => {
       expect((await upload(linkPath(c), PDF, 'no-extension')).status).toBe(415);
       expect((await upload(linkPath(c), PDF, '方案.docx')).json.error).toBe('content_mismatch'); // a PDF is not a zip
       expect(await count('documents')).toBe(0);
+    });
+
+    it('refuses a file that starts with %PDF- but is not a PDF (HTML behind it) with a clear answer; a real PDF passes', async () => {
+      const c = await newCustomer('华夏医疗');
+      const fake = Buffer.from('%PDF-1.7\n<html><body><script>alert(1)</script>报价</body></html>\n');
+      const res = await upload(linkPath(c), fake, '华夏医疗报价单.pdf');
+      expect(res).toEqual({ status: 415, json: { error: 'not_a_pdf', message: expect.stringContaining('无法作为 PDF 打开') } });
+      expect(await count('documents')).toBe(0);
+      expect((await upload(linkPath(c), samplePdf('quotation'), '华夏医疗报价单.pdf')).status).toBe(201);
+      expect(await count('documents')).toBe(1);
     });
 
     it('refuses 21 MB with 413 and a zh-CN message, an empty file and a missing name with 400', async () => {
