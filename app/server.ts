@@ -127,8 +127,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
   registerHandlers(router, {
     clock, log, config, client, process: processDef, tasks: timers.tasks,
-    uploadLink: (customerId, userId) =>
-      uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
+    uploadLink: async (customerId, userId) => uploadUrl(publicBase(),
+      await createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key, clock.now())),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
     dashboardLink: dashLink,
   });

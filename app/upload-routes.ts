@@ -235,7 +235,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
   /** Resolves the token and its customer before any body is read, so strangers cannot make us buffer 20 MB. */
   function authenticate(asPage: boolean) {
     return async (req: Request, res: Response, next: NextFunction) => {
-      const v = verifyUploadToken(String(req.params.token), key, deps.clock.now());
+      const v = await verifyUploadToken(String(req.params.token), key, deps.clock.now());
       if (!v.ok) {
         const status = TOKEN_STATUS[v.reason];
         const [title, text] = v.reason === 'expired' ? [T.expiredTitle, T.expired] : [T.invalidTitle, T.invalid];

@@ -15,7 +15,7 @@ export const TOKEN = 'ChaosToken1';
 export const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 export const ADMIN_TOKEN = 'chaos-admin-token-000001';
 const ROOT = path.resolve(__dirname, '..');
-const PG_ADMIN_URL = process.env.CHAOS_PG_URL ?? 'postgres://127.0.0.1:5432/test';
+const PG_ADMIN_URL = process.env.CHAOS_PG_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** A Redis database of its own, so flushing it never touches anyone else's keys. */
 export const CHAOS_REDIS_URL = process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 
@@ -58,11 +58,14 @@ export function ensureBuilt(): void {
 }
 
 /** Starts the real (compiled) server and waits (≤ 60 s) until /healthz answers. */
-export async function startServer(port: number, apiPort: number, storage: Storage): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['dist/app/main.js'], {
+export async function startServer(port: number, apiPort: number, storage: Storage, compiled = true): Promise<ServerProcess> {
+  // The test suite runs from source (no build step inside a test); `npm run chaos` runs the compiled server.
+  const entry = compiled ? ['dist/app/main.js'] : ['-r', 'ts-node/register/transpile-only', 'app/main.ts'];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', USER: process.env.USER ?? '',
+      ...(process.env.PGUSER ? { PGUSER: process.env.PGUSER } : {}),
       WECOM_CORP_ID: CORP_ID, WECOM_AGENT_ID: '1000002', WECOM_SECRET: 'chaos-secret', WECOM_TOKEN: TOKEN,
       WECOM_ENCODING_AES_KEY: AES_KEY, WECOM_API_BASE: `http://127.0.0.1:${apiPort}`, PORT: String(port),
       ADMIN_TOKEN, LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'silent', ORG_SYNC_ON_START: '0', SANDBOX: '0',

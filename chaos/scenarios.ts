@@ -34,7 +34,7 @@ export interface ScenarioResult {
   skipped?: string;
 }
 
-export interface ScenarioOptions { n?: number; port?: number }
+export interface ScenarioOptions { n?: number; port?: number; fromSource?: boolean }
 
 const sum = (m: Map<string, number>, f: (v: number) => number) => [...m.values()].reduce((a, v) => a + f(v), 0);
 
@@ -112,7 +112,7 @@ export async function runScenario(name: ScenarioName, mode: Mode, opts: Scenario
   const storage = await createStorage(mode, name);
   let server: ServerProcess | null = null;
   try {
-    server = await startServer(port, stub.port, storage);
+    server = await startServer(port, stub.port, storage, !opts.fromSource);
     const list = makeMessages(`${name.replace(/\W/g, '')}${mode[0]}`, n);
     let faultEnd = 0;
     let downMs: number | undefined;
@@ -126,7 +126,7 @@ export async function runScenario(name: ScenarioName, mode: Mode, opts: Scenario
         }
       });
       await first.stop();
-      server = await startServer(port, stub.port, storage);
+      server = await startServer(port, stub.port, storage, !opts.fromSource);
       faultEnd = server.readyAt;
       downMs = faultEnd - killedAt;
       // WeCom resends what got no 200; and a few acknowledged just before the kill, as if our answer was lost.

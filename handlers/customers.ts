@@ -77,7 +77,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'upload': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.upload(id), deps);
       if (!c) return;
-      return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, me)));
+      return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, me)));
     }
     case 'show_customer': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
@@ -112,7 +112,7 @@ async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
     if (!mayMove(me, actor, c, owner)) return ctx.say(T.notYours(c.name, owner?.name ?? c.ownerId));
   }
   if (action.kind === 'show') return sendStageCard(ctx, deps, c);
-  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, ctx.event.userId)));
+  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, ctx.event.userId)));
   await performMove(ctx, deps, { customer: c, to: action.stage, source: 'card', expectedVersion: action.version });
 }
 

@@ -22,7 +22,7 @@ export interface HandlerDeps {
   config: Config;
   client: WecomClient;
   process: ProcessDefinition;
-  uploadLink(customerId: number, userId: string): string;
+  uploadLink(customerId: number, userId: string): Promise<string>;
   customerLink(customerId: number): string;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
   dashboardLink?(userId: string): string;

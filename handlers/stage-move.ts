@@ -25,7 +25,7 @@ export interface StageDeps {
   /** Opens and closes tasks (timers) when a customer enters a stage. */
   tasks: TaskServiceDeps;
   /** Signed upload page link for a rep and a customer. */
-  uploadLink(customerId: number, userId: string): string;
+  uploadLink(customerId: number, userId: string): Promise<string>;
   /** A link to the customer's page (cards need a URL). */
   customerLink(customerId: number): string;
 }
@@ -141,7 +141,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
       await recordRefusal(tx, { customer: c, to: req.to, actorId, source: req.source, failures: verdict.failures, processVersion: deps.process.version, note: req.override?.reason }, now);
       const needsUpload = verdict.failures.some((f) => f.code === 'guard' && f.kind === 'document');
       await reply(T.refused(c.name, target?.name ?? req.to, describeFailures(verdict.failures),
-        needsUpload ? deps.uploadLink(c.id, actorId) : null));
+        needsUpload ? await deps.uploadLink(c.id, actorId) : null));
       return false;
     }
   }

@@ -20,7 +20,9 @@ async function main() {
   for (const mode of modes) {
     for (const s of scenarios) {
       process.stdout.write(`chaos: ${s} (${mode}) …\n`);
-      rows.push(await runScenario(s, mode));
+      const row = await runScenario(s, mode);
+      rows.push(row);
+      console.log(formatTable([row]).split('\n')[2]);
     }
   }
   console.log(`\n${formatTable(rows)}`);
