@@ -25,7 +25,7 @@ export interface HandlerDeps {
   uploadLink(customerId: number, userId: string): Promise<string>;
   customerLink(customerId: number): string;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
-  dashboardLink?(userId: string): string;
+  dashboardLink?(userId: string): Promise<string>;
   tasks: TaskServiceDeps;
 }
 

@@ -19,7 +19,7 @@ import { resolveCustomer, type StageDeps } from './stage-move';
 
 export interface ObjectionDeps extends StageDeps {
   /** A signed dashboard link for a person; without it the 看板 command is not offered. */
-  dashboardLink?(userId: string): string;
+  dashboardLink?(userId: string): Promise<string>;
 }
 
 const DASHBOARD = /^(?:看板|仪表盘|数据看板|流程看板|健康看板|热力图)$/;
@@ -32,7 +32,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: ObjectionD
     }).from(people);
     const scope = managedScope(ctx.event.userId, org);
     if (scope.kind === 'none') return ctx.say(T.link.notManager);
-    return ctx.say(T.link.reply(deps.dashboardLink(ctx.event.userId), Math.round(LINK_DEFAULT_TTL_MS / 86_400_000)));
+    return ctx.say(T.link.reply(await deps.dashboardLink(ctx.event.userId), Math.round(LINK_DEFAULT_TTL_MS / 86_400_000)));
   }
   const cmd = parseObjectionCommand(text);
   if (!cmd) return next();
