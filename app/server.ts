@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createMemoryTokenStore, createRedisTokenStore, createWecomClient, type TokenStore } from '../bot/api';
-import { createCallbackCrypto } from '../bot/crypto';
-import { createReceiver } from '../bot/receiver';
+import { createMemoryTokenStore, createRedisTokenStore, createWecomClient, type TokenStore } from '../bot/wecom/api';
+import { createCallbackCrypto } from '../bot/wecom/crypto';
+import { createReceiver } from '../bot/wecom/receiver';
 import { Router } from '../bot/router';
 import { buildDigest } from '../cards/digest';
+import { setBusinessZone } from '../domain/business-time';
 import type { Clock } from '../domain/clock';
 import { registerHandlers } from '../handlers';
 import { openDatabase, type Database } from '../store/db';
@@ -22,11 +23,11 @@ import { createOutboxRepo } from '../store/outbox';
 import { createLeaseKeeper, releaseAllLeases } from '../store/leases';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
-import { syncOrgFromWecom, type OrgSyncResult } from '../schedulers/org-sync';
+import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import { customerTexts } from '../cards/customer-texts';
 import { getCustomer } from '../store/customers';
-import { applyTaskEvent } from '../handlers/task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
@@ -68,6 +69,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
   if (config.sandbox) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
+  // Every business rule (09:00 jobs, ISO weeks, calendar days, times in messages) reads this zone.
+  setBusinessZone(config.tz);
   // The sandbox's time machine moves this one clock.
   const clock = overrides.clock ?? (config.sandbox || config.allowTimeTravel ? new AdjustableClock() : systemClock);
   if (config.allowTimeTravel && !config.sandbox) {
@@ -221,7 +224,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     weeklyHeatmap: (o: { force?: boolean } = {}) => weeklyHeatmapJob({ ...dashboardJobDeps, ...o }),
     objectionAlert: (o: { force?: boolean; week?: string } = {}) => objectionAlertJob({ ...dashboardJobDeps, ...o }),
   };
-  // Weekly, Monday 09:00 (Asia/Shanghai): the heatmap picture to every manager (R4), objection-word jumps (R10).
+  // Weekly, Monday 09:00 (business time zone): the heatmap picture to every manager (R4), objection-word jumps (R10).
   // Both call WeCom and keep their own once-per-ISO-week record, so they run before the cron transaction.
   timers.addJob({ name: 'weekly_heatmap', weekday: 1, time: '09:00', run: async () => undefined,
     prepare: async () => void (await dashboardJobs.weeklyHeatmap()) });

@@ -2,19 +2,20 @@
  * Assembles the timer machinery: the working-time calendar, the task service, the timer worker, the cron jobs
  * (daily stall check, and whatever else registers) and the SOP media cache. Kept apart from server.ts.
  */
+import { localParts } from '../domain/business-time';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/api';
+import type { WecomClient } from '../bot/wecom/api';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import { addDuration, coverage, parseCalendar, type WorkCalendar } from '../domain/working-time';
-import type { TaskServiceDeps } from '../handlers/task-service';
-import { createMediaCache } from '../schedulers/media';
+import type { TaskServiceDeps } from '../usecases/tasks';
+import { createMediaCache } from '../bot/wecom/media';
 import { cronHandlers, ensureCron, type CronJob } from '../schedulers/cron';
 import type { JobRunner } from '../schedulers/runner';
-import { runStallCheck } from '../schedulers/stall';
-import { runConfirmationCheck } from '../schedulers/confirmation-sop';
+import { runStallCheck } from '../usecases/stall';
+import { runConfirmationCheck } from '../usecases/confirmation-sop';
 import { createTimerWorker } from '../schedulers/timer-worker';
 import type { Database } from '../store/db';
 import type { OutboxRepo } from '../store/outbox';
@@ -32,7 +33,7 @@ export interface TimersSetupDeps {
 export function loadCalendar(file: string, log: Logger, now: Date): WorkCalendar {
   const cal = parseCalendar(fs.readFileSync(file, 'utf8'), path.relative(process.cwd(), file) || file);
   const cover = coverage(cal);
-  const year = new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear();
+  const year = localParts(now).year;
   if (year >= cover.toYear) log.warn({ file, ...cover }, 'the working-time calendar ends this year: add next year’s holidays');
   if (cover.provisionalYears.length) log.warn({ provisional: cover.provisionalYears }, 'the working-time calendar has provisional years: check them against the official notice');
   return cal;

@@ -5,9 +5,10 @@
  * reflects a stage change within a minute and one person's numbers never answer another's request.
  */
 import type { Logger } from 'pino';
+import { businessZone } from '../domain/business-time';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import {
-  BUSINESS_TZ, buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
+  buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
   managedScope, penetration, previousIsoWeek, stageThresholds, stalledBefore, isStalled,
   type FunnelStep, type HeatmapData, type Scope,
 } from '../domain/dashboard';
@@ -19,7 +20,7 @@ import {
   type TouchpointBrief,
 } from '../store/analytics';
 import type { Database } from '../store/db';
-import { sharedSegmenter, type Segmenter } from './segmenter';
+import { sharedSegmenter, type Segmenter } from '../usecases/segmenter';
 
 export const MAX_CACHE_MS = 60_000;
 /** The R5 stall rule applies to this stage. */
@@ -69,7 +70,7 @@ const scopeKey = (s: Scope) => (s.kind === 'offices' ? `o:${s.offices.join(',')}
 
 export function createDashboardService(deps: DashboardServiceDeps) {
   const { database, process } = deps;
-  const tz = deps.tz ?? BUSINESS_TZ;
+  const tz = deps.tz ?? businessZone();
   const ttl = Math.min(Math.max(0, deps.cacheMs ?? 30_000), MAX_CACHE_MS);
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
   const termCache = new Map<number, string[]>();
