@@ -38,9 +38,9 @@ export interface ScenarioOptions { n?: number; port?: number; fromSource?: boole
 
 const sum = (m: Map<string, number>, f: (v: number) => number) => [...m.values()].reduce((a, v) => a + f(v), 0);
 
-/** Waits (≤ 90 s) until every acknowledged person has a reply and nothing is left pending or sending. */
+/** Waits (≤ 150 s) until every acknowledged person has a reply and nothing is left pending or sending. */
 async function settle(port: number, stub: WecomStub, list: Message[]): Promise<void> {
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
     const allSeen = list.every((m) => !m.acked || (stub.stats.delivered.get(m.user) ?? 0) > 0);
     if (allSeen) {
@@ -62,7 +62,7 @@ function faultsFor(name: ScenarioName): (n: number) => Fault {
     return (n) => {
       if (n > 300) return { kind: 'ok' };
       if (n % 4 === 1) return { kind: 'errcode', errcode: -1 }; // system busy
-      if (n % 7 === 0) return { kind: 'errcode', errcode: 45033 }; // concurrency limit
+      if (n % 25 === 0) return { kind: 'errcode', errcode: 45033 }; // concurrency limit (backs off ≥ 60 s by design)
       if (n % 9 === 0) return { kind: 'reset' }; // delivered, but the answer is lost
       return { kind: 'ok' };
     };
@@ -149,6 +149,11 @@ export async function runScenario(name: ScenarioName, mode: Mode, opts: Scenario
       await resendUnacked(port, list);
     }
     await settle(port, stub, list);
+    const unanswered = list.filter((m) => m.acked && !stub.stats.delivered.get(m.user)).slice(0, 3);
+    for (const m of unanswered) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/outbox?recipient=${m.user}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      console.error(`chaos: ${m.user} unanswered; outbox:`, JSON.stringify(((await res.json()) as { items: unknown[] }).items));
+    }
     if (name === 'slow-wecom' || name === 'wecom-errors') faultEnd = stub.stats.lastFaultAt || Date.now();
     const acked = list.filter((m) => m.acked);
     const handled = await handledCount(port);

@@ -33,7 +33,13 @@ export interface OutboxWorkerOptions {
   onResult?(outcome: 'sent' | 'retry' | 'failed', errcode?: number): void;
 }
 
-/** Backoff for transient failures: 5 s, 20 s, 80 s … capped at 30 min; rate limits wait at least a minute. */
+/**
+ * WeCom's frequency limit: the block lasts the limit's window (60 s for per-minute limits), so waiting less is
+ * pointless. 45033 (too many concurrent calls) clears as soon as the load drops: normal backoff.
+ */
+const FREQUENCY_LIMIT = 45009;
+
+/** Backoff for transient failures: 5 s, 20 s, 80 s … capped at 30 min; frequency limits wait at least a minute. */
 export function outboxBackoffMs(attempts: number, rateLimited: boolean): number {
   const base = Math.min(5_000 * 4 ** Math.max(0, attempts - 1), 30 * 60_000);
   return rateLimited ? Math.max(base, 60_000) : base;
@@ -71,7 +77,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
       const errcode = err instanceof WecomApiError ? err.errcode : null;
       const retryable = kind === 'transient' || kind === 'rate_limited' || kind === 'token';
       const retryAt = retryable && row.attempts < maxAttempts
-        ? new Date(opts.clock.now().getTime() + outboxBackoffMs(row.attempts, kind === 'rate_limited'))
+        ? new Date(opts.clock.now().getTime() + outboxBackoffMs(row.attempts, errcode === FREQUENCY_LIMIT))
         : null;
       await opts.outbox.markFailed(row.id, errorMessage(err), errcode, retryAt);
       log[retryAt ? 'warn' : 'error']({ err: errorMessage(err), errcode, kind, attempts: row.attempts }, retryAt ? 'delivery failed; will retry' : 'delivery failed; parked');
