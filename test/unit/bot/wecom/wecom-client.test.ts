@@ -130,7 +130,7 @@ describe('access token', () => {
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
-    const { client, log } = makeClient({ timeoutMs: 100 });
+    const { client, log } = makeClient();
     const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WecomApiError);
     const logged = JSON.stringify([log.debug, log.info, log.warn, log.error].map((m) => m.mock.calls));
@@ -205,10 +205,10 @@ describe('retries', () => {
 
   it('retries network errors and 5xx of a read-only call as transport errors, then succeeds', async () => {
     mockGettoken('tok');
-    nock(BASE).get('/cgi-bin/user/get').query(true).delay(1_000).reply(200, OK); // times out
+    nock(BASE).get('/cgi-bin/user/get').query(true).delay(4_000).reply(200, OK); // times out
     nock(BASE).get('/cgi-bin/user/get').query(true).reply(502, 'bad gateway');
     nock(BASE).get('/cgi-bin/user/get').query(true).reply(200, { ...OK, userid: 'zhangsan', name: '张三' });
-    const { client, sleeps } = makeClient({ timeoutMs: 100 });
+    const { client, sleeps } = makeClient({ timeoutMs: 1_000 });
     await expect(client.getUser('zhangsan')).resolves.toMatchObject({ userId: 'zhangsan' });
     expect(sleeps).toEqual([10, 20]);
   });
