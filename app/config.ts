@@ -25,13 +25,16 @@ const schema = z.object({
   TZ: z.string().trim().optional(),
   BUSINESS_TZ: z.string().trim().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(0),
+  CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(300),
   INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   PUBLIC_BASE_URL: optionalUrl,
   PROCESS_CONFIG: z.string().trim().optional(),
   ALLOW_TIME_TRAVEL: z.enum(['0', '1', '']).optional().transform((v) => v === '1'),
   ORG_SYNC_ON_START: z.enum(['0', '1'], 'must be 0 or 1').default('1').transform((v) => v === '1'),
+  TOKEN_SIGNING_KEYS: z.string().trim().optional().transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : undefined))
+    .refine((keys) => !keys || keys.every((k) => k.length >= 32), 'every key must be at least 32 characters (comma-separated; the first signs)'),
+  METRICS_LISTEN: z.string().trim().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464').optional(),
   SANDBOX: z.enum(['0', '1'], 'must be 0 or 1 (1: the built-in WeCom sandbox; 0: never)').optional(),
 });
 
@@ -59,6 +62,10 @@ export type Config = {
   allowTimeTravel: boolean;
   /** Sync offices, people and supervisors from WeCom's directory once at start (in the background). */
   orgSyncOnStart: boolean;
+  /** `host:port` for a separate, unauthenticated /metrics listener; unset: /metrics on PORT behind ADMIN_TOKEN. */
+  metricsListen?: string;
+  /** Keys for signed links and sessions (usecases/signed-token.ts); the first signs, all verify. Unset: derived from the secrets. */
+  tokenSigningKeys?: string[];
   /** Sandbox mode (sandbox/): fake WeCom app and API on this server, demo company, time machine. Never with real credentials. */
   sandbox?: boolean;
 };
@@ -130,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     processConfig: path.resolve(cwd, e.PROCESS_CONFIG ?? 'config/process.yaml'),
     allowTimeTravel: e.ALLOW_TIME_TRAVEL,
     orgSyncOnStart: e.ORG_SYNC_ON_START,
+    metricsListen: e.METRICS_LISTEN,
+    tokenSigningKeys: e.TOKEN_SIGNING_KEYS,
     sandbox,
   };
 }

@@ -16,7 +16,7 @@ import { stalledCustomers } from '../usecases/stall';
 import type { Database } from '../store/db';
 import { requireAdmin } from './admin-auth';
 import type { Config } from './config';
-import { checkFile, loadDisplayProcess, MAX_UPLOAD_BYTES, stageName } from './upload-routes';
+import { checkDocument, loadDisplayProcess, MAX_UPLOAD_BYTES, stageName } from './upload-routes';
 
 const T = texts.customerApi;
 /** customer ids are referenced from int4 columns: larger numbers cannot exist. */
@@ -173,7 +173,7 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
     const id = parseId(String(req.params.id));
     const body = parse(documentBody, req.body, T.badBody);
     const content = decodeBase64(body.contentBase64);
-    const check = checkFile({ name: body.name, content, declaredMimeType: body.mimeType });
+    const check = await checkDocument({ name: body.name, content, declaredMimeType: body.mimeType });
     if (!check.ok) throw new ApiError(check.status, check.error, check.message);
     const doc = await db.transaction(async (tx) => {
       const r = await addDocument(callOf(tx, deps.useCases, deps.clock.now(), 'api', 'api'), deps.useCases, {

@@ -6,13 +6,14 @@
  */
 import { describeLocal, formatLocal, isoWeekOf, localParts, parseLocal } from '../domain/business-time';
 import { startSandbox, type DemoDriver, type InboxMessage } from './demo-driver';
+import { samplePdf } from '../app/pdf-check';
 
 export interface StepResult { at: string; step: string; ok: boolean; detail: string }
 
 const REP = 'lixiaoming'; // 李晓明, 华东办事处
 const SUP = 'zhanghui'; // 张慧, his direct supervisor
 const CUSTOMER = '瑞安康复医院';
-const PDF = Buffer.from('%PDF-1.4\n% 瑞安康复医院 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const PDF = samplePdf('quotation');
 
 function fmt(at: Date): string {
   return formatLocal(at, 'MM-DD HH:mm') + ` ${WEEKDAY[localParts(at).weekday]}`;

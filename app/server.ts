@@ -20,6 +20,7 @@ import { openDatabase, type Database } from '../store/db';
 import { createInboxRepo } from '../store/inbox';
 import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
+import { createLeaseKeeper, releaseAllLeases } from '../store/leases';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
@@ -37,7 +38,7 @@ import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-
 import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
-import { createOpsRoutes } from './ops-routes';
+import { createMetricsRouter, createOpsRoutes } from './ops-routes';
 import { createCustomerRoutes } from './customer-routes';
 import { createUploadRoutes } from './upload-routes';
 import { createOrgRoutes } from './org-routes';
@@ -57,6 +58,8 @@ export interface BotOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Inbox lease; tests shorten it to simulate crash recovery. */
   inboxLeaseMs?: number;
+  /** Lease of every claimed row (inbox, outbox, timers), renewed by heartbeat; default store/leases.ts LEASE_MS. */
+  leaseMs?: number;
   sweepMs?: number;
 }
 
@@ -100,6 +103,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     retry: overrides.sleep ? { sleep: overrides.sleep } : undefined,
   });
 
+  // Short leases renewed while rows are worked on: a dead process's rows are taken over within seconds.
+  const leases = createLeaseKeeper(database, clock, {
+    leaseMs: overrides.leaseMs, onError: (err) => log.warn({ err: String(err) }, 'lease renewal failed'),
+  });
   const inbox = createInboxRepo(database);
   const outbox = createOutboxRepo(database);
   const router = new Router();
@@ -113,7 +120,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const dashKeys = dashboardKeys(config);
   const dashLink = (userId: string) => dashboardLink(publicBase(), userId, dashKeys, clock.now());
   const timers = setupTimers({
-    database, outbox, client, clock, log, runner, process: processDef,
+    database, outbox, client, clock, log, runner, process: processDef, leases,
     link: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
     onFired: (kind, lateMs) => {
       metrics.timersFired.inc({ kind });
@@ -124,8 +131,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // One set of use-case dependencies for every way in: chat, API, upload page, schedulers, sandbox.
   const useCases: UseCaseDeps = {
     process: processDef, tasks: timers.tasks, enqueue: outbox.enqueue,
-    uploadLink: (customerId, userId) =>
-      uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
+    uploadLink: async (customerId, userId) => uploadUrl(publicBase(),
+      await createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key, clock.now())),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
   };
   registerHandlers(router, {
@@ -136,12 +143,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log,
-    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs,
+    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs, leases,
     onOutbox: () => runner.kick('outbox'),
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
   const outboxWorker = createOutboxWorker({
-    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
+    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
     // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
     limits: { perMinute: WECOM_LIMITS.perMemberPerMinute, perHour: WECOM_LIMITS.perMemberPerHour },
     digest: (rows) => buildDigest(rows.map((r) => r.summary)),
@@ -157,6 +164,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const app = createHttpApp(log);
   app.use(createReceiver({
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
+    // WeCom's timestamps are real time: compared with the system clock even when the sandbox moves the bot's clock.
+    nowSec: () => systemClock.now().getTime() / 1000,
     accept: (event, key) => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
@@ -169,7 +178,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
-    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken,
+    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken, metricsElsewhere: !!config.metricsListen,
     onRetry: () => {
       runner.kick('inbox');
       runner.kick('outbox');
@@ -216,11 +225,14 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     prepare: async () => void (await dashboardJobs.objectionAlert()) });
 
   let server: http.Server | null = null;
+  let metricsServer: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
   const syncOrg = () => syncOrgFromWecom({ database, client, clock, log });
   let initialOrgSync: Promise<OrgSyncResult> | null = null;
 
   async function start(port = config.port): Promise<number> {
+    // One process per embedded data directory (its lock file): whatever is still leased belongs to a dead process.
+    if (database.driver === 'pglite' && ownsDatabase) await releaseAllLeases(database, clock.now());
     await runner.start();
     server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
@@ -230,6 +242,19 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     });
     const actual = (server.address() as AddressInfo).port;
     listeningPort = actual;
+    if (config.metricsListen) {
+      // A separate address (e.g. 127.0.0.1:9464, reachable only by the scraper): /metrics and nothing else.
+      const at = config.metricsListen.lastIndexOf(':');
+      const host = config.metricsListen.slice(0, at).replace(/^\[|\]$/g, '');
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.use(createMetricsRouter({ inbox, outbox, metrics, clock }));
+      metricsServer = http.createServer(metricsApp);
+      await new Promise<void>((resolve, reject) => {
+        metricsServer!.once('error', reject);
+        metricsServer!.listen(Number(config.metricsListen!.slice(at + 1)), host, () => resolve());
+      });
+    }
     await timers.ensureCron();
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
@@ -247,6 +272,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   /** Graceful stop: no new requests, running drains finish, connections close. */
   async function stop(): Promise<void> {
+    if (metricsServer) {
+      const m = metricsServer;
+      metricsServer = null;
+      await new Promise<void>((resolve) => m.close(() => resolve()));
+    }
     if (server) {
       const s = server;
       server = null;
@@ -256,6 +286,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       });
     }
     await runner.stop();
+    leases.stop();
     if (redis) await redis.quit().catch(() => undefined);
     if (ownsDatabase) await database.close();
   }

@@ -22,6 +22,7 @@ import { callOf, type UseCaseDeps } from '../usecases/deps';
 import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
+import { opensAsPdf } from './pdf-check';
 
 const T = texts.upload;
 
@@ -90,6 +91,15 @@ export function checkFile(input: { name: string; content: Buffer; declaredMimeTy
     return { ok: false, status: 415, error: 'content_mismatch', message: T.errors.contentMismatch(name) };
   }
   return { ok: true, name, ext, mimeType: type.mimeType };
+}
+
+/** checkFile, and for a .pdf: it must open as a PDF (app/pdf-check.ts). */
+export async function checkDocument(input: { name: string; content: Buffer; declaredMimeType?: string }): Promise<FileCheck> {
+  const check = checkFile(input);
+  if (check.ok && check.ext === 'pdf' && !(await opensAsPdf(input.content))) {
+    return { ok: false, status: 415, error: 'not_a_pdf', message: T.errors.notAPdf(check.name) };
+  }
+  return check;
 }
 
 export function sha256Hex(content: Buffer): string {
@@ -229,7 +239,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
   /** Resolves the token and its customer before any body is read, so strangers cannot make us buffer 20 MB. */
   function authenticate(asPage: boolean) {
     return async (req: Request, res: Response, next: NextFunction) => {
-      const v = verifyUploadToken(String(req.params.token), key, deps.clock.now());
+      const v = await verifyUploadToken(String(req.params.token), key, deps.clock.now());
       if (!v.ok) {
         const status = TOKEN_STATUS[v.reason];
         const [title, text] = v.reason === 'expired' ? [T.expiredTitle, T.expired] : [T.invalidTitle, T.invalid];
@@ -267,7 +277,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
         res.status(400).json({ error: 'bad_file_name', message: T.errors.missingName });
         return;
       }
-      const check = checkFile({ name: rawName, content });
+      const check = await checkDocument({ name: rawName, content });
       if (!check.ok) {
         res.status(check.status).json({ error: check.error, message: check.message });
         return;

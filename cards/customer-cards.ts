@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import { clip, MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';
 import { ACTION } from './action-keys';
@@ -37,12 +38,12 @@ export function stageCard(c: CustomerFacts, next: StageDef[], now: Date, headlin
     card_type: 'button_interaction',
     task_id: newTaskId(`cust${c.id}`),
     source: { desc: '销售流程助手', desc_color: 0 },
-    main_title: { title: c.name, desc: headline ?? `当前阶段：${stageText(c.stage)}` },
+    main_title: { title: clip(c.name, MAX_NAME_CHARS), desc: headline ?? `当前阶段：${stageText(c.stage)}` },
     horizontal_content_list: [
       { keyname: '当前阶段', value: stageText(c.stage) },
       { keyname: '负责人', value: c.ownerName },
       { keyname: '本阶段已停留', value: TEXTS_ZH.formatDuration(Math.max(0, now.getTime() - c.stageEnteredAt.getTime())) },
-      ...(c.industry ? [{ keyname: '行业', value: c.industry }] : []),
+      ...(c.industry ? [{ keyname: '行业', value: clip(c.industry, MAX_INDUSTRY_CHARS) }] : []),
     ],
     ...(buttons.length
       ? { sub_title_text: '点击下方按钮推进到下一阶段：', button_list: buttons }
@@ -61,7 +62,8 @@ export function stageChangeNotice(input: {
   customer: { id: number; name: string }; from: StageDef; to: StageDef; repName: string; actorName: string;
   dwellMs: number; at: Date; override?: { reason: string }; link: string;
 }): OutboundMessage {
-  const title = input.override ? `【强制推进】${input.customer.name}` : `【阶段变更】${input.customer.name}`;
+  const name = clip(input.customer.name, MAX_NAME_CHARS);
+  const title = input.override ? `【强制推进】${name}` : `【阶段变更】${name}`;
   return {
     msgtype: 'template_card',
     template_card: {

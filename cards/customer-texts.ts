@@ -8,6 +8,8 @@ export const customerTexts = {
   refused: (name: string, to: string, reasons: string, uploadLink: string | null) =>
     [`无法将“${name}”推进到「${to}」：`, reasons, ...(uploadLink ? [`上传链接（24小时内有效）：${uploadLink}`] : [])].join('\n'),
   created: (name: string, stage: string) => `已新建客户“${name}”，当前阶段：${stage}。`,
+  nameTooLong: (what: '客户名称' | '行业', max: number, len: number) =>
+    `${what}最长 ${max} 个字，您发送的有 ${len} 个字，没有新建。请用简称重新发送，例如：新客户 华夏医疗 医疗`,
   duplicate: (name: string) => `您已有名为“${name}”的客户，没有重复创建。`,
   notInOrg: '您还不在销售组织架构中，请联系管理员添加后再使用。',
   loggedMessage: (name: string) => `已记录“${name}”的客户留言，时间以现在为准。`,

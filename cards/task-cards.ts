@@ -3,6 +3,7 @@
  * with one-tap actions (催办 / 延期24小时 / 已处理), the escalation to the next level, and the SOP note.
  */
 import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import { clip, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { newTaskId } from './customer-cards';
 
@@ -32,7 +33,7 @@ export interface TaskFacts {
   openedAt: Date;
 }
 
-const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${f.customerName}` : '');
+const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${clip(f.customerName, MAX_NAME_CHARS)}` : '');
 
 /** Reminder to the rep: text_notice with the deadline. */
 export function reminderCard(f: TaskFacts, link: string, now: Date): OutboundMessage {
@@ -55,7 +56,7 @@ function warningBody(f: TaskFacts, level: number, now: Date) {
   const late = Math.max(0, now.getTime() - f.dueAt.getTime());
   return {
     source: { desc: level > 1 ? '升级预警' : '超时预警', desc_color: 2 },
-    main_title: { title: `【预警】${f.repName}的「${f.taskName}」已超时`, desc: customerLine(f) },
+    main_title: { title: `【预警】${clip(f.repName, 12)}的「${clip(f.taskName, 14)}」已超时`, desc: customerLine(f) },
     horizontal_content_list: [
       { keyname: '负责人', value: f.repName },
       { keyname: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },

@@ -132,16 +132,16 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
 
   const secure = (req: Request) => req.protocol === 'https';
 
-  function startSession(req: Request, res: Response, userId: string): void {
+  async function startSession(req: Request, res: Response, userId: string): Promise<void> {
     const now = clock.now();
-    const token = createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) }, keys.session, SESSION_TTL_MS);
+    const token = await createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) }, keys.session, SESSION_TTL_MS, 'dashboard-session');
     res.append('set-cookie', cookieHeader(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure: secure(req) }));
   }
 
-  function sessionUser(req: Request): string | null {
+  async function sessionUser(req: Request): Promise<string | null> {
     const raw = parseCookies(req.get('cookie'))[SESSION_COOKIE];
     if (!raw) return null;
-    const v = verifyAccessToken(raw, keys.session, clock.now(), SESSION_TTL_MS);
+    const v = await verifyAccessToken(raw, keys.session, clock.now(), SESSION_TTL_MS, 'dashboard-session');
     return v.ok ? v.token.userId : null;
   }
 
@@ -154,7 +154,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
 
   async function reader(req: Request): Promise<Reader | null> {
     if (bearerIsAdmin(req)) return { userId: 'admin-token', name: '管理令牌', admin: true, scope: { kind: 'all' } };
-    const userId = sessionUser(req);
+    const userId = await sessionUser(req);
     if (!userId) return null;
     const { person, scope } = await service.access(userId);
     return { userId, name: person?.name ?? userId, admin: !!person?.roles.includes('admin'), scope };
@@ -168,13 +168,13 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     const q = req.query as Record<string, unknown>;
     const log = logOf(req);
     if (typeof q.t === 'string') {
-      const v = verifyAccessToken(q.t, keys.link, clock.now());
+      const v = await verifyAccessToken(q.t, keys.link, clock.now());
       if (!v.ok) {
         const expired = v.reason === 'expired';
         sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? T.linkExpired : T.linkInvalid, n));
         return;
       }
-      startSession(req, res, v.token.userId);
+      await startSession(req, res, v.token.userId);
       log.info({ userId: v.token.userId, via: 'link' }, 'dashboard sign-in');
       res.redirect(303, '/dashboard');
       return;
@@ -198,12 +198,12 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
         sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.notMember, n));
         return;
       }
-      startSession(req, res, userId);
+      await startSession(req, res, userId);
       log.info({ userId, via: 'oauth' }, 'dashboard sign-in');
       res.redirect(303, '/dashboard');
       return;
     }
-    const userId = sessionUser(req);
+    const userId = await sessionUser(req);
     if (!userId) {
       if (insideWecom(req.get('user-agent'))) {
         const state = randomBytes(12).toString('hex');

@@ -29,6 +29,7 @@ async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next
     case 'create_customer': {
       const r = await createCustomer(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), name: cmd.name, industry: cmd.industry });
       if (r.kind === 'not_in_org') return ctx.say(T.notInOrg);
+      if (r.kind === 'too_long') return ctx.say(T.nameTooLong(r.what, r.max, r.length));
       if (r.kind === 'duplicate') {
         await ctx.say(T.duplicate(cmd.name));
         return sendStageCard(ctx, deps, r.customer);
@@ -67,7 +68,7 @@ async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next
     case 'upload': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.upload(id), deps);
       if (!c) return;
-      return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, me)));
+      return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, me)));
     }
     case 'show_customer': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
@@ -98,7 +99,7 @@ async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
     if (!mayMove(me, actor, c, owner)) return ctx.say(T.notYours(c.name, owner?.name ?? c.ownerId));
   }
   if (action.kind === 'show') return sendStageCard(ctx, deps, c);
-  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, ctx.event.userId)));
+  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, ctx.event.userId)));
   await performMove(ctx, deps, { customer: c, to: action.stage, source: 'card', expectedVersion: action.version });
 }
 

@@ -21,7 +21,7 @@ export interface HandlerDeps extends UseCaseDeps {
   /** The quality review service (scoring cards). */
   reviews: ReviewServiceDeps;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
-  dashboardLink?(userId: string): string;
+  dashboardLink?(userId: string): Promise<string>;
   /** How many days such a link stays valid (said in the reply). */
   dashboardLinkDays?: number;
 }

@@ -14,7 +14,7 @@ import { resolveCustomer, type StageDeps } from './stage-move';
 
 export interface ObjectionDeps extends StageDeps {
   /** A signed dashboard link for a person; without it the 看板 command is not offered. */
-  dashboardLink?(userId: string): string;
+  dashboardLink?(userId: string): Promise<string>;
   /** How many days a dashboard link stays valid (said in the reply). */
   dashboardLinkDays?: number;
 }

@@ -97,7 +97,7 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
       return false;
     case 'refused':
       await reply(T.refused(c.name, r.target?.name ?? req.to, describeFailures(r.failures),
-        r.needsUpload ? deps.uploadLink(c.id, ctx.event.userId) : null));
+        r.needsUpload ? await deps.uploadLink(c.id, ctx.event.userId) : null));
       return false;
     case 'conflict':
       await ctx.say(T.stale(c.name));

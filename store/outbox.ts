@@ -107,8 +107,8 @@ export function createOutboxRepo(database: Database) {
         await tx.update(outbox).set({ nextAttemptAt: budget.freesAt, lastError: DEFERRED_NOTE })
           .where(inArray(outbox.id, messages.map((m) => m.id)));
       }
-      // The lease covers the whole plan (rows are sent one after another), so no other worker re-sends them.
-      const until = new Date(now.getTime() + leaseMs * Math.max(1, Math.min(30, messages.length + updates.length)));
+      // The worker renews this lease while it sends the plan's rows one after another (store/leases.ts).
+      const until = new Date(now.getTime() + leaseMs);
       if (merge.length === 1) {
         send.push(merge[0]!);
         merge = [];

@@ -3,6 +3,7 @@
  * visit, record an objection. Each is one function for every way in (chat, API, upload page, sandbox), with its
  * permission rule and its messages, in the caller's transaction.
  */
+import { MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { createHash } from 'node:crypto';
 import { customerTexts as T } from '../cards/customer-texts';
 import { openStages } from '../domain/stages';
@@ -24,12 +25,18 @@ import { applyTaskEvent, taskDef } from './tasks';
 // ---- create ----
 
 export type CreateCustomerResult =
+  | { kind: 'too_long'; what: '客户名称' | '行业'; max: number; length: number }
   | { kind: 'created'; customer: CustomerRow; stage: StageDef; opened: TaskRow[] }
   | { kind: 'duplicate'; customer: CustomerRow }
   | { kind: 'not_in_org' };
 
 /** A new customer in the first open stage, owned by the actor (who must be in the org); never a twin of their own. */
 export async function createCustomer(call: Call, deps: UseCaseDeps, input: { actor: Actor; name: string; industry: string | null }): Promise<CreateCustomerResult> {
+  // Names are shown as card titles: longer ones would be cut off there, so ask for a short form.
+  const nameLen = [...input.name].length;
+  if (nameLen > MAX_NAME_CHARS) return { kind: 'too_long', what: '客户名称', max: MAX_NAME_CHARS, length: nameLen };
+  const industryLen = [...(input.industry ?? '')].length;
+  if (industryLen > MAX_INDUSTRY_CHARS) return { kind: 'too_long', what: '行业', max: MAX_INDUSTRY_CHARS, length: industryLen };
   const person = await findPerson(call.tx, input.actor.userId);
   if (!person) return { kind: 'not_in_org' };
   const dup = (await listCustomers(call.tx, { ownerId: person.userId })).find((c) => c.name === input.name);

@@ -6,11 +6,11 @@ import type { Actor } from './permissions';
 
 export type DashboardLinkResult = { kind: 'link'; url: string } | { kind: 'not_manager' };
 
-export async function dashboardLinkFor(call: Call, input: { actor: Actor; link(userId: string): string }): Promise<DashboardLinkResult> {
+export async function dashboardLinkFor(call: Call, input: { actor: Actor; link(userId: string): Promise<string> }): Promise<DashboardLinkResult> {
   const org = await call.tx.select({
     userId: people.userId, officeId: people.officeId, roles: people.roles, supervisorId: people.supervisorId, active: people.active,
   }).from(people);
   const scope = managedScope(input.actor.userId, org);
   if (scope.kind === 'none') return { kind: 'not_manager' };
-  return { kind: 'link', url: input.link(input.actor.userId) };
+  return { kind: 'link', url: await input.link(input.actor.userId) };
 }

@@ -15,7 +15,7 @@ export interface UseCaseDeps {
   /** The outbox repository's enqueue: messages are written in the caller's transaction. */
   enqueue: Enqueue;
   /** Signed upload page link for a person and a customer. */
-  uploadLink(customerId: number, userId: string): string;
+  uploadLink(customerId: number, userId: string): Promise<string>;
   /** A link to the customer's page (cards need a URL). */
   customerLink(customerId: number): string;
 }
