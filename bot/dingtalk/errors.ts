@@ -44,7 +44,7 @@ const OLD_TOKEN = new Set(['40014', '42001']);
 const OLD_TRANSIENT = new Set(['-1', '15', '88']);
 const OLD_QUOTA = new Set(['90020']);
 const OLD_RATE = new Set(['90018', '90002', '90006']);
-const OLD_CONFIG = new Set(['40001', '40089', '40078', '60011', '60020', '60121', '600001', '33012']);
+const OLD_CONFIG = new Set(['40001', '40089', '40078', '60011', '60020', '600001', '33012']);
 
 const HINTS: Record<string, string> = {
   '40089': 'DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET do not match (凭证与基础信息)',
