@@ -8,6 +8,7 @@ import type { ChatEvent } from '../../bot/channel';
 import type { DingtalkConfig } from '../../bot/dingtalk/config';
 import { FAKE_APP, startFakeDingtalk, type FakeDingtalkOptions } from '../../bot/dingtalk/fake';
 import { createInboxRepo } from '../../store/inbox';
+import { inbox as inboxTable } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from './db';
 
 export const TEMPLATE_ID = 'spb-sales-card-test.schema';
@@ -35,13 +36,14 @@ export function dingtalkConfig(base: string, overrides: Partial<DingtalkConfig> 
 }
 
 /** The real inbox (unique dedupe key) on PGlite, with the `accept` the receivers take. */
-export async function testInbox(): Promise<{ db: TestDatabase; inbox: ReturnType<typeof createInboxRepo>; accept: (e: ChatEvent, key: string) => Promise<{ duplicate: boolean }>; rows: () => Promise<{ dedupeKey: string; payload: unknown }[]> }> {
+export async function testInbox(): Promise<{ db: TestDatabase; inbox: ReturnType<typeof createInboxRepo>; accept: (e: ChatEvent, key: string) => Promise<{ duplicate: boolean }>; rows: () => Promise<{ dedupeKey: string; payload: unknown }[]>; clear: () => Promise<void> }> {
   const db = await openTestDatabase('pglite');
   const inbox = createInboxRepo(db);
   return {
     db, inbox,
     accept: (e, key) => inbox.accept({ dedupeKey: key, kind: e.kind, userId: e.userId, payload: e }, new Date()),
     rows: async () => (await inbox.list({ limit: 1000 })).reverse(),
+    clear: async () => void (await db.db.delete(inboxTable)),
   };
 }
 
