@@ -136,7 +136,7 @@ export function createFakeGateway(state: FakeDingtalkState, opts: FakeGatewayOpt
     push,
     pushRobotMessage: (data: unknown) => push('CALLBACK', '/v1.0/im/bot/messages/get', data),
     pushCardCallback: (data: unknown) => push('CALLBACK', '/v1.0/card/instances/callback', data),
-    pushEvent: (eventType: string, data: unknown, eventId = randomUUID()) =>
+    pushEvent: (eventType: string, data: unknown, eventId: string = randomUUID()) =>
       push('EVENT', '*', data, { eventType, eventId, eventBornTime: String(Date.now()), eventCorpId: state.app.corpId }),
     /** Re-sends a frame as it was (DingTalk's occasional duplicate delivery). */
     duplicate: (messageId: string) => {
