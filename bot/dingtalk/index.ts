@@ -12,3 +12,4 @@ export { createDingtalkChannel, DINGTALK_LIMITS, type DingtalkChannel } from './
 export { createWorkNoticeGuard, createMemoryWorkNoticeStore, createRedisWorkNoticeStore } from './work-notice';
 export { fetchDingtalkDirectory, officeFromDingtalk, personFromDingtalk, dingtalkLeaders, createDingtalkSignIn } from './directory';
 export { createDingtalkStack, type DingtalkStack } from './stack';
+export { syncOrgFromDingtalk, applyDingtalkContactChange, type OrgSyncResult as DingtalkOrgSyncResult } from './org-sync';

@@ -4,7 +4,7 @@
  */
 import { createDingtalkStack, type DingtalkStack } from '../../../bot/dingtalk/stack';
 import type { FakeDingtalk } from '../../../bot/dingtalk/fake';
-import { applyDingtalkContactChange, syncOrgFromDingtalk } from '../../../schedulers/dingtalk-org-sync';
+import { applyDingtalkContactChange, syncOrgFromDingtalk } from '../../../bot/dingtalk/org-sync';
 import { listPeople, upsertPerson } from '../../../store/org';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';
 import { dingtalkConfig, quietLog, startFake } from '../../helpers/dingtalk';

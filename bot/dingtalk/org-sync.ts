@@ -1,20 +1,23 @@
 /**
- * The org from DingTalk's directory (bot/dingtalk/directory.ts): departments are offices, a member's first
+ * The org from DingTalk's directory (./directory.ts): departments are offices, a member's first
  * department their office, manager_userid their direct supervisor. Same guarantees as the WeCom sync
- * (schedulers/org-sync.ts): a full sync replaces the stored org in one transaction and never throws; a directory
+ * (bot/wecom/directory.ts): a full sync replaces the stored org in one transaction and never throws; a directory
  * change event updates one member (or the offices); transient DingTalk failures throw so the inbox retries the row.
  */
-import type { ContactChangedEvent } from '../bot/channel';
-import type { DingtalkClient } from '../bot/dingtalk/client';
-import { classifyDingtalkError, DingtalkApiError } from '../bot/dingtalk/errors';
-import { dingtalkLeaders, fetchDingtalkDirectory, officeFromDingtalk, personFromDingtalk, ROOT_DEPT } from '../bot/dingtalk/directory';
-import type { DingtalkDepartment } from '../bot/dingtalk/client';
-import type { DingtalkLogger } from '../bot/dingtalk/http';
-import type { Clock } from '../domain/clock';
-import { deriveRoles, validateOrg } from '../domain/org';
-import type { Database, DbOrTx } from '../store/db';
-import { deactivatePerson, directReports, getPerson, listPeople, replaceOrg, upsertOffices, upsertPerson } from '../store/org';
-import type { OrgSyncResult } from './org-sync';
+import type { ContactChangedEvent } from '../channel';
+import type { DingtalkClient, DingtalkDepartment } from './client';
+import { classifyDingtalkError, DingtalkApiError } from './errors';
+import { dingtalkLeaders, fetchDingtalkDirectory, officeFromDingtalk, personFromDingtalk, ROOT_DEPT } from './directory';
+import type { DingtalkLogger } from './http';
+import type { Clock } from '../../domain/clock';
+import { deriveRoles, validateOrg } from '../../domain/org';
+import type { Database, DbOrTx } from '../../store/db';
+import { deactivatePerson, directReports, getPerson, listPeople, replaceOrg, upsertOffices, upsertPerson } from '../../store/org';
+
+/** The same outcome shape as the WeCom sync, so ops routes and the start-up sync treat both alike. */
+export type OrgSyncResult =
+  | { ok: true; offices: number; people: number; deactivated: number; warnings: number }
+  | { ok: false; error: string; errcode?: number; hint?: string };
 
 export interface DingtalkOrgSyncDeps { database: Database; client: DingtalkClient; clock: Clock; log: DingtalkLogger }
 
