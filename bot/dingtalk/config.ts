@@ -50,6 +50,18 @@ export interface DingtalkConfig {
 
 export class DingtalkConfigError extends Error {}
 
+/** Both unset (and SANDBOX≠0) means the DingTalk sandbox. */
+export const DINGTALK_CREDENTIAL_VARS = ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET'] as const;
+
+/** The sandbox's fake DingTalk app (the same values as bot/dingtalk/fake FAKE_APP); bases are set when the fake starts. */
+export function sandboxDingtalkConfig(): DingtalkConfig {
+  return {
+    clientId: 'dingfakeclientid0001', clientSecret: 'fake-client-secret-0001', robotCode: 'dingfakeclientid0001', agentId: '3000001',
+    corpId: 'dingfakecorp0001', receiveMode: 'stream', apiBase: 'http://127.0.0.1:0', oapiBase: 'http://127.0.0.1:0',
+    cardTemplateId: 'sandbox-sales-card.schema', monthlyQuota: 10_000, workNoticeFallback: true,
+  };
+}
+
 /** The channel the environment asks for (default wecom); only CHANNEL is read. */
 export function channelFromEnv(env: NodeJS.ProcessEnv = process.env): 'wecom' | 'dingtalk' {
   const v = env.CHANNEL?.trim();

@@ -1,3 +1,4 @@
+import { loadConfig, redactedConfig } from '../../../../app/config';
 import { channelFromEnv, loadDingtalkConfig } from '../../../../bot/dingtalk/config';
 import { classifyDingtalkError, DingtalkApiError, DingtalkTransportError, readErrorBody } from '../../../../bot/dingtalk/errors';
 
@@ -33,5 +34,21 @@ describe('DingTalk error shapes, classified in one place', () => {
     ].map(classifyDingtalkError)).toEqual(['token', 'quota', 'rate_limited', 'config', 'transient', 'permanent']);
     expect(e(400, 'x')).toBeInstanceOf(DingtalkApiError);
     expect(classifyDingtalkError(new DingtalkTransportError('/p', 'ECONNRESET'))).toBe('transient');
+  });
+});
+
+describe('app configuration with CHANNEL=dingtalk', () => {
+  it('needs no WeCom variable; names the missing DingTalk ones', () => {
+    const c = loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_CLIENT_SECRET: 'topsecret', DINGTALK_CARD_TEMPLATE_ID: 't.schema' }, '/x');
+    expect(c).toMatchObject({ channel: 'dingtalk', sandbox: false, dingtalk: { clientId: 'dingabc', cardTemplateId: 't.schema', receiveMode: 'stream' } });
+    expect(JSON.stringify(redactedConfig(c))).not.toContain('topsecret');
+    expect(() => loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_RECEIVE_MODE: 'http' }, '/x')).toThrow(/DINGTALK_CLIENT_SECRET[\s\S]*/);
+  });
+
+  it('without DingTalk credentials (or SANDBOX=dingtalk) it is the DingTalk sandbox, never next to real credentials', () => {
+    expect(loadConfig({ CHANNEL: 'dingtalk' }, '/x')).toMatchObject({ channel: 'dingtalk', sandbox: true, allowTimeTravel: true });
+    expect(loadConfig({ SANDBOX: 'dingtalk' }, '/x')).toMatchObject({ channel: 'dingtalk', sandbox: true });
+    expect(() => loadConfig({ SANDBOX: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc' }, '/x')).toThrow(/never runs with real credentials/);
+    expect(loadConfig({}, '/x')).toMatchObject({ channel: 'wecom', sandbox: true });
   });
 });
