@@ -105,7 +105,10 @@ export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
     for (const u of userIds as string[]) {
       if (!state.users.has(u) || state.users.get(u)!.active === false) invalid.push(u);
       else if (state.flowControlled.has(u)) flow.push(u);
-      else state.robotMessages.push({ userId: u, msgKey, param });
+      else {
+        state.robotMessages.push({ userId: u, msgKey, param });
+        state.note({ userId: u, via: 'robot', msgKey, param, delivered: true });
+      }
     }
     res.json({ processQueryKey: id(), invalidStaffIdList: invalid, flowControlledStaffIdList: flow });
   });
@@ -130,6 +133,7 @@ export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
       state.noticeCount.set(key, n + 1);
       state.noticeContent.add(`${key}|${content}`);
       state.workNotices.push({ userId: u, msg, delivered, reason: delivered ? undefined : dup ? 'identical_today' : n >= 500 ? 'daily_limit' : 'unknown_user' });
+      state.note({ userId: u, via: 'work_notice', msg, delivered });
     }
     res.json({ errcode: 0, errmsg: 'ok', task_id: Math.floor(Math.random() * 1e9), request_id: id(8) });
   });
@@ -150,6 +154,7 @@ export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
     if (!state.users.has(m[1]!)) return newErr(res, 400, 'staffId.notExisted', '员工不存在');
     const prev = state.cards.get(b.outTrackId);
     state.cards.set(b.outTrackId, { userId: m[1]!, templateId: b.cardTemplateId, params: { ...b.cardData.cardParamMap }, updates: prev?.updates ?? 0, deliveries: (prev?.deliveries ?? 0) + 1 });
+    state.note({ userId: m[1]!, via: 'card', outTrackId: b.outTrackId, delivered: true });
     res.json({ success: true, result: { outTrackId: b.outTrackId, deliverResults: [{ spaceType: 'IM_ROBOT', spaceId: m[1], success: true }] } });
   });
   r.put('/v1.0/card/instances', json, (req, res) => {
