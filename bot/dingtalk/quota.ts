@@ -5,6 +5,7 @@
  * and log a warning at 80 % and 95 % of the quota, once per month each.
  */
 import client from 'prom-client';
+import { localDate } from '../../domain/business-time';
 import type { Clock } from '../../domain/clock';
 
 /** Where counts live: per process by default; a shared store (Redis INCR) keeps them across restarts/instances. */
@@ -49,7 +50,7 @@ export interface CallCounter {
 
 /** YYYY-MM of the instant in China time (no DST): DingTalk's month. */
 export function quotaMonth(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
+  return localDate(now, 'Asia/Shanghai').slice(0, 7);
 }
 
 export function createCallCounter(opts: CallCounterOptions): CallCounter {

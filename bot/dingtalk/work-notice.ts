@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { dingtalkTexts } from '../../cards/dingtalk-texts';
+import { addLocalDays, localDate, startOfLocalDay, wall } from '../../domain/business-time';
 import type { Clock } from '../../domain/clock';
 
 export interface WorkNoticeStore {
@@ -46,10 +47,11 @@ export function createRedisWorkNoticeStore(redis: Redis, prefix = 'spb'): WorkNo
   };
 }
 
-const CHINA_MS = 8 * 3600_000;
-export const chinaDay = (now: Date) => new Date(now.getTime() + CHINA_MS).toISOString().slice(0, 10);
-const chinaTime = (now: Date, seconds: boolean) => new Date(now.getTime() + CHINA_MS).toISOString().slice(11, seconds ? 19 : 16);
-const msToNextChinaMidnight = (now: Date) => 86_400_000 - ((now.getTime() + CHINA_MS) % 86_400_000);
+/** DingTalk counts its days in China time, whatever the bot's business zone. */
+export const DINGTALK_ZONE = 'Asia/Shanghai';
+export const chinaDay = (now: Date) => localDate(now, DINGTALK_ZONE);
+const chinaTime = (now: Date, seconds: boolean) => wall(now, DINGTALK_ZONE).format(seconds ? 'HH:mm:ss' : 'HH:mm');
+const msToNextChinaMidnight = (now: Date) => startOfLocalDay(addLocalDays(now, 1, DINGTALK_ZONE), DINGTALK_ZONE).getTime() - now.getTime();
 const hashOf = (msg: unknown) => createHash('sha1').update(JSON.stringify(msg)).digest('hex');
 
 /** Appends `suffix` to the visible text of a work-notice body. */

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import { localDate } from '../../../domain/business-time';
 import type { FakeDingtalkState } from './state';
 
-const CHINA_MS = 8 * 3600_000;
 const id = (n = 12) => randomBytes(n).toString('hex');
 
 export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
@@ -123,7 +123,7 @@ export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
     if (users.length > 100) return oldErr(res, 40035, 'userid_list 最多 100 个');
     if (!msg || typeof msg !== 'object' || typeof msg.msgtype !== 'string') return oldErr(res, 40035, 'msg 不合法');
     if (Buffer.byteLength(JSON.stringify(msg)) > 2048) return oldErr(res, 40035, 'msg 超过 2048 字节');
-    const day = new Date(state.clock.now().getTime() + CHINA_MS).toISOString().slice(0, 10);
+    const day = localDate(state.clock.now(), 'Asia/Shanghai'); // DingTalk's day
     const content = JSON.stringify(msg);
     for (const u of users) {
       const key = `${day}|${u}`;
