@@ -140,7 +140,8 @@ function loadDingtalkChannel(present: Record<string, string | undefined>, cwd: s
   const e = parsed.data;
   return {
     channel: 'dingtalk', dingtalk,
-    corpId: '', agentId: 0, secret: '', token: '', encodingAesKey: '', apiBase: '',
+    // The app's secrets key the signed links and sessions (uploadKey, dashboardKeys): DingTalk's stand in for WeCom's.
+    corpId: '', agentId: 0, secret: dingtalk!.clientSecret, token: '', encodingAesKey: dingtalk!.eventAesKey ?? '', apiBase: '',
     databaseUrl: e.DATABASE_URL, dataDir: path.resolve(cwd, e.DATA_DIR), redisUrl: e.REDIS_URL, port: e.PORT, adminToken: e.ADMIN_TOKEN,
     tz: businessTz(e.BUSINESS_TZ, e.TZ), logLevel: e.LOG_LEVEL, callbackMaxSkewSec: e.CALLBACK_MAX_SKEW_SEC, inboxMaxAttempts: e.INBOX_MAX_ATTEMPTS,
     outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS, publicBaseUrl: e.PUBLIC_BASE_URL,

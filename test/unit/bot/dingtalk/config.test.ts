@@ -42,6 +42,7 @@ describe('app configuration with CHANNEL=dingtalk', () => {
     const c = loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_CLIENT_SECRET: 'topsecret', DINGTALK_CARD_TEMPLATE_ID: 't.schema' }, '/x');
     expect(c).toMatchObject({ channel: 'dingtalk', sandbox: false, dingtalk: { clientId: 'dingabc', cardTemplateId: 't.schema', receiveMode: 'stream' } });
     expect(JSON.stringify(redactedConfig(c))).not.toContain('topsecret');
+    expect(c.secret).toBe('topsecret'); // keys the signed upload and dashboard links, as WeCom's secret does
     expect(() => loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_RECEIVE_MODE: 'http' }, '/x')).toThrow(/DINGTALK_CLIENT_SECRET[\s\S]*/);
   });
 
