@@ -4,6 +4,7 @@
  * call we make (a superset of the metered ones, so the warning comes early), expose it as a prom-client metric
  * and log a warning at 80 % and 95 % of the quota, once per month each.
  */
+import type { Redis } from 'ioredis';
 import client from 'prom-client';
 import { localDate } from '../../domain/business-time';
 import type { Clock } from '../../domain/clock';
@@ -23,6 +24,17 @@ export function createMemoryCountStore(): CallCountStore {
       return v;
     },
     get: async (k) => m.get(k) ?? 0,
+  };
+}
+
+/** Counts in Redis (INCR, kept 40 days): shared by every instance and kept across restarts. */
+export function createRedisCountStore(redis: Redis, prefix = 'spb'): CallCountStore {
+  return {
+    async incr(k) {
+      const [[, n]] = (await redis.multi().incr(`${prefix}:${k}`).expire(`${prefix}:${k}`, 40 * 86_400).exec()) as [[unknown, number]];
+      return Number(n);
+    },
+    get: async (k) => Number((await redis.get(`${prefix}:${k}`)) ?? 0),
   };
 }
 
