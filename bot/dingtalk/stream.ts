@@ -44,7 +44,11 @@ export interface StreamClientOptions {
   drainMs?: number;
 }
 
-interface Conn { id: number; ws: WebSocket; draining: boolean; dead: boolean; lastSeen: number; timer?: NodeJS.Timeout; drainTimer?: NodeJS.Timeout }
+interface Conn {
+  id: number; ws: WebSocket; draining: boolean; dead: boolean; lastSeen: number; timer?: NodeJS.Timeout; drainTimer?: NodeJS.Timeout;
+  /** Per sender, data frames are stored one after another in arrival order (a member's messages keep their order). */
+  chains: Map<string, Promise<void>>;
+}
 
 export interface StreamClient {
   start(): Promise<void>;
@@ -80,7 +84,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
     const { endpoint, ticket } = res.data;
     if (!endpoint || !ticket) throw new Error('gateway/connections/open returned no endpoint or ticket');
     const ws = new WebSocket(`${endpoint}?ticket=${encodeURIComponent(ticket)}`, { handshakeTimeout: 10_000 });
-    const conn: Conn = { id: ++seq, ws, draining: false, dead: false, lastSeen: Date.now() };
+    const conn: Conn = { id: ++seq, ws, draining: false, dead: false, lastSeen: Date.now(), chains: new Map() };
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -173,7 +177,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
       opts.log.warn({ conn: conn.id }, 'dingtalk stream: unreadable frame ignored');
       return;
     }
-    const { topic, messageId } = frame.headers;
+    const { topic } = frame.headers;
     if (frame.type === 'SYSTEM') {
       if (topic === 'ping') send(conn, { code: 200, headers: frame.headers, message: 'OK', data: frame.data });
       else if (topic === 'disconnect') {
@@ -182,6 +186,16 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
       }
       return;
     }
+    const key = senderOf(frame);
+    const next = (conn.chains.get(key) ?? Promise.resolve()).then(() => onData(conn, frame));
+    conn.chains.set(key, next);
+    void next.then(() => {
+      if (conn.chains.get(key) === next) conn.chains.delete(key);
+    });
+  }
+
+  async function onData(conn: Conn, frame: StreamFrame) {
+    const { topic, messageId } = frame.headers;
     let data: unknown;
     try {
       data = await opts.onFrame(frame);
@@ -225,6 +239,17 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
     },
     stats,
   };
+}
+
+/** Who a data frame is from (robot message sender, card clicker); events share one lane. */
+function senderOf(frame: StreamFrame): string {
+  if (frame.type !== 'CALLBACK') return 'events';
+  try {
+    const d = JSON.parse(frame.data) as { senderStaffId?: unknown; userId?: unknown };
+    return String(d.senderStaffId ?? d.userId ?? '');
+  } catch {
+    return '';
+  }
 }
 
 function localIp(): string {

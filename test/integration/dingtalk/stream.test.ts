@@ -124,6 +124,15 @@ describe('DingTalk Stream mode', () => {
     expect(rows.map((r) => r.dedupeKey)).toEqual(['dt:card:card-7|zhangwei|urge:7|0123abcd|{}']);
   });
 
+  it("a member's messages are stored in the order they arrived", async () => {
+    await start();
+    const ids = Array.from({ length: 30 }, (_, i) => fake.gateway.pushRobotMessage(robotMessage(i % 3 ? 'lina' : 'wangfang', `第${i}条`, `order${i}`)));
+    await until(() => ids.every((id) => fake.gateway.acked(id)), 8000, 'acks');
+    const lina = (await box.rows()).map((r) => r.payload as { userId: string; text: string }).filter((p) => p.userId === 'lina').map((p) => Number(p.text.slice(1, -1)));
+    expect(lina).toEqual([...lina].sort((a, b) => a - b));
+    expect(lina).toHaveLength(20);
+  });
+
   it('directory events are stored per member and acknowledged SUCCESS', async () => {
     await start();
     const id = fake.gateway.pushEvent('user_add_org', { UserId: ['newbie1', 'newbie2'], CorpId: fake.state.app.corpId }, 'evt-1');
