@@ -14,7 +14,9 @@ import type { FakeDingtalk } from '../bot/dingtalk/fake';
 import type { Clock } from '../domain/clock';
 import type { Database } from '../store/db';
 import type { InboxRepo } from '../store/inbox';
-import { createDingtalkMembers, SANDBOX_DINGTALK_TEMPLATE, startSandboxDingtalk } from '../sandbox/dingtalk';
+import { createDingtalkSandbox, SANDBOX_DINGTALK_TEMPLATE, startSandboxDingtalk } from '../sandbox/dingtalk';
+import type { ProcessDefinition } from '../domain/types';
+import type { JobRunner } from '../schedulers/runner';
 import type { Config } from './config';
 import type { Metrics } from './metrics';
 
@@ -29,6 +31,9 @@ export interface DingtalkSetupDeps {
   prefix: string;
   /** Wakes the inbox worker. */
   onAccepted(): void;
+  /** For the sandbox: the workers' runner and the process definition (demo company seed, time machine). */
+  runner: JobRunner;
+  process: ProcessDefinition;
   /** Tests shorten the Stream watchdog and backoff. */
   stream?: { heartbeatMs?: number; idleTimeoutMs?: number; backoffInitialMs?: number; backoffMaxMs?: number };
 }
@@ -54,7 +59,8 @@ export async function setupDingtalk(deps: DingtalkSetupDeps) {
     /** HTTP mode: POST /dingtalk/callback and /dingtalk/events; null in Stream mode. */
     router: stack.receiver,
     fake,
-    members: fake ? createDingtalkMembers(fake) : null,
+    /** Sandbox only: members, time machine, settle, and the demo company seed (`prepare`, before start). */
+    sandbox: fake ? createDingtalkSandbox({ database: deps.database, clock, runner: deps.runner, log, process: deps.process, tz: config.tz, fake }) : null,
     /** Dashboard 免登: requestAuthCode's code → userid. */
     userIdByCode: (code: string) => stack.signIn.userIdByCode(code),
     syncOrg: () => syncOrgFromDingtalk({ database: deps.database, client: stack.client, clock, log }),

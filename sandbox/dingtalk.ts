@@ -7,7 +7,14 @@
 import { parseFallbackAction } from '../bot/dingtalk/renderer';
 import { startFakeDingtalk, type FakeDingtalk } from '../bot/dingtalk/fake';
 import type { FakeChatEntry } from '../bot/dingtalk/fake/state';
+import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
+import type { ProcessDefinition } from '../domain/types';
+import type { JobRunner } from '../schedulers/runner';
+import { isMovableClock } from '../schedulers/time-travel';
+import type { Database } from '../store/db';
+import { restoreClock, saveClock, seedDemoCompany } from './seed';
+import { advance, runDueJobs, type AdvanceSpec } from './time-machine';
 import { DEMO_COMPANY_NAME, DEMO_DEPARTMENTS, DEMO_USERS } from './demo-company';
 
 export const SANDBOX_DINGTALK_TEMPLATE = 'sandbox-sales-card.schema';
@@ -158,3 +165,36 @@ export function createDingtalkMembers(fake: FakeDingtalk) {
 
   return { say, press, inbox };
 }
+
+export interface DingtalkSandboxDeps {
+  database: Database;
+  clock: Clock;
+  runner: JobRunner;
+  log: Logger;
+  process: ProcessDefinition;
+  tz: string;
+  fake: FakeDingtalk;
+}
+
+/**
+ * The DingTalk sandbox's surface for the demo driver and tests (the WeCom sandbox's say/press/moveTime/settle):
+ * the demo company seeded into the bot's database, members acting through the fake, the time machine.
+ */
+export function createDingtalkSandbox(deps: DingtalkSandboxDeps) {
+  const members = createDingtalkMembers(deps.fake);
+  const { clock, runner, database } = deps;
+  return {
+    fake: deps.fake,
+    ...members,
+    moveTime: (spec: AdvanceSpec) => advance({ clock, runner, database, tz: deps.tz, onMoved: () => saveClock(database.db, clock) }, spec),
+    /** Runs inbox, outbox and timers until idle. */
+    settle: () => runDueJobs(runner),
+    /** Before the bot starts: the time machine's position from the last run, then the demo company. */
+    async prepare(): Promise<void> {
+      if (isMovableClock(clock)) await restoreClock(database.db, clock as Parameters<typeof restoreClock>[1]);
+      await seedDemoCompany(database, clock, deps.process, deps.log);
+    },
+  };
+}
+
+export type DingtalkSandbox = ReturnType<typeof createDingtalkSandbox>;

@@ -7,6 +7,8 @@ import IORedis from 'ioredis';
 import { loadConfig } from '../../../app/config';
 import { setupDingtalk, type DingtalkSetup } from '../../../app/dingtalk-setup';
 import { createMetrics } from '../../../app/metrics';
+import { loadProcessFile } from '../../../app/process-file';
+import { createInProcessRunner } from '../../../schedulers/runner';
 import { listPeople } from '../../../store/org';
 import { TEST_REDIS_URL } from '../../helpers/env';
 import { quietLog, testInbox } from '../../helpers/dingtalk';
@@ -24,7 +26,7 @@ describe('DingTalk wiring (sandbox)', () => {
     const config = loadConfig({ SANDBOX: 'dingtalk', LOG_LEVEL: 'silent' }, process.cwd());
     setup = await setupDingtalk({
       config, clock: { now: () => new Date() }, log: quietLog, metrics: createMetrics(), database: box.db, inbox: box.inbox,
-      redis, prefix, onAccepted: () => void (woken += 1),
+      redis, prefix, onAccepted: () => void (woken += 1), runner: createInProcessRunner(quietLog), process: loadProcessFile(config.processConfig),
     });
     await setup.start();
   });
@@ -37,7 +39,7 @@ describe('DingTalk wiring (sandbox)', () => {
   });
 
   it('a demo member types to the robot: stored in the inbox and the worker woken', async () => {
-    await setup.members!.say('lixiaoming', '帮助');
+    await setup.sandbox!.say('lixiaoming', '帮助');
     expect((await box.rows()).map((r) => r.payload)).toEqual([expect.objectContaining({ channel: 'dingtalk', kind: 'message.text', userId: 'lixiaoming', text: '帮助' })]);
     expect(woken).toBe(1);
   });
@@ -52,7 +54,7 @@ describe('DingTalk wiring (sandbox)', () => {
 
   it('sends through the channel to the fake; a 免登 code signs a member in once', async () => {
     expect((await setup.channel.send('zhanghui', { type: 'text', text: '早上好' }, 'k1')).ok).toBe(true);
-    expect(setup.members!.inbox('zhanghui').at(-1)).toMatchObject({ msgtype: 'text', text: '早上好' });
+    expect(setup.sandbox!.inbox('zhanghui').at(-1)).toMatchObject({ msgtype: 'text', text: '早上好' });
     const code = setup.fake!.authCode('zhanghui');
     expect(await setup.userIdByCode(code)).toBe('zhanghui');
     expect(await setup.userIdByCode(code)).toBeNull();
