@@ -24,9 +24,9 @@ import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
-import { customerTexts } from '../cards/customer-texts';
-import { getCustomer } from '../store/customers';
-import { applyTaskEvent } from '../usecases/tasks';
+import type { UseCaseDeps } from '../usecases/deps';
+import { registerContactEvents } from '../bot/wecom/contact-events';
+import { WECOM_LIMITS } from '../bot/wecom/limits';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { AdjustableClock, systemClock } from './clock';
 import { loadProcessFile } from './process-file';
@@ -41,7 +41,7 @@ import { createOpsRoutes } from './ops-routes';
 import { createCustomerRoutes } from './customer-routes';
 import { createUploadRoutes } from './upload-routes';
 import { createOrgRoutes } from './org-routes';
-import { dashboardKeys, dashboardLink } from '../dashboard/access';
+import { dashboardKeys, dashboardLink, LINK_DEFAULT_TTL_MS } from '../dashboard/access';
 import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
 import { createDashboardRoutes } from '../dashboard/routes';
 import { createDashboardService } from '../dashboard/service';
@@ -121,13 +121,18 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     },
   });
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
-  registerHandlers(router, {
-    clock, log, config, client, process: processDef, tasks: timers.tasks,
+  // One set of use-case dependencies for every way in: chat, API, upload page, schedulers, sandbox.
+  const useCases: UseCaseDeps = {
+    process: processDef, tasks: timers.tasks, enqueue: outbox.enqueue,
     uploadLink: (customerId, userId) =>
       uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
-    dashboardLink: dashLink,
+  };
+  registerHandlers(router, {
+    ...useCases, log, reviews: reviews.service(timers.tasks),
+    dashboardLink: dashLink, dashboardLinkDays: Math.round(LINK_DEFAULT_TTL_MS / 86_400_000),
   });
+  registerContactEvents(router, { client });
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log,
@@ -137,6 +142,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
   const outboxWorker = createOutboxWorker({
     outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
+    // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
+    limits: { perMinute: WECOM_LIMITS.perMemberPerMinute, perHour: WECOM_LIMITS.perMemberPerHour },
     digest: (rows) => buildDigest(rows.map((r) => r.summary)),
     resolveMedia: (ref, send) => timers.media.withMediaId(ref, send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
@@ -155,7 +162,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
   }));
   // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
-  app.use(createCustomerRoutes({ database, clock, config, log, process: processDef }));
+  app.use(createCustomerRoutes({ database, clock, config, log, process: processDef, useCases, afterCommit: () => runner.kick('outbox') }));
   // Before the ops routes: their admin guard covers every /api path it sees.
   app.use(createDashboardRoutes({
     service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
@@ -174,21 +181,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
   app.use(reviews.routes({ tasks: timers.tasks, outbox, onEnqueued: () => runner.kick('outbox') }));
-  app.use(createUploadRoutes({
-    database, clock, config, log, process: processDef,
-    // Tell the rep in chat that the file arrived and what to do next.
-    onUploaded: async ({ customerId, userId, name, tx }) => {
-      const now = clock.now();
-      const customer = await getCustomer(tx, customerId);
-      const content = customerTexts.uploaded(name, customer?.name ?? String(customerId));
-      await outbox.enqueue(tx, [{
-        recipient: userId, kind: 'message', msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: content, cause: 'upload',
-      }], now);
-      // A document can finish a task (e.g. the 48 h post-visit solution drafts).
-      await applyTaskEvent(tx, timers.tasks, { customerId, event: { kind: 'document_added', name }, actorId: userId, deliverable: { document: name }, now });
-    },
-    afterUploaded: () => runner.kick('outbox'),
-  }));
+  app.use(createUploadRoutes({ database, clock, config, log, process: processDef, useCases, afterUploaded: () => runner.kick('outbox') }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
   const sandbox = config.sandbox
     ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef })
@@ -267,5 +260,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { useCases, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

@@ -2,7 +2,8 @@
  * The upload page (上传链接): `GET /upload/:token` serves a small zh-CN page for WeCom's in-app browser, and
  * `POST /upload/:token` takes the raw file body the page sends (no multipart). The token says who uploads for
  * which customer (app/upload-link.ts). Files are checked by extension and by their first bytes, stored with
- * their sha256, and the bot is told through `onUploaded` so it can answer the rep in chat.
+ * their sha256 by the use case usecases/customers.ts addDocument (the same as the API's), which tells the rep in
+ * chat and closes the tasks the file satisfies.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +16,9 @@ import { parseProcessConfig } from '../domain/process-config';
 import { findStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { DocumentGuard, ProcessDefinition } from '../domain/types';
-import { addDocument, getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
+import { getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
+import { addDocument } from '../usecases/customers';
+import { callOf, type UseCaseDeps } from '../usecases/deps';
 import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
@@ -138,9 +141,10 @@ export interface UploadDeps {
   clock: Clock;
   config: Config;
   log: Logger;
-  /** Called after a file is stored, so the bot can tell the rep in chat. Its failure is logged, never the uploader's problem. */
-  /** Runs inside the upload's transaction (`info.tx`): write only through it. */
-  onUploaded(info: UploadedInfo & { tx: Tx }): void | Promise<void>;
+  /** The use cases' dependencies: a stored file is the use case usecases/customers.ts addDocument (tells the rep, closes tasks). */
+  useCases: UseCaseDeps;
+  /** Observers of a stored file, inside the upload's transaction (`info.tx`): write only through it; a throw undoes the upload. */
+  onUploaded?(info: UploadedInfo & { tx: Tx }): void | Promise<void>;
   /** After the commit (e.g. wake the delivery worker). */
   afterUploaded?(): void;
   /** The process definition for stage names and rules; read from `config.processConfig` when not given. */
@@ -270,12 +274,13 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
       }
       // The document, the rep's confirmation and the tasks it completes commit together, or not at all.
       const doc: DocumentRow = await deps.database.db.transaction(async (tx) => {
-        const row = await addDocument(tx, {
-          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, sha256: sha256Hex(content),
-          uploaderId: payload.userId, source: 'upload',
-        }, deps.clock.now());
-        await deps.onUploaded({ customerId: customer.id, userId: payload.userId, documentId: row.id, name: row.name, tx });
-        return row;
+        const now = deps.clock.now();
+        const r = await addDocument(callOf(tx, deps.useCases, now, 'upload', 'upload'), deps.useCases, {
+          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, uploaderId: payload.userId,
+        });
+        if (r.kind !== 'added') throw new Error('customer vanished during the upload');
+        await deps.onUploaded?.({ customerId: customer.id, userId: payload.userId, documentId: r.document.id, name: r.document.name, tx });
+        return r.document;
       });
       deps.afterUploaded?.();
       logOf(req).info({ customerId: customer.id, documentId: doc.id, size: doc.size, uploader: payload.userId }, 'document uploaded');

@@ -17,4 +17,20 @@ export const customerTexts = {
   listTitle: (n: number) => `您负责的客户（共 ${n} 个）：`,
   stageUnknown: (input: string, options: string) => `没有找到阶段“${input}”。可选阶段：${options}`,
   stageAmbiguous: (input: string, options: string) => `阶段“${input}”对应多个阶段，请写得更具体：${options}`,
+  /** A forced move (强制推进) says so on every card and notice. */
+  forcedMoved: (from: string, to: string) => `【强制推进】已从「${from}」推进到「${to}」`,
+  // Ownership change (客户转移)
+  handOverNotAllowed: '抱歉，只有负责人的直属上级或管理员可以转移客户。',
+  handOverAmbiguous: (who: string) => `“${who}”对应多位同事，请写企业微信账号（userid）。`,
+  handOverUnknown: (who: string) => `没有找到同事“${who}”。`,
+  handOverSameOwner: (name: string, owner: string) => `“${name}”已经由${owner}负责。`,
+  handOverConflict: (name: string) => `客户“${name}”刚刚已被他人更新，请再试一次。`,
+  handedOver: (name: string, from: string, to: string) => `已将“${name}”从${from}转给${to}。`,
+  handedToYou: (actor: string, name: string) => `${actor}把客户“${name}”交给你负责，发送“查看 ${name}”了解当前进展。`,
+  handedAway: (actor: string, name: string, to: string) => `${actor}已把客户“${name}”转给${to}负责。`,
+  /** Who an API caller is called in messages when it names nobody. */
+  apiActor: '管理员',
+  // Visits (R7)
+  visitLogged: (name: string) => `已记录对“${name}”的拜访。`,
+  visitTask: (name: string, due: string, task: string, deliverable: string) => `已记录对“${name}”的拜访。请在 ${due} 前完成「${task}」：${deliverable}`,
 };

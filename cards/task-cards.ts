@@ -116,3 +116,18 @@ export function painPointPrompt(f: TaskFacts): string {
     '也可以回复“填写痛点”，我会一项一项地问你。',
   ].join('\n');
 }
+
+/** Replies and card labels for the warning card's actions (催办 / 延期 / 已处理). */
+export const warningTexts = {
+  taskGone: '这条预警对应的任务不存在了。',
+  notAllowed: '抱歉，只有负责人的上级或管理员可以处理这条预警。',
+  doneLabel: '任务已完成',
+  alreadyDone: (task: string) => `「${task}」已经完成，无需处理。`,
+  staleLabel: '预警已过期',
+  stale: (task: string, due: string) => `这张预警卡片已过期：「${task}」的截止时间已调整为 ${due}，请以最新的预警为准。`,
+  conflict: '任务刚刚已被他人处理，请查看最新状态。',
+  alreadyHandled: '这条预警已被标记为已处理。',
+  nudgedLabel: (name: string, stamp: string) => `${name}已催办 ${stamp}`.slice(0, 20),
+  extendedLabel: (name: string) => `${name}已延期24小时`.slice(0, 20),
+  handledLabel: (name: string, stamp: string) => `${name}已处理 ${stamp}`.slice(0, 20),
+};

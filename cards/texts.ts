@@ -68,5 +68,7 @@ export const texts = {
     badBase64: 'contentBase64 不是有效的 Base64 编码。',
     atInFuture: '沟通时间 at 不能晚于当前时间。',
     internal: '服务器内部错误，没有写入任何数据，请稍后重试。',
+    unknownOwner: (id: string) => `找不到在职人员 ${id}`,
+    conflict: '客户刚刚被修改，请重试',
   },
 } as const;

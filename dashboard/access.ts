@@ -9,7 +9,6 @@
  * offices, everyone else nothing).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../app/config';
 
 export const LINK_MAX_TTL_MS = 7 * 86_400_000;
 export const LINK_DEFAULT_TTL_MS = 3 * 86_400_000;
@@ -24,7 +23,7 @@ export interface DashboardKeys {
 }
 
 /** Derived from the app's secrets (no extra variable; rotating them revokes every link and session). */
-export function dashboardKeys(config: Pick<Config, 'secret' | 'encodingAesKey'>): DashboardKeys {
+export function dashboardKeys(config: { secret: string; encodingAesKey: string }): DashboardKeys {
   const derive = (purpose: string) => createHash('sha256').update(`${purpose}:${config.secret}${config.encodingAesKey}`).digest();
   return { link: derive('dashboard-link'), session: derive('dashboard-session') };
 }

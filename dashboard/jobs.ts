@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { WecomClient } from '../bot/wecom/api';
 import type { OutboundMessage } from '../bot/wecom/outbound';
-import { summarize } from '../bot/wecom/outbound';
+import { outboxRows } from '../usecases/emit';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import {
@@ -67,7 +67,7 @@ async function alreadyRan(database: Database, key: string): Promise<boolean> {
 }
 
 function message(recipient: string, body: OutboundMessage, cause: string): NewOutboxMessage {
-  return { recipient, kind: 'message', msgtype: body.msgtype, body, summary: summarize(body), cause };
+  return outboxRows([recipient], body, cause)[0]!;
 }
 
 export interface WeeklyHeatmapResult {

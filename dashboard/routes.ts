@@ -15,7 +15,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../app/config';
 import { dashboardTexts } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import { addLocalDays, parseLocal } from '../domain/business-time';
@@ -35,7 +34,7 @@ const MAX_SPAN_MS = 400 * 86_400_000;
 export interface DashboardRouteDeps {
   service: DashboardService;
   clock: Clock;
-  config: Pick<Config, 'secret' | 'encodingAesKey' | 'corpId' | 'agentId' | 'oauthBase' | 'adminToken' | 'publicBaseUrl'>;
+  config: { secret: string; encodingAesKey: string; corpId: string; agentId: number; oauthBase?: string; adminToken?: string; publicBaseUrl?: string };
   log: Logger;
   /** OAuth2 code → userid (the WeCom client's getUserIdByCode). */
   userIdByCode(code: string): Promise<string | null>;

@@ -7,37 +7,33 @@ import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION, parseAction } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
-import { parseCommand } from '../domain/commands';
+import type { ChatCommandOf } from '../domain/command-table';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
-import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { createCustomer, recordTouchpoint } from '../usecases/customers';
+import { actorOf, callFrom } from './call';
 import { findPerson } from '../store/people';
 import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
 }
 
-async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
-  const cmd = parseCommand(ctx.event.text);
+type CoreCommand = ChatCommandOf<(typeof CORE)[number]>;
+const CORE = ['create_customer', 'move', 'override', 'win', 'lose', 'log_message', 'upload', 'show_customer', 'list_customers', 'incomplete'] as const;
+
+async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next, deps: StageDeps): Promise<void> {
   const me = ctx.event.userId;
   switch (cmd.kind) {
     case 'create_customer': {
-      const person = await findPerson(ctx.tx, me);
-      if (!person) return ctx.say(T.notInOrg);
-      const mine = await listCustomers(ctx.tx, { ownerId: person.userId });
-      const dup = mine.find((c) => c.name === cmd.name);
-      if (dup) {
+      const r = await createCustomer(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), name: cmd.name, industry: cmd.industry });
+      if (r.kind === 'not_in_org') return ctx.say(T.notInOrg);
+      if (r.kind === 'duplicate') {
         await ctx.say(T.duplicate(cmd.name));
-        return sendStageCard(ctx, deps, dup);
+        return sendStageCard(ctx, deps, r.customer);
       }
-      const first = openStages(deps.process)[0]!;
-      const c = await createCustomer(ctx.tx, {
-        name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
-      }, ctx.now);
-      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
-      return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
+      return sendStageCard(ctx, deps, r.customer, T.created(r.customer.name, r.stage.name));
     }
     case 'move':
     case 'override': {
@@ -65,7 +61,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'log_message': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
       if (!c) return;
-      await addTouchpoint(ctx.tx, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now }, ctx.now);
+      await recordTouchpoint(callFrom(ctx, 'text'), deps, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now });
       return ctx.say(T.loggedMessage(c.name));
     }
     case 'upload': {
@@ -86,10 +82,6 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     }
     case 'incomplete':
       return ctx.say(`指令不完整，请这样写：\n${TEXTS_ZH.usage[cmd.command]}`);
-    case 'help':
-      return next(); // the help handler answers, with the same list it gives for anything not understood
-    default:
-      return next();
   }
 }
 
@@ -111,6 +103,6 @@ async function onClick(ctx: BotContext, deps: StageDeps): Promise<void> {
 }
 
 export function registerCustomers(router: Router, deps: StageDeps): void {
-  router.on('message.text', (ctx, next) => onText(ctx, next, deps));
+  for (const kind of CORE) router.command(kind, (ctx, cmd, next) => onText(ctx, cmd as CoreCommand, next, deps));
   router.action(/^(move|show|upload):/, (ctx) => onClick(ctx, deps));
 }

@@ -3,7 +3,8 @@ import type { Router } from '../bot/router';
 import { helpText } from '../cards/help';
 
 export function registerHelp(router: Router): void {
-  router.on('message.text', async (ctx) => {
+  // 帮助 has no handler of its own: it and anything not understood reach the fallback, with the same list.
+  router.fallback(async (ctx) => {
     const input = ctx.event.text.trim();
     await ctx.say(helpText(input));
   });

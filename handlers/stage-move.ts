@@ -1,60 +1,28 @@
 /**
- * Moving a customer (R1, R2): permission, the engine's verdict, the optimistic version check, the audit row,
- * the reply card and the supervisor notice — all in the handler's transaction.
+ * Moving a customer from chat (R1, R2): resolving a typed name, the stage card, and answering the actor. The move
+ * itself (permission, verdict, audit row, tasks, notices) is the use case usecases/move.ts moveCustomer.
  */
-import { eq } from 'drizzle-orm';
 import type { BotContext } from '../bot/context';
-import { choiceCard, stageCard, stageCardDone, stageChangeNotice, type CustomerFacts } from '../cards/customer-cards';
+import { choiceCard, stageCard, stageCardDone, type CustomerFacts } from '../cards/customer-cards';
 import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
-import { isOverridable } from '../domain/failures';
 import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { ProcessDefinition, StageDef } from '../domain/types';
-import { changeStage, listCustomers, loadEvidence, recordRefusal, type CustomerRow, type EventSource } from '../store/customers';
+import type { CustomerRow, EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
-import { findPerson, type PersonRow } from '../store/people';
-import { people } from '../store/schema';
-import { applyTaskEvent, type TaskServiceDeps } from '../usecases/tasks';
-import { cancelOpenTasks } from '../store/tasks';
+import { findPerson } from '../store/people';
+import type { UseCaseDeps } from '../usecases/deps';
+import { moveCustomer } from '../usecases/move';
+import { mayMove, mayOverride, visibleCustomers } from '../usecases/permissions';
+import { actorOf, callFrom } from './call';
 
-export interface StageDeps {
-  process: ProcessDefinition;
-  /** Opens and closes tasks (timers) when a customer enters a stage. */
-  tasks: TaskServiceDeps;
-  /** Signed upload page link for a rep and a customer. */
-  uploadLink(customerId: number, userId: string): string;
-  /** A link to the customer's page (cards need a URL). */
-  customerLink(customerId: number): string;
-}
+/** What chat handlers of customers need: the use cases' dependencies (process, tasks, outbox, links). */
+export type StageDeps = UseCaseDeps;
 
-const isAdmin = (p: PersonRow | null | undefined) => !!p?.roles.includes('admin');
-
-export async function ownerOf(tx: Tx, c: CustomerRow): Promise<PersonRow | null> {
-  return findPerson(tx, c.ownerId);
-}
-
-/** WeCom userids are case-insensitive (some APIs answer them lower-cased), so are our comparisons. */
-const sameUser = (a: string | null | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
-
-/** Owner, the owner's direct supervisor, or an admin may move a customer. */
-export function mayMove(actorId: string, actor: PersonRow | null, c: CustomerRow, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || sameUser(c.ownerId, actorId) || sameUser(owner?.supervisorId, actorId);
-}
-
-/** Only the owner's supervisor or an admin may force a refused move. */
-export function mayOverride(actorId: string, actor: PersonRow | null, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || sameUser(owner?.supervisorId, actorId);
-}
-
-/** The customers an actor may address by name: their own, their reps', or all for an admin. */
-export async function visibleCustomers(tx: Tx, actorId: string, actor: PersonRow | null): Promise<CustomerRow[]> {
-  if (isAdmin(actor)) return listCustomers(tx, { limit: 5000 });
-  const reports = await tx.select({ id: people.userId }).from(people).where(eq(people.supervisorId, actorId));
-  return listCustomers(tx, { ownerIds: [actorId, ...reports.map((r) => r.id)], limit: 5000 });
-}
+export { mayMove, mayOverride, visibleCustomers };
 
 /** Resolves a typed customer name: one customer, or a choice card / a not-found reply (returns null then). */
 export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps): Promise<CustomerRow | null> {
@@ -105,85 +73,45 @@ export interface MoveRequest {
   expectedVersion?: number | null;
 }
 
-/** Performs a move request end to end. Returns true when the customer moved. */
+/** A move asked for in chat: the use case decides and notifies; the actor is answered with cards. True when it moved. */
 export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveRequest): Promise<boolean> {
   const { tx, now } = ctx;
-  const actorId = ctx.event.userId;
   const c = req.customer;
-  const actor = await findPerson(tx, actorId);
-  const owner = await ownerOf(tx, c);
-  const reply = async (text: string) => (ctx.event.kind === 'event.template_card_event'
+  const clicked = ctx.event.kind === 'event.template_card_event';
+  const reply = async (text: string) => (clicked
     ? ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now) }).then(() => ctx.say(text))
     : ctx.say(text));
-
-  if (!mayMove(actorId, actor, c, owner)) {
-    await reply(T.notYours(c.name, owner?.name ?? c.ownerId));
-    return false;
-  }
-  if (req.override && !mayOverride(actorId, actor, owner)) {
-    await reply(T.overrideNotAllowed);
-    return false;
-  }
-  if (req.expectedVersion != null && req.expectedVersion !== c.version) {
-    await ctx.say(T.stale(c.name));
-    await sendStageCard(ctx, deps, c);
-    return false;
-  }
-  const evidence = await loadEvidence(tx, c);
-  const verdict = evaluateTransition(deps.process, { stage: c.stage, stageEnteredAt: c.stageEnteredAt, fields: c.fields },
-    req.to, evidence, now, { reason: req.reason ?? req.override?.reason ?? null });
-  const target = findStage(deps.process, req.to);
-  const from = findStage(deps.process, c.stage);
-
-  if (!verdict.allowed) {
-    const overridable = req.override && verdict.failures.every(isOverridable);
-    if (!overridable) {
-      await recordRefusal(tx, { customer: c, to: req.to, actorId, source: req.source, failures: verdict.failures, processVersion: deps.process.version, note: req.override?.reason }, now);
-      const needsUpload = verdict.failures.some((f) => f.code === 'guard' && f.kind === 'document');
-      await reply(T.refused(c.name, target?.name ?? req.to, describeFailures(verdict.failures),
-        needsUpload ? deps.uploadLink(c.id, actorId) : null));
+  const r = await moveCustomer(callFrom(ctx, req.source), deps, {
+    actor: actorOf(ctx), customer: c, to: req.to, reason: req.reason, override: req.override, expectedVersion: req.expectedVersion,
+  });
+  switch (r.kind) {
+    case 'not_allowed':
+      await reply(T.notYours(c.name, r.owner?.name ?? c.ownerId));
       return false;
+    case 'override_not_allowed':
+      await reply(T.overrideNotAllowed);
+      return false;
+    case 'stale':
+      await ctx.say(T.stale(c.name));
+      await sendStageCard(ctx, deps, c);
+      return false;
+    case 'refused':
+      await reply(T.refused(c.name, r.target?.name ?? req.to, describeFailures(r.failures),
+        r.needsUpload ? deps.uploadLink(c.id, ctx.event.userId) : null));
+      return false;
+    case 'conflict':
+      await ctx.say(T.stale(c.name));
+      return false;
+    case 'not_found':
+    case 'unknown_stage':
+      return false;
+    case 'moved': {
+      const headline = r.forced ? T.forcedMoved(r.from.name, r.to.name) : T.moved(r.from.name, r.to.name);
+      if (clicked) await ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, r.customer), headline, now) });
+      await sendStageCard(ctx, deps, r.customer, headline);
+      return true;
     }
   }
-  if (!target || !from) return false;
-  const moved = await changeStage(tx, {
-    customer: c, to: target.key, actorId, source: req.source, processVersion: deps.process.version,
-    kind: req.override && !verdict.allowed ? 'override' : 'stage_change',
-    note: req.override?.reason ?? req.reason ?? null, failures: verdict.allowed ? null : verdict.failures,
-  }, now);
-  if (!moved) {
-    await ctx.say(T.stale(c.name));
-    return false;
-  }
-  await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now });
-  if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
-  const headline = T.moved(from.name, target.name);
-  if (ctx.event.kind === 'event.template_card_event') {
-    await ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, moved), headline, now) });
-  }
-  await sendStageCard(ctx, deps, moved, headline);
-  await notifyChange(ctx, deps, { customer: moved, from, to: target, owner, actor, dwellMs: now.getTime() - c.stageEnteredAt.getTime(),
-    override: req.override && !verdict.allowed ? req.override : undefined });
-  return true;
-}
-
-async function notifyChange(ctx: BotContext, deps: StageDeps, x: {
-  customer: CustomerRow; from: StageDef; to: StageDef; owner: PersonRow | null; actor: PersonRow | null; dwellMs: number; override?: { reason: string };
-}): Promise<void> {
-  const targets = x.override ? deps.process.notify.override : deps.process.notify.stageChange;
-  const to = new Set<string>();
-  for (const t of targets) {
-    if (t === 'direct_supervisor' && x.owner?.supervisorId) to.add(x.owner.supervisorId);
-    else if (t === 'owner') to.add(x.customer.ownerId);
-    else if (t.startsWith('user:')) to.add(t.slice(5));
-  }
-  to.delete(ctx.event.userId); // the one who moved it already has the card
-  if (!to.size) return;
-  await ctx.send(stageChangeNotice({
-    customer: x.customer, from: x.from, to: x.to, repName: x.owner?.name ?? x.customer.ownerId,
-    actorName: x.actor?.name ?? ctx.event.userId, dwellMs: x.dwellMs, at: ctx.now, override: x.override,
-    link: deps.customerLink(x.customer.id),
-  }), [...to]);
 }
 
 export { ACTION };

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import { createContext, type Actor } from '../bot/context';
+import { emitter } from '../usecases/emit';
 import type { WecomEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { errorMessage } from '../bot/errors';
@@ -55,7 +56,10 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
       await opts.database.db.transaction(async (tx) => {
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
         const actor = await resolveActor(tx, event.userId);
-        const ctx = createContext({ event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue });
+        const ctx = createContext({
+          event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue,
+          emit: (to, message, cause) => emitter(tx, opts.outbox.enqueue, now, cause)(to, message),
+        });
         await opts.router.dispatch(ctx);
         wrote = ctx.outboxCount;
       });

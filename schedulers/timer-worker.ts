@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { OutboundMessage } from '../bot/wecom/outbound';
 import { errorMessage } from '../bot/errors';
-import { summarize } from '../bot/wecom/outbound';
+import { outboxRows } from '../usecases/emit';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
 import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
@@ -62,12 +62,7 @@ class Effects {
   readonly messages: NewOutboxMessage[] = [];
   readonly events: NewTaskEvent[] = [];
   emit(cause: string, to: string[], m: OutboundMessage) {
-    for (const recipient of [...new Set(to)].filter(Boolean)) {
-      this.messages.push({
-        recipient, kind: 'message', msgtype: m.msgtype, body: m, summary: summarize(m), cause,
-        taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
-      });
-    }
+    this.messages.push(...outboxRows(to, m, cause));
   }
 }
 

@@ -11,6 +11,8 @@ export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'merged';
 
 export interface NewOutboxMessage {
+  /** The channel that delivers it (bot/channel.ts ChannelName); WeCom when absent. */
+  channel?: string;
   recipient: string;
   kind: 'message' | 'card_update';
   msgtype: string;
@@ -47,7 +49,7 @@ export function createOutboxRepo(database: Database) {
     const rows = await on
       .insert(outbox)
       .values(messages.map((m) => ({
-        recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
+        channel: m.channel ?? 'wecom', recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
         cause: m.cause ?? null, taskId: m.taskId ?? null, responseCode: m.responseCode ?? null,
         status: 'pending', nextAttemptAt: m.notBefore ?? now, createdAt: now,
       })))

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
+  bigserial, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /** bytea: pg returns a Buffer, PGlite a Uint8Array; both become a Buffer. */
@@ -38,7 +38,9 @@ export const inbox = pgTable('inbox', {
 /** Every outbound WeCom call, one recipient a row, written in the transaction of the change that caused it. */
 export const outbox = pgTable('outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /** WeCom userid of the recipient (for card updates: the clicker whose copy changes). */
+  /** The channel that delivers it (bot/channel.ts ChannelName); 'wecom' for every row before the channel seam. */
+  channel: text('channel').notNull().default('wecom'),
+  /** The channel's user id of the recipient (for card updates: the clicker whose copy changes). */
   recipient: text('recipient').notNull(),
   /** `message` (message/send) or `card_update` (message/update_template_card). */
   kind: text('kind').notNull(),
@@ -143,6 +145,28 @@ export const customerEvents = pgTable('customer_events', {
   // migration 0004: drizzle cannot declare INCLUDE columns.
 ]);
 
+/**
+ * Per business day (Asia/Shanghai), office and stage: the stays that ended that day (count and seconds), split by
+ * the day the same customer last left the same stage before (null: never). Kept by triggers on customer_events and
+ * customers (migration 0006, which also declares the unique key on the coalesced columns); read by the heatmap.
+ */
+export const stageDwellDaily = pgTable('stage_dwell_daily', {
+  day: date('day', { mode: 'string' }).notNull(),
+  officeId: text('office_id'),
+  stage: text('stage').notNull(),
+  prevDay: date('prev_day', { mode: 'string' }),
+  leaves: integer('leaves').notNull(),
+  secs: numeric('secs').notNull(),
+});
+
+/** Each customer's last entry into and last exit from each stage (migration 0006 triggers keep it). */
+export const customerStageMarks = pgTable('customer_stage_marks', {
+  customerId: integer('customer_id').notNull(),
+  stage: text('stage').notNull(),
+  lastEnteredAt: tz('last_entered_at'),
+  lastLeftAt: tz('last_left_at'),
+}, (t) => [primaryKey({ columns: [t.customerId, t.stage] })]);
+
 /** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
 export const documents = pgTable('documents', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -211,6 +235,9 @@ export const tasks = pgTable('tasks', {
   index('tasks_open_idx').on(t.status, t.dueAt),
   index('tasks_customer_idx').on(t.customerId, t.kind),
   index('tasks_assignee_idx').on(t.assigneeId, t.status),
+  /** One open task of a kind per customer (migration 0008; reviews excepted: one per review). */
+  uniqueIndex('tasks_one_open_per_kind').on(t.customerId, t.kind)
+    .where(sql`${t.status} = 'open' AND ${t.customerId} IS NOT NULL AND ${t.kind} <> 'review'`),
 ]);
 
 /** What happened to a task, append-only: reminded, warned, nudged (催办), extended (延期), handled, escalated. */

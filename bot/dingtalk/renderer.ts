@@ -45,6 +45,7 @@ export function templateParams(card: CardModel, status = ''): Record<string, str
   p.select_key = s?.key ?? '';
   p.select_label = s?.label ?? '';
   p.select_options = JSON.stringify((s?.options ?? []).map((o) => ({ value: o.id, text: o.label })));
+  p.select_default = s?.defaultId ?? '';
   p.select_submit_text = s?.submit.label ?? '';
   p.select_submit_action = s?.submit.key ?? '';
   return p;

@@ -180,7 +180,7 @@ describe('upload page and customer API', () => {
       let fail = false;
       const app = express();
       app.use(createUploadRoutes({
-        database: t.db, clock: t.clock, config: testConfig(), log: pino({ level: 'silent' }), process: null,
+        database: t.db, clock: t.clock, config: testConfig(), log: pino({ level: 'silent' }), process: null, useCases: t.bot.useCases,
         onUploaded: async (info) => {
           calls.push(info);
           if (fail) throw new Error('outbox down');

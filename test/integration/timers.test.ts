@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { seedSmallOrg } from '../helpers/org';
 import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
+import { AdjustableClock } from '../../app/clock';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
@@ -147,7 +148,8 @@ describe('action timers (R3, R9) through chat and the time machine', () => {
 describe('stall flags (R5)', () => {
   it('flags a customer left in negotiation for more than 7 calendar days, once a day, and lists it via the API', async () => {
     const wecom = mockWecom();
-    const t = await startTestBot({ config: { allowTimeTravel: true } });
+    // The daily check runs at 09:00 (Asia/Shanghai): start at a stated instant, Tue 2026-12-01 10:00 there.
+    const t = await startTestBot({ clock: new AdjustableClock(new Date('2026-12-01T02:00:00Z')), config: { allowTimeTravel: true } });
     try {
       await seedOrg(t);
       const say = async (xml: string) => {
