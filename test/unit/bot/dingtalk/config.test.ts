@@ -53,3 +53,11 @@ describe('app configuration with CHANNEL=dingtalk', () => {
     expect(loadConfig({}, '/x')).toMatchObject({ channel: 'wecom', sandbox: true });
   });
 });
+
+describe('server start with CHANNEL=dingtalk (not wired yet)', () => {
+  it('refuses with a message that says so, not with a missing WeCom value', async () => {
+    const { createBot } = await import('../../../../app/server');
+    await expect(createBot(loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_CLIENT_SECRET: 's', LOG_LEVEL: 'silent' }, process.cwd())))
+      .rejects.toThrow(/CHANNEL=dingtalk is not wired into the server in this build yet/);
+  });
+});
