@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.js', 'scripts/**/*.js', 'test/**/*.js', 'store/migrations/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.js', 'scripts/**/*.js', 'test/**/*.js', 'store/migrations/**', 'dashboard/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

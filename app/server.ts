@@ -66,6 +66,11 @@ export interface BotOverrides {
 export type Bot = Awaited<ReturnType<typeof createBot>>;
 
 export async function createBot(config: Config, overrides: BotOverrides = {}) {
+  if (config.channel === 'dingtalk') {
+    // bot/dingtalk/ and app/dingtalk-setup.ts are ready; the server starts them once handlers and the outbox speak
+    // the neutral channel types (issue 11). Until then say so instead of failing on missing WeCom values.
+    throw new Error('CHANNEL=dingtalk is not wired into the server in this build yet (see README “Running on DingTalk”); use CHANNEL=wecom');
+  }
   // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
   if (config.sandbox) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
