@@ -44,6 +44,7 @@ import { dashboardKeys, dashboardLink } from '../dashboard/access';
 import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
 import { createDashboardRoutes } from '../dashboard/routes';
 import { createDashboardService } from '../dashboard/service';
+import { setupMaterials } from './materials-setup';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -118,12 +119,16 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     },
   });
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
+  // Material packs (issue 13): config/materials.yaml beside the process file; signed long-lived links.
+  const materials = setupMaterials({ config, process: processDef, tasks: timers.tasks, publicBase });
   registerHandlers(router, {
     clock, log, config, client, process: processDef, tasks: timers.tasks,
     uploadLink: (customerId, userId) =>
       uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
     dashboardLink: dashLink,
+    materials: materials?.deps,
+    hasPack: materials?.hasPack,
   });
 
   const inboxWorker = createInboxWorker({
@@ -154,6 +159,9 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
   app.use(createCustomerRoutes({ database, clock, config, log, process: processDef }));
   // Before the ops routes: their admin guard covers every /api path it sees.
+  if (materials) {
+    app.use(materials.routes({ database, clock, log, outbox, adminToken: config.adminToken, onEnqueued: () => runner.kick('outbox') }));
+  }
   app.use(createDashboardRoutes({
     service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
   }));
@@ -264,5 +272,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

@@ -14,6 +14,7 @@ import { addTouchpoint, createCustomer, getCustomer, listCustomers, type Custome
 import { findPerson } from '../store/people';
 import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
 import { applyTaskEvent } from './task-service';
+import { warnIfDuplicate } from '../usecases/duplicates';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
@@ -37,6 +38,8 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
         name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
       }, ctx.now);
       await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
+      // Two reps, one customer: another rep's active customer of that name → the rep is warned, both supervisors asked.
+      await warnIfDuplicate(ctx.tx, { process: deps.process, emit: (to, m) => ctx.send(m, to) }, { customer: c, now: ctx.now });
       return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
     }
     case 'move':

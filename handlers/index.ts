@@ -15,6 +15,9 @@ import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
 import type { TaskServiceDeps } from './task-service';
 import { registerOrg } from './org';
+import { registerMaterials } from './materials';
+import type { MaterialDeps } from '../usecases/material-deps';
+import type { CustomerRow } from '../store/customers';
 
 export interface HandlerDeps {
   clock: Clock;
@@ -27,6 +30,10 @@ export interface HandlerDeps {
   /** A signed link to the process health dashboard for one person (the 看板 command). */
   dashboardLink?(userId: string): string;
   tasks: TaskServiceDeps;
+  /** Material packs, external contacts, duplicate customers (issue 13); without it those commands are not offered. */
+  materials?: Omit<MaterialDeps, 'emit'>;
+  /** Whether a customer's stage has a pack (the stage card's 资料包 button). */
+  hasPack?(c: CustomerRow): boolean;
 }
 
 export function registerHandlers(router: Router, deps: HandlerDeps): void {
@@ -40,6 +47,7 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerOwnership(router, deps);
+  if (deps.materials) registerMaterials(router, { ...deps, materialDeps: deps.materials });
   registerCustomers(router, deps);
   registerOrg(router, deps);
   registerHelp(router);

@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import type { BotContext } from '../bot/context';
 import { choiceCard, stageCard, stageCardDone, stageChangeNotice, type CustomerFacts } from '../cards/customer-cards';
 import { ACTION } from '../cards/action-keys';
+import { materialTexts } from '../cards/material-texts';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
 import { isOverridable } from '../domain/failures';
@@ -28,6 +29,8 @@ export interface StageDeps {
   uploadLink(customerId: number, userId: string): string;
   /** A link to the customer's page (cards need a URL). */
   customerLink(customerId: number): string;
+  /** Whether the customer's stage has a material pack (the stage card then shows a 资料包 button). */
+  hasPack?(c: CustomerRow): boolean;
 }
 
 const isAdmin = (p: PersonRow | null | undefined) => !!p?.roles.includes('admin');
@@ -91,7 +94,8 @@ export function nextStages(process: ProcessDefinition, c: CustomerRow, now: Date
 }
 
 export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string): Promise<void> {
-  await ctx.sendCard(stageCard(await facts(ctx.tx, deps.process, c), nextStages(deps.process, c, ctx.now), ctx.now, headline));
+  const extra = deps.hasPack?.(c) ? [{ text: materialTexts.pack.button, key: `pack:${c.id}` }] : [];
+  await ctx.sendCard(stageCard(await facts(ctx.tx, deps.process, c), nextStages(deps.process, c, ctx.now), ctx.now, headline, extra));
 }
 
 export interface MoveRequest {
