@@ -45,6 +45,7 @@ import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
 import { createDashboardRoutes } from '../dashboard/routes';
 import { createDashboardService } from '../dashboard/service';
 import { setupMaterials } from './materials-setup';
+import { materialMeasures } from '../usecases/material-measures';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -164,6 +165,9 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }
   app.use(createDashboardRoutes({
     service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
+    materials: materials ? (scope, period) => materialMeasures(database, materials.materials, {
+      from: period.from, to: period.to, by: 'office', only: (office) => scope.kind === 'all' || (scope.kind === 'offices' && !!office && scope.offices.includes(office)),
+    }) : undefined,
   }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
