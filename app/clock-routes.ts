@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { parseDuration } from '../domain/duration';
 import type { Database } from '../store/db';
 import type { JobRunner } from '../schedulers/runner';
-import { nextTimerAt } from '../store/tasks';
+import { travelTo } from '../schedulers/time-travel';
 import { requireAdmin } from './admin-auth';
 import type { AdjustableClock } from './clock';
 
@@ -20,30 +20,6 @@ export interface ClockRouteDeps {
   runner: JobRunner;
   adminToken?: string;
   log: Logger;
-}
-
-/** Runs everything due at the clock's current time until nothing more is due. */
-export async function settle(runner: JobRunner): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await runner.runNow('timers');
-    await runner.runNow('inbox');
-    await runner.runNow('outbox');
-  }
-}
-
-/** Moves the clock to `target`, stopping at every timer on the way so each fires at its own time. */
-export async function travelTo(deps: Pick<ClockRouteDeps, 'database' | 'runner'> & { clock: AdjustableClock }, target: Date): Promise<number> {
-  let stops = 0;
-  for (let guard = 0; guard < 10_000; guard++) {
-    const next = await nextTimerAt(deps.database);
-    if (!next || next.getTime() > target.getTime()) break;
-    if (next.getTime() > deps.clock.now().getTime()) deps.clock.set(next);
-    await settle(deps.runner);
-    stops++;
-  }
-  if (target.getTime() > deps.clock.now().getTime()) deps.clock.set(target);
-  await settle(deps.runner);
-  return stops;
 }
 
 export function createClockRoutes(deps: ClockRouteDeps): express.Router {

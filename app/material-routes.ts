@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { summarize, type OutboundMessage } from '../bot/outbound';
+import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import type { MaterialsConfig } from '../domain/materials';

@@ -2,7 +2,7 @@
 import type { Config } from './config';
 import type { ProcessDefinition } from '../domain/types';
 import { packFor } from '../domain/materials';
-import type { TaskServiceDeps } from '../handlers/task-service';
+import type { TaskServiceDeps } from '../usecases/tasks';
 import type { CustomerRow } from '../store/customers';
 import type { MaterialDeps } from '../usecases/material-deps';
 import { materialLinkKey, materialUrl, signLink } from './material-link';

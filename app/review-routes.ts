@@ -17,13 +17,13 @@
  */
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
-import { summarize } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
+import { summarize } from '../bot/wecom/outbound';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';
-import { verifyDocToken, type ReviewServiceDeps } from '../handlers/review-service';
-import { runLeaderboard, runSampling } from '../schedulers/review-jobs';
+import { verifyDocToken, type ReviewServiceDeps } from '../usecases/review-service';
+import { runLeaderboard, runSampling } from '../usecases/review-jobs';
 import type { Database, Tx } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
 import type { OutboxRepo } from '../store/outbox';

@@ -6,8 +6,8 @@
 import type { Logger } from 'pino';
 import type { Tx } from '../store/db';
 import type { NewOutboxMessage } from '../store/outbox';
-import type { WecomEvent } from './events';
-import { summarize, type CardUpdate, type OutboundMessage, type TemplateCard } from './outbound';
+import type { WecomEvent } from './wecom/events';
+import { summarize, type CardUpdate, type OutboundMessage, type TemplateCard } from './wecom/outbound';
 
 /** The sender, resolved from WeCom userid to a person in our org (null when unknown to us). */
 export interface Actor {

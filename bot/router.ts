@@ -4,7 +4,7 @@
  * listener registered last answers only what nobody else took.
  */
 import type { BotContext } from './context';
-import type { EventKind, EventOf, TemplateCardEvent, WecomEvent } from './events';
+import type { EventKind, EventOf, TemplateCardEvent, WecomEvent } from './wecom/events';
 import { asBotError, type BotError } from './errors';
 
 export type Next = () => Promise<void>;

@@ -4,7 +4,7 @@
  * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card)
  */
 import { randomBytes } from 'node:crypto';
-import type { OutboundMessage, TemplateCard } from '../bot/outbound';
+import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';
 import { ACTION } from './action-keys';

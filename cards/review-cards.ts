@@ -4,7 +4,7 @@
  * private coach (方案陪写师) offer. Pure builders; every zh-CN string of the feature is here.
  * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card: button_interaction)
  */
-import type { OutboundMessage, TemplateCard } from '../bot/outbound';
+import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
 import { percentText, type Leaderboard } from '../domain/leaderboard';
 import type { QualityScore } from '../domain/quality-score';
 import { TEXTS_ZH } from '../domain/texts.zh';

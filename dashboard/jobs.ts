@@ -10,9 +10,9 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/api';
-import type { OutboundMessage } from '../bot/outbound';
-import { summarize } from '../bot/outbound';
+import type { WecomClient } from '../bot/wecom/api';
+import type { OutboundMessage } from '../bot/wecom/outbound';
+import { summarize } from '../bot/wecom/outbound';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import {

@@ -19,7 +19,7 @@ import {
   type TouchpointBrief,
 } from '../store/analytics';
 import type { Database } from '../store/db';
-import { sharedSegmenter, type Segmenter } from './segmenter';
+import { sharedSegmenter, type Segmenter } from '../usecases/segmenter';
 
 export const MAX_CACHE_MS = 60_000;
 /** The R5 stall rule applies to this stage. */

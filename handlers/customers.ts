@@ -3,7 +3,7 @@
  * log a customer message, upload link, show, list. Card clicks on stage cards and choice cards too.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION, parseAction } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
@@ -13,7 +13,7 @@ import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
 import { findPerson } from '../store/people';
 import { mayMove, performMove, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from './task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 import { warnIfDuplicate } from '../usecases/duplicates';
 
 function stageOptions(deps: StageDeps): string {

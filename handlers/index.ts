@@ -1,6 +1,6 @@
 /** Registers every use case on the router. Order matters: the help catch-all comes last. */
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/api';
+import type { WecomClient } from '../bot/wecom/api';
 import type { Router } from '../bot/router';
 import type { Config } from '../app/config';
 import type { Clock } from '../domain/clock';
@@ -13,8 +13,8 @@ import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
-import type { TaskServiceDeps } from './task-service';
-import { registerOrg } from './org';
+import type { TaskServiceDeps } from '../usecases/tasks';
+import { registerOrg } from '../bot/wecom/contact-events';
 import { registerMaterials } from './materials';
 import type { MaterialDeps } from '../usecases/material-deps';
 import type { CustomerRow } from '../store/customers';

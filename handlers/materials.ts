@@ -17,7 +17,7 @@ import { bindExternalContact, onExternalContactEvent } from '../usecases/externa
 import type { MaterialDeps } from '../usecases/material-deps';
 import { sendPack } from '../usecases/send-pack';
 import { resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from './task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 
 export type MaterialHandlerDeps = StageDeps & { materialDeps: Omit<MaterialDeps, 'emit'> };
 

@@ -4,7 +4,7 @@
  * supervisors and admins. Registered before the customer commands; anything else goes on with `next()`.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
@@ -13,7 +13,7 @@ import { parseObjectionCommand } from '../domain/objections';
 import { normalizeText } from '../domain/text-normalize';
 import { addObjection } from '../store/analytics';
 import { people } from '../store/schema';
-import { sharedSegmenter } from '../dashboard/segmenter';
+import { sharedSegmenter } from '../usecases/segmenter';
 import { LINK_DEFAULT_TTL_MS } from '../dashboard/access';
 import { resolveCustomer, type StageDeps } from './stage-move';
 

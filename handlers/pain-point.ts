@@ -4,7 +4,7 @@
  * 取消 cancels), (c) later edits: sending the form again makes a new version and the reply shows what changed.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/events';
+import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import {
@@ -15,7 +15,7 @@ import { getCustomer, type CustomerRow } from '../store/customers';
 import { endConversation, getConversation, latestForm, saveConversation, submitForm } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
 import { resolveCustomer, type StageDeps } from './stage-move';
-import { applyTaskEvent } from './task-service';
+import { applyTaskEvent } from '../usecases/tasks';
 
 const FORM = 'pain_point';
 const CONVERSATION_TTL_MS = 24 * 3_600_000;

@@ -5,7 +5,7 @@
  * version with the same score). A re-score is a new version; nothing is overwritten.
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent } from '../bot/events';
+import type { TemplateCardEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts, tagsFromSelection } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
@@ -16,7 +16,7 @@ import {
   activeCommentWindow, addScore, closeCommentWindow, closeReviewTask, getReview, latestScore, markScored, openCommentWindow, reviewTaskOf,
 } from '../store/reviews';
 import type { HandlerDeps } from './index';
-import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from './review-service';
+import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|skip)$/i;

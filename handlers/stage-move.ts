@@ -18,7 +18,7 @@ import { changeStage, listCustomers, loadEvidence, recordRefusal, type CustomerR
 import type { Tx } from '../store/db';
 import { findPerson, type PersonRow } from '../store/people';
 import { people } from '../store/schema';
-import { applyTaskEvent, type TaskServiceDeps } from './task-service';
+import { applyTaskEvent, type TaskServiceDeps } from '../usecases/tasks';
 import { cancelOpenTasks } from '../store/tasks';
 
 export interface StageDeps {

@@ -10,7 +10,7 @@ import { TEXTS_ZH } from '../domain/texts.zh';
 import { findPerson } from '../store/people';
 import { supervisorChain } from '../store/org';
 import { addTaskEvent, extendTask, getTask, markHandled } from '../store/tasks';
-import { scheduleTaskTimers, taskDef, taskFacts, type TaskServiceDeps } from './task-service';
+import { scheduleTaskTimers, taskDef, taskFacts, type TaskServiceDeps } from '../usecases/tasks';
 
 const EXTENSION_MS = 24 * 3_600_000;
 

@@ -8,7 +8,7 @@ import { normalizeText } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { addTouchpoint } from '../store/customers';
 import { resolveCustomer, type StageDeps } from './stage-move';
-import { applyTaskEvent, taskDef } from './task-service';
+import { applyTaskEvent, taskDef } from '../usecases/tasks';
 
 const VISIT_ENDED = /^(.+?)\s*(拜访结束|拜访完成|拜访完毕|结束拜访)$/;
 

@@ -12,7 +12,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { AdjustableClock } from '../app/clock';
 import type { Config } from '../app/config';
-import type { CallbackCrypto } from '../bot/crypto';
+import type { CallbackCrypto } from '../bot/wecom/crypto';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import type { JobRunner } from '../schedulers/runner';

@@ -5,7 +5,7 @@
  * real /wecom/callback — the same path a real tenant uses, never a shortcut into the handlers.
  */
 import { randomBytes } from 'node:crypto';
-import type { CallbackCrypto } from '../bot/crypto';
+import type { CallbackCrypto } from '../bot/wecom/crypto';
 
 export interface CallbackResult {
   status: number;

@@ -6,7 +6,7 @@
  * token (the page cannot know an ADMIN_TOKEN set in the environment) and adds "next monday".
  */
 import { AdjustableClock } from '../app/clock';
-import { settle, travelTo } from '../app/clock-routes';
+import { settle, travelTo } from '../schedulers/time-travel';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import type { JobRunner } from '../schedulers/runner';

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import { createContext, type Actor } from '../bot/context';
-import type { WecomEvent } from '../bot/events';
+import type { WecomEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { errorMessage } from '../bot/errors';
 import type { Database, Tx } from '../store/db';

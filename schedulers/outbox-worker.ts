@@ -5,9 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
-import { classifyWecomError } from '../bot/api';
+import { classifyWecomError } from '../bot/wecom/api';
 import { errorMessage, WecomApiError } from '../bot/errors';
-import type { CardUpdate, OutboundMessage } from '../bot/outbound';
+import type { CardUpdate, OutboundMessage } from '../bot/wecom/outbound';
 import type { OutboxRepo, OutboxRow, RateLimits } from '../store/outbox';
 
 export interface DeliveryClient {

@@ -10,13 +10,13 @@
  * occurrence across instances; each fires in its own transaction.
  */
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { errorMessage } from '../bot/errors';
-import { summarize } from '../bot/outbound';
+import { summarize } from '../bot/wecom/outbound';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
 import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
-import { taskDef, type TaskServiceDeps } from '../handlers/task-service';
+import { taskDef, type TaskServiceDeps } from '../usecases/tasks';
 import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';
 import type { NewOutboxMessage, OutboxRepo } from '../store/outbox';

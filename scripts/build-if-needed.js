@@ -5,7 +5,7 @@ const { execSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'app', 'main.js');
-const sourceDirs = ['app', 'bot', 'handlers', 'cards', 'domain', 'store', 'schedulers', 'dashboard', 'sandbox'];
+const sourceDirs = ['app', 'bot', 'handlers', 'usecases', 'cards', 'domain', 'store', 'schedulers', 'dashboard', 'sandbox'];
 
 function newestMtime(dir) {
   let newest = 0;

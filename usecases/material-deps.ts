@@ -3,10 +3,10 @@
  * `(tx, deps, input) => result`: permissions are checked inside, and messages go out through `deps.emit`, which
  * writes outbox rows in the caller's transaction (so a change and its messages commit together).
  */
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import type { MaterialsConfig } from '../domain/materials';
 import type { ProcessDefinition } from '../domain/types';
-import type { TaskServiceDeps } from '../handlers/task-service';
+import type { TaskServiceDeps } from './tasks';
 import type { PersonRow } from '../store/people';
 import type { CustomerRow } from '../store/customers';
 

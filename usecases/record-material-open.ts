@@ -7,7 +7,7 @@
  */
 import { materialTexts as T } from '../cards/material-texts';
 import { allRequiredOpened, circled } from '../domain/materials';
-import { applyTaskEvent } from '../handlers/task-service';
+import { applyTaskEvent } from './tasks';
 import { addTouchpoint, getCustomer } from '../store/customers';
 import type { Tx } from '../store/db';
 import { countOpen, getPackLink, linksOfSend, markPackReceived } from '../store/materials';

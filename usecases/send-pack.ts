@@ -8,7 +8,7 @@
 import { materialTexts as T } from '../cards/material-texts';
 import { circled, materialOf, packFor, type PackDef } from '../domain/materials';
 import { findStage } from '../domain/stages';
-import { applyTaskEvent } from '../handlers/task-service';
+import { applyTaskEvent } from './tasks';
 import { addTouchpoint, getCustomer, type CustomerRow } from '../store/customers';
 import type { Tx } from '../store/db';
 import { insertPackLinks, insertPackSend, latestMaterialVersion, type PackSendRow } from '../store/materials';

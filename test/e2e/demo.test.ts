@@ -1,5 +1,5 @@
 /** `npm run demo` as an end-to-end test: the whole story, every step must happen. */
-import { playStory } from '../../sandbox/demo-story';
+import { playStory } from '../../app/demo-story';
 
 jest.setTimeout(180_000);
 

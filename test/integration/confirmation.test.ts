@@ -1,6 +1,6 @@
 /** R9, second rule: three weeks in a row under 60% customer confirmation → the 技术话术应答质检表, once per streak. */
-import type { OutboundMessage } from '../../bot/outbound';
-import { runConfirmationCheck } from '../../schedulers/confirmation-sop';
+import type { OutboundMessage } from '../../bot/wecom/outbound';
+import { runConfirmationCheck } from '../../usecases/confirmation-sop';
 import { customerEvents, customers } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 

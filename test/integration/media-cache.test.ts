@@ -9,11 +9,11 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { AdjustableClock } from '../../app/clock';
-import type { ApiLogger, MediaType, UploadedMedia } from '../../bot/api';
+import type { ApiLogger, MediaType, UploadedMedia } from '../../bot/wecom/api';
 import { WecomApiError } from '../../bot/errors';
 import {
   MEDIA_MAX_AGE_MS, MediaRefError, createMediaCache, sopRef, type CachedMedia, type MediaCache,
-} from '../../schedulers/media';
+} from '../../bot/wecom/media';
 import { appState } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 

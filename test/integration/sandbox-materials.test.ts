@@ -3,7 +3,7 @@
  * chat, the "customer" opens a link (the console's 以客户身份打开 button leads to the material page, whose beacon
  * is what counts), and the rep is told once in the console.
  */
-import { startSandbox, type DemoDriver } from '../../sandbox/demo-driver';
+import { startSandbox, type DemoDriver } from '../../app/demo-driver';
 
 describe('sandbox: a pack sent, opened by the customer, the rep told', () => {
   jest.setTimeout(60_000);

@@ -7,7 +7,7 @@ import { loadConfig, ConfigError } from '../../app/config';
 import { createBot, type Bot } from '../../app/server';
 import { SANDBOX_CORP_ID, SANDBOX_SECRET } from '../../sandbox/identity';
 import { withSandboxPort } from '../../sandbox';
-import { startSandbox, type DemoDriver } from '../../sandbox/demo-driver';
+import { startSandbox, type DemoDriver } from '../../app/demo-driver';
 import { nextMonday0900 } from '../../sandbox/time-machine';
 import { waitFor } from '../helpers/wecom';
 

@@ -2,7 +2,7 @@
 import {
   bigrams, countByOfficeWeek, DEFAULT_JUMP_RULE, detectJumps, objectionTerms, parseObjectionCommand, rankTerms,
 } from '../../../domain/objections';
-import { createSegmenter } from '../../../dashboard/segmenter';
+import { createSegmenter } from '../../../usecases/segmenter';
 
 describe('parseObjectionCommand', () => {
   it.each([

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { coachNoticeText, coachOfferText, leaderboardMessage, reviewTexts } from '../cards/review-cards';
 import { isoWeek, isoWeekRange, previousIsoWeek } from '../domain/dashboard';
 import { durationMs } from '../domain/duration';
@@ -20,12 +20,11 @@ import { REVIEW_TASK_KIND } from '../domain/review-config';
 import { assignReviewers, drawSample, type Assignment, type RecordedPopulation, type ReviewerPolicy } from '../domain/sampling';
 import { businessDay } from '../domain/schedule';
 import { TEXTS_ZH } from '../domain/texts.zh';
-import { openReview, type ReviewServiceDeps } from '../handlers/review-service';
+import { openReview, type ReviewServiceDeps } from './review-service';
 import type { Database, Tx } from '../store/db';
 import { listOffices, listPeople, supervisorChain, type PersonRow } from '../store/org';
 import { penetrationCounts } from '../store/penetration';
 import { insertRun, previousRun, recordCoach, runsOfDays, samplingPopulation } from '../store/reviews';
-import type { CronJob } from './cron';
 
 const DAY_MS = 86_400_000;
 const OFFSET_MS = 8 * 3_600_000;
@@ -210,13 +209,4 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
   }
   ctx.log.info({ week, teams: outcome.teams.length, coaches: outcome.coaches.length }, 'leaderboard sent');
   return outcome;
-}
-
-/** The two cron jobs, timed by the `review:` section. */
-export function reviewCronJobs(deps: ReviewJobDeps): CronJob[] {
-  const s = deps.service.settings;
-  return [
-    { name: 'review_sampling', time: s.sampling.time, run: async (ctx) => void (await runSampling(deps, ctx)) },
-    { name: 'review_leaderboard', time: s.leaderboard.time, weekday: s.leaderboard.weekday, run: async (ctx) => void (await runLeaderboard(deps, ctx)) },
-  ];
 }

@@ -15,11 +15,11 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
-import { MEDIA_MAX_BYTES, type ApiLogger, type WecomClient } from '../bot/api';
-import { BotError, BotErrorCode, WecomApiError } from '../bot/errors';
-import type { Clock } from '../domain/clock';
-import type { Database } from '../store/db';
-import { appState } from '../store/schema';
+import { MEDIA_MAX_BYTES, type ApiLogger, type WecomClient } from './api';
+import { BotError, BotErrorCode, WecomApiError } from '../errors';
+import type { Clock } from '../../domain/clock';
+import type { Database } from '../../store/db';
+import { appState } from '../../store/schema';
 
 export const SOP_REF_PREFIX = '@sop:';
 /** Where SOP documents live, relative to the project root. */

@@ -3,10 +3,10 @@
  * department created, updated or deleted). WeCom is asked first, before the transaction opens (router.prepare),
  * then the changes are written on ctx.tx by the same code the full sync uses, replaying the answers.
  */
-import { classifyWecomError, type WecomClient } from '../bot/api';
-import type { ContactChangeEvent } from '../bot/events';
-import type { Router } from '../bot/router';
-import { applyContactChange } from '../schedulers/org-sync';
+import { classifyWecomError, type WecomClient } from './api';
+import type { ContactChangeEvent } from './events';
+import type { Router } from '../router';
+import { applyContactChange } from './directory';
 
 export interface OrgHandlerDeps {
   client: WecomClient;

@@ -1,7 +1,7 @@
 // getUserIdByCode: the dashboard's OAuth2 (snsapi_base) code → userid, through the client's token and error handling.
 import nock from 'nock';
-import { createMemoryTokenStore, createWecomClient } from '../../../bot/api';
-import { WecomApiError } from '../../../bot/errors';
+import { createMemoryTokenStore, createWecomClient } from '../../../../bot/wecom/api';
+import { WecomApiError } from '../../../../bot/errors';
 
 const BASE = 'https://qyapi.test';
 const log = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };

@@ -1,4 +1,4 @@
-import { BotError, BotErrorCode, WecomApiError, WecomTransportError } from '../errors';
+import { BotError, BotErrorCode, WecomApiError, WecomTransportError } from '../../errors';
 
 /**
  * What to do with a failed WeCom call. The outbox worker retries `transient` and `rate_limited` later,

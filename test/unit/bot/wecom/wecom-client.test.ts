@@ -1,11 +1,11 @@
 import nock from 'nock';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { BotError, BotErrorCode, WecomApiError, WecomTransportError } from '../../../bot/errors';
+import { BotError, BotErrorCode, WecomApiError, WecomTransportError } from '../../../../bot/errors';
 import {
   classifyWecomError, createMemoryTokenStore, createRedisTokenStore, createWecomClient, WecomPayloadError,
   type ApiLogger, type WecomClientOptions, type WecomErrorClass,
-} from '../../../bot/api';
+} from '../../../../bot/wecom/api';
 
 const BASE = 'https://qyapi.test';
 const CORP = 'ww-test-corp';

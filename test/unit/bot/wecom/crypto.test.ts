@@ -1,8 +1,8 @@
 import { decrypt, encrypt } from '@wecom/crypto';
-import { createCallbackCrypto, signaturesMatch } from '../../../bot/crypto';
-import { toEvent } from '../../../bot/envelope';
-import { CallbackAuthenticityError } from '../../../bot/errors';
-import { OFFICIAL } from '../../fixtures/official-vectors';
+import { createCallbackCrypto, signaturesMatch } from '../../../../bot/wecom/crypto';
+import { toEvent } from '../../../../bot/wecom/envelope';
+import { CallbackAuthenticityError } from '../../../../bot/errors';
+import { OFFICIAL } from '../../../fixtures/official-vectors';
 
 const crypto = createCallbackCrypto({ token: OFFICIAL.token, encodingAesKey: OFFICIAL.encodingAesKey, corpId: OFFICIAL.corpId });
 

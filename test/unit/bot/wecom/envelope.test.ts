@@ -1,6 +1,6 @@
-import { readOuter, toEvent } from '../../../bot/envelope';
-import { CallbackMalformedError } from '../../../bot/errors';
-import { dedupeKey } from '../../../bot/events';
+import { readOuter, toEvent } from '../../../../bot/wecom/envelope';
+import { CallbackMalformedError } from '../../../../bot/errors';
+import { dedupeKey } from '../../../../bot/wecom/events';
 
 const head = '<ToUserName><![CDATA[wwcorp]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1700000000</CreateTime><AgentID>1000002</AgentID>';
 

@@ -4,7 +4,7 @@
  * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90238 and /90376
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CallbackMalformedError } from './errors';
+import { CallbackMalformedError } from '../errors';
 import type { SelectedItem, WecomEvent } from './events';
 
 const ALWAYS_ARRAY = new Set(['SelectedItem', 'OptionId']);

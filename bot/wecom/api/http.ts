@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { BotError, WecomApiError, WecomTransportError, errorMessage } from '../errors';
+import { BotError, WecomApiError, WecomTransportError, errorMessage } from '../../errors';
 import { backoffDelayMs, classifyWecomError, hintFor, redactSecrets } from './error-policy';
 import type { TokenProvider } from './token-provider';
 import type { ApiLogger } from './types';

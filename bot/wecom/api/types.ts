@@ -1,6 +1,6 @@
 /**
  * Public types of the WeCom REST client. Our side is camelCase; WeCom wire names (`touser`,
- * `response_code`, …) appear only in the files of bot/api that build or read request bodies.
+ * `response_code`, …) appear only in the files of bot/wecom/api that build or read request bodies.
  */
 
 /** The subset of a pino logger we use; a pino `Logger` satisfies it. Never pass it a token or secret. */

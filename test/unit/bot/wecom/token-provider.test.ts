@@ -1,11 +1,11 @@
 import nock from 'nock';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { BotError } from '../../../bot/errors';
+import { BotError } from '../../../../bot/errors';
 import {
   createMemoryTokenStore, createRedisTokenStore, createTokenProvider,
   type ApiLogger, type FetchedToken, type TokenProviderOptions, type TokenStore,
-} from '../../../bot/api';
+} from '../../../../bot/wecom/api';
 
 const KEY = 'wecom:token:corp1:1000002';
 const quietLog = (): ApiLogger => ({ debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { BotError, BotErrorCode } from '../errors';
+import { BotError, BotErrorCode } from '../../errors';
 import type { ApiLogger, FetchedToken } from './types';
 
 /**

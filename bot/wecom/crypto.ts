@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
-import { CallbackAuthenticityError } from './errors';
+import { CallbackAuthenticityError } from '../errors';
 
 /** WeCom's query names, kept on purpose. */
 export interface CallbackQuery {

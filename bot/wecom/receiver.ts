@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { CallbackCrypto, CallbackQuery } from './crypto';
 import { readOuter, toEvent } from './envelope';
-import { BotError, BotErrorCode, CallbackMalformedError } from './errors';
+import { BotError, BotErrorCode, CallbackMalformedError } from '../errors';
 import { dedupeKey, type WecomEvent } from './events';
 
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'verified' | 'unauthorized' | 'malformed' | 'too_large' | 'error';

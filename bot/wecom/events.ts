@@ -1,6 +1,6 @@
 /**
  * The typed event union: what handlers see. WeCom wire names (FromUserName, ResponseCode…) live only in
- * bot/envelope.ts. MsgId stays a string (it exceeds 2^53).
+ * bot/wecom/envelope.ts. MsgId stays a string (it exceeds 2^53).
  */
 export interface EventBase {
   /** WeCom userid of the sender (FromUserName); `sys` for external-contact events. */

@@ -5,15 +5,15 @@
  * in one transaction; a contact-change event updates one member or the offices. A failing WeCom call never
  * crashes anything: it is logged with a hint and the existing org stays as it was.
  */
-import { classifyWecomError, hintFor, type ApiLogger, type WecomClient, type WecomDepartment, type WecomUser } from '../bot/api';
-import { WecomApiError, errorMessage } from '../bot/errors';
-import type { ContactChangeEvent } from '../bot/events';
-import type { Clock } from '../domain/clock';
-import { deriveRoles, leadersOf, validateOrg, type Office, type Person } from '../domain/org';
-import type { Database, DbOrTx } from '../store/db';
+import { classifyWecomError, hintFor, type ApiLogger, type WecomClient, type WecomDepartment, type WecomUser } from './api';
+import { WecomApiError, errorMessage } from '../errors';
+import type { ContactChangeEvent } from './events';
+import type { Clock } from '../../domain/clock';
+import { deriveRoles, leadersOf, validateOrg, type Office, type Person } from '../../domain/org';
+import type { Database, DbOrTx } from '../../store/db';
 import {
   deactivatePerson, directReports, getPerson, listPeople, reassignSupervisor, replaceOrg, upsertOffices, upsertPerson,
-} from '../store/org';
+} from '../../store/org';
 
 export interface OrgSyncDeps {
   database: Database;

@@ -13,11 +13,11 @@
  *   await demo.stop();
  */
 import type { Logger } from 'pino';
-import { loadConfig } from '../app/config';
-import { createBot, type Bot } from '../app/server';
-import type { Sandbox } from './index';
-import type { AdvanceSpec } from './time-machine';
-import type { ChatMessage } from './wecom-state';
+import { loadConfig } from './config';
+import { createBot, type Bot } from './server';
+import type { Sandbox } from '../sandbox/index';
+import type { AdvanceSpec } from '../sandbox/time-machine';
+import type { ChatMessage } from '../sandbox/wecom-state';
 
 export interface StartOptions {
   /** Default: a free port. */

@@ -4,7 +4,7 @@
  * each one's last 3 communication records. Flags are raised and cleared, never deleted.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { stallText } from '../cards/stall-texts';
 import { calendarDaysBetween } from '../domain/schedule';
 import type { ProcessDefinition } from '../domain/types';

@@ -5,7 +5,7 @@
  * and signed links to the delivered documents. Runs inside the caller's transaction.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
 import { qualityScore, type QualityScore } from '../domain/quality-score';
@@ -17,7 +17,7 @@ import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
 import { documentsFor, formFor, insertReview, reviewTrigger, type ReviewRow, type ScoreRow } from '../store/reviews';
 import { getTask, openTask, type TaskRow } from '../store/tasks';
-import { scheduleTaskTimers, taskDef, type TaskServiceDeps } from './task-service';
+import { scheduleTaskTimers, taskDef, type TaskServiceDeps } from './tasks';
 
 export interface ReviewServiceDeps {
   process: ProcessDefinition;

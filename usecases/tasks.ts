@@ -3,7 +3,7 @@
  * to a customer, schedules their durable timers, and builds the facts cards need. Runs inside the caller's
  * transaction; messages go out through `emit` (the outbox of that transaction).
  */
-import type { OutboundMessage } from '../bot/outbound';
+import type { OutboundMessage } from '../bot/wecom/outbound';
 import type { TaskFacts } from '../cards/task-cards';
 import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
 import type { TaskDef } from '../domain/task-schema';
