@@ -2,6 +2,7 @@
  * Configuration from the environment, validated with zod. Fails fast, naming the variable. Secrets are never
  * logged: `redactedConfig()` is what the start-up log prints.
  */
+import { DEFAULT_BUSINESS_ZONE, isValidZone } from '../domain/business-time';
 import path from 'node:path';
 import { z } from 'zod';
 import { SANDBOX_ADMIN_TOKEN, SANDBOX_AES_KEY, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, SANDBOX_SECRET, SANDBOX_TOKEN, WECOM_CREDENTIAL_VARS, fakeApiBase, fakeOauthBase } from '../sandbox/identity';
@@ -21,7 +22,8 @@ const schema = z.object({
   REDIS_URL: optionalUrl,
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ADMIN_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  TZ: z.string().trim().default('Asia/Shanghai'),
+  TZ: z.string().trim().optional(),
+  BUSINESS_TZ: z.string().trim().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CALLBACK_MAX_SKEW_SEC: z.coerce.number().int().min(0).default(0),
   INBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
@@ -87,6 +89,15 @@ const sandboxCredentials = () => ({
   WECOM_TOKEN: SANDBOX_TOKEN, WECOM_ENCODING_AES_KEY: SANDBOX_AES_KEY,
 });
 
+/** The business time zone: BUSINESS_TZ, else TZ, else Asia/Shanghai; must be an IANA zone (see business-time.ts). */
+function businessTz(businessTzVar: string | undefined, tzVar: string | undefined): string {
+  const tz = businessTzVar ?? tzVar ?? DEFAULT_BUSINESS_ZONE;
+  if (!isValidZone(tz)) {
+    throw new ConfigError(`Invalid configuration (see .env.example):\n  ${businessTzVar ? 'BUSINESS_TZ' : 'TZ'} must be an IANA time zone such as Asia/Shanghai (got "${tz}")`);
+  }
+  return tz;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   // An empty value (`PORT=` in a .env file) means "not set", so the default applies.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
@@ -110,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     redisUrl: e.REDIS_URL,
     port: e.PORT,
     adminToken: e.ADMIN_TOKEN,
-    tz: e.TZ,
+    tz: businessTz(e.BUSINESS_TZ, e.TZ),
     logLevel: e.LOG_LEVEL,
     callbackMaxSkewSec: e.CALLBACK_MAX_SKEW_SEC,
     inboxMaxAttempts: e.INBOX_MAX_ATTEMPTS,

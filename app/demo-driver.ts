@@ -12,6 +12,7 @@
  *   demo.inbox('zhanghui'); // what the bot sent the supervisor, with times on the one clock
  *   await demo.stop();
  */
+import { AdjustableClock } from '../app/clock';
 import type { Logger } from 'pino';
 import { loadConfig } from './config';
 import { createBot, type Bot } from './server';
@@ -28,6 +29,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   logLevel?: string;
   log?: Logger;
+  /** Where the sandbox's clock starts (it then ticks on and the time machine moves it). Default: the wall clock. */
+  start?: Date;
 }
 
 /** A message the bot sent to a member, as the member's WeCom would show it. */
@@ -125,7 +128,9 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
     ...opts.env, PORT: String(opts.port ?? 0), LOG_LEVEL: opts.logLevel ?? 'silent', SANDBOX: '1',
   };
   const loaded = loadConfig(env);
-  const bot = await createBot({ ...loaded, dataDir: opts.dataDir ?? 'memory://' }, opts.log ? { log: opts.log } : {});
+  const bot = await createBot({ ...loaded, dataDir: opts.dataDir ?? 'memory://' }, {
+    ...(opts.log ? { log: opts.log } : {}), ...(opts.start ? { clock: new AdjustableClock(opts.start) } : {}),
+  });
   const sandbox = bot.sandbox;
   if (!sandbox) throw new Error('the bot did not start in sandbox mode');
   const port = await bot.start();

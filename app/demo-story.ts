@@ -4,6 +4,7 @@
  * no proposal in 24 h → SOP pushed → negotiation refused without a 报价单 → upload → moved → 7 quiet days →
  * stall flag → Monday leaderboard and heatmap. Each step checks what the bot sent; the timeline is printed.
  */
+import { describeLocal, formatLocal, isoWeekOf, localParts, parseLocal } from '../domain/business-time';
 import { startSandbox, type DemoDriver, type InboxMessage } from './demo-driver';
 
 export interface StepResult { at: string; step: string; ok: boolean; detail: string }
@@ -14,13 +15,26 @@ const CUSTOMER = '瑞安康复医院';
 const PDF = Buffer.from('%PDF-1.4\n% 瑞安康复医院 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 function fmt(at: Date): string {
-  const d = new Date(at.getTime() + 8 * 3_600_000);
-  const wd = '日一二三四五六'[d.getUTCDay()];
-  return `${d.toISOString().slice(5, 16).replace('T', ' ')} 周${wd}`;
+  return formatLocal(at, 'MM-DD HH:mm') + ` ${WEEKDAY[localParts(at).weekday]}`;
 }
+const WEEKDAY = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
-export async function playStory(print: (line: string) => void = console.log): Promise<StepResult[]> {
-  const demo: DemoDriver = await startSandbox({ logLevel: 'silent' });
+/**
+ * When the story starts: `DEMO_START` (`YYYY-MM-DD HH:mm`, business time zone) or Monday 2026-11-30 09:30 — an
+ * ordinary working Monday, so the daily 09:00 jobs, the working-time deadlines and the ISO-week reports land the
+ * same way whenever and wherever the demo is run.
+ */
+export function storyStart(env: NodeJS.ProcessEnv = process.env): Date {
+  const text = env.DEMO_START?.trim() || DEFAULT_START;
+  const at = parseLocal(text);
+  if (!at) throw new RangeError(`DEMO_START must be a local time YYYY-MM-DD HH:mm (got "${text}")`);
+  return at;
+}
+export const DEFAULT_START = '2026-11-30 09:30';
+
+export async function playStory(print: (line: string) => void = console.log, start: Date = storyStart()): Promise<StepResult[]> {
+  print(`故事从 ${describeLocal(start)} 开始（华康医疗器械有限公司，华东办事处；DEMO_START 可改）`);
+  const demo: DemoDriver = await startSandbox({ logLevel: 'silent', start });
   const results: StepResult[] = [];
   const seen = new Map<string, number>();
   /** Messages a member received since the last look. */
@@ -41,7 +55,7 @@ export async function playStory(print: (line: string) => void = console.log): Pr
   try {
     fresh(REP);
     fresh(SUP);
-    print(`沙箱已启动：${demo.consoleUrl}\n故事从 ${fmt(demo.now())} 开始（华康医疗器械有限公司，华东办事处）\n`);
+    print(`沙箱已启动：${demo.consoleUrl}\n`);
 
     await demo.say(REP, `新客户 ${CUSTOMER} 康复`);
     const created = fresh(REP);
@@ -109,8 +123,12 @@ export async function playStory(print: (line: string) => void = console.log): Pr
     await demo.advance('next monday');
     const monday = [...fresh(REP), ...fresh(SUP), ...fresh('wangjianguo')];
     // The leaderboard goes out every Monday 09:00: look at every one the team received during the story.
-    const boards = [...demo.inbox(REP), ...demo.inbox(SUP)].filter((m) => /及时率/.test(m.text));
-    step(`每周一：方案提交及时率排行榜（收到 ${boards.length} 次）`, boards.length > 0, line(boards[boards.length - 1]));
+    // The story's own week: its demo (Monday) had its 24 h deadline that week, so it is a case on that board.
+    const week = isoWeekOf(start);
+    const boards = [...demo.inbox(REP), ...demo.inbox(SUP)].filter((m) => /及时率周榜/.test(m.text));
+    const ours = boards.find((m) => m.text.includes(`${week}（`) && /团队整体：\d+%（\d+\/[1-9]\d*）/.test(m.text));
+    step(`每周一：方案提交及时率排行榜，${week} 计入本故事的演示（收到 ${boards.length} 次）`, !!ours,
+      ours ? ours.text.split('\n').filter((l) => /周榜|团队整体|无人上榜|🥇/.test(l)).join(' / ').slice(0, 160) : '（没有收到）');
     const heat = monday.find((m) => m.msgtype === 'image' || /热力图/.test(m.text));
     step('周一：过程断点热力图图片发给管理者', !!heat, line(heat));
   } finally {

@@ -12,9 +12,10 @@
  * Public, signed:
  *   GET  /review/doc/:token      a delivered document, from the link on a scoring card (expires)
  *
- * Dates: `YYYY-MM-DD` (Asia/Shanghai; `to` includes that whole day) or ISO-8601 with a zone. Default period: the
+ * Dates: `YYYY-MM-DD` (business time zone; `to` includes that whole day) or ISO-8601 with a zone. Default period: the
  * last 30 days up to now.
  */
+import { addLocalDays, parseLocal } from '../domain/business-time';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { OutboundMessage } from '../bot/wecom/outbound';
@@ -42,7 +43,6 @@ export interface ReviewRoutesDeps {
   onEnqueued(): void;
 }
 
-const OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/;
@@ -62,10 +62,8 @@ function str(req: Request, name: string): string | undefined {
 function dateParam(req: Request, name: 'from' | 'to'): Date | undefined {
   const v = str(req, name);
   if (v === undefined) return undefined;
-  if (DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
-    const start = Date.parse(`${v}T00:00:00Z`) - OFFSET_MS;
-    return new Date(name === 'to' ? start + DAY_MS : start);
-  }
+  const day = DATE.test(v) ? parseLocal(v) : null;
+  if (day) return name === 'to' ? addLocalDays(day, 1) : day;
   if (INSTANT.test(v) && !Number.isNaN(Date.parse(v))) return new Date(v);
   throw new BadRequest('bad_date', `${name} 应为日期 YYYY-MM-DD 或带时区的 ISO-8601 时间`, { param: name });
 }

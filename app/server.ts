@@ -13,6 +13,7 @@ import { createCallbackCrypto } from '../bot/wecom/crypto';
 import { createReceiver } from '../bot/wecom/receiver';
 import { Router } from '../bot/router';
 import { buildDigest } from '../cards/digest';
+import { setBusinessZone } from '../domain/business-time';
 import type { Clock } from '../domain/clock';
 import { registerHandlers } from '../handlers';
 import { openDatabase, type Database } from '../store/db';
@@ -67,6 +68,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
   if (config.sandbox) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
+  // Every business rule (09:00 jobs, ISO weeks, calendar days, times in messages) reads this zone.
+  setBusinessZone(config.tz);
   // The sandbox's time machine moves this one clock.
   const clock = overrides.clock ?? (config.sandbox || config.allowTimeTravel ? new AdjustableClock() : systemClock);
   if (config.allowTimeTravel && !config.sandbox) {
@@ -224,7 +227,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     weeklyHeatmap: (o: { force?: boolean } = {}) => weeklyHeatmapJob({ ...dashboardJobDeps, ...o }),
     objectionAlert: (o: { force?: boolean; week?: string } = {}) => objectionAlertJob({ ...dashboardJobDeps, ...o }),
   };
-  // Weekly, Monday 09:00 (Asia/Shanghai): the heatmap picture to every manager (R4), objection-word jumps (R10).
+  // Weekly, Monday 09:00 (business time zone): the heatmap picture to every manager (R4), objection-word jumps (R10).
   // Both call WeCom and keep their own once-per-ISO-week record, so they run before the cron transaction.
   timers.addJob({ name: 'weekly_heatmap', weekday: 1, time: '09:00', run: async () => undefined,
     prepare: async () => void (await dashboardJobs.weeklyHeatmap()) });

@@ -2,6 +2,7 @@
  * Assembles the timer machinery: the working-time calendar, the task service, the timer worker, the cron jobs
  * (daily stall check, and whatever else registers) and the SOP media cache. Kept apart from server.ts.
  */
+import { localParts } from '../domain/business-time';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -30,7 +31,7 @@ export interface TimersSetupDeps {
 export function loadCalendar(file: string, log: Logger, now: Date): WorkCalendar {
   const cal = parseCalendar(fs.readFileSync(file, 'utf8'), path.relative(process.cwd(), file) || file);
   const cover = coverage(cal);
-  const year = new Date(now.getTime() + 8 * 3_600_000).getUTCFullYear();
+  const year = localParts(now).year;
   if (year >= cover.toYear) log.warn({ file, ...cover }, 'the working-time calendar ends this year: add next year’s holidays');
   if (cover.provisionalYears.length) log.warn({ provisional: cover.provisionalYears }, 'the working-time calendar has provisional years: check them against the official notice');
   return cal;

@@ -172,6 +172,11 @@ export function leaderboardMarkdown(v: LeaderboardView): string {
     `<font color="comment">${v.period} · 演示完成后${v.withinText}内提交方案为及时</font>`,
     '',
   ];
+  if (!b.ranked.length) {
+    out.push(b.total.cases
+      ? `本周无人上榜：没有同事的案例达到${b.minCases}个（共 ${b.excluded.length} 人有案例）。`
+      : `本周无人上榜：团队没有到期的案例（演示完成后${v.withinText}内的方案）。`);
+  }
   for (const r of b.top) out.push(line(MEDALS[r.rank - 1] ?? `${r.rank}.`, r.name, r.rate, r.onTime, r.cases));
   if (b.last.length) {
     const middle = b.ranked.length - b.top.length - b.last.length;

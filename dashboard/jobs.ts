@@ -8,6 +8,7 @@
  * second run in the same week sends nothing (app_state `dashboard.weekly_heatmap.<week>` /
  * `dashboard.objection_alert.<week>`), unless `force`.
  */
+import { businessZone } from '../domain/business-time';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { WecomClient } from '../bot/wecom/api';
@@ -16,7 +17,7 @@ import { summarize } from '../bot/wecom/outbound';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import {
-  BUSINESS_TZ, DAY_MS, defaultPeriod, isoWeek, localDate, managedScope, managers, redCells, type Scope,
+  DAY_MS, defaultPeriod, isoWeek, localDate, managedScope, managers, redCells, type Scope,
 } from '../domain/dashboard';
 import { percent } from '../domain/objections';
 import type { ProcessDefinition } from '../domain/types';
@@ -77,7 +78,7 @@ export interface WeeklyHeatmapResult {
 }
 
 export async function weeklyHeatmapJob(deps: DashboardJobDeps): Promise<WeeklyHeatmapResult> {
-  const tz = deps.tz ?? BUSINESS_TZ;
+  const tz = deps.tz ?? businessZone();
   const now = deps.clock.now();
   const week = isoWeek(now, tz);
   const service = deps.service ?? createDashboardService({ database: deps.database, process: deps.process, log: deps.log, cacheMs: 0, tz });
@@ -132,7 +133,7 @@ export interface ObjectionAlertResult {
 
 /** Reports the jumps of `week` (default: the ISO week before now's, i.e. last week when run on Monday). */
 export async function objectionAlertJob(deps: DashboardJobDeps & { week?: string }): Promise<ObjectionAlertResult> {
-  const tz = deps.tz ?? BUSINESS_TZ;
+  const tz = deps.tz ?? businessZone();
   const now = deps.clock.now();
   const week = deps.week ?? isoWeek(new Date(now.getTime() - 7 * DAY_MS), tz);
   const service = deps.service ?? createDashboardService({ database: deps.database, process: deps.process, log: deps.log, cacheMs: 0, tz });

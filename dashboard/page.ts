@@ -29,20 +29,22 @@ h2{font-size:16px;margin:0 0 6px}.hint{color:#8f959e;font-size:12px;margin:0 0 6
 .grid{display:grid;grid-template-columns:1fr;gap:12px}@media(min-width:860px){.grid{grid-template-columns:1fr 1fr}}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{padding:4px 6px;border-bottom:1px solid #eee;text-align:left}`;
 
-function clientScript(): string {
+/** The page's script; times are shown in the business time zone `tz`, whatever the browser's zone. */
+function clientScript(tz: string): string {
   const t = JSON.stringify({ ...T, drillTitle: T.drillTitle('{office}', '{stage}'), flag: dashboardTexts.flag, red: RED }).replace(/</g, '\\u003c');
-  return `(function(){'use strict';var T=${t};
+  return `(function(){'use strict';var T=${t};var TZ=${JSON.stringify(tz).replace(/</g, '\\u003c')};
 function $(id){return document.getElementById(id);}
 function el(tag,text,cls){var e=document.createElement(tag);if(text!=null)e.textContent=text;if(cls)e.className=cls;return e;}
 function clear(e){while(e.firstChild)e.removeChild(e.firstChild);}
-function fmtTime(s){if(!s)return '';var d=new Date(s);function p(n){return (n<10?'0':'')+n;}return (d.getMonth()+1)+'月'+d.getDate()+'日 '+p(d.getHours())+':'+p(d.getMinutes());}
+var FMT=new Intl.DateTimeFormat('zh-CN',{timeZone:TZ,month:'numeric',day:'numeric',hour:'2-digit',minute:'2-digit',hourCycle:'h23'});
+function fmtTime(s){if(!s)return '';var p={};FMT.formatToParts(new Date(s)).forEach(function(x){p[x.type]=x.value;});return p.month+'月'+p.day+'日 '+p.hour+':'+p.minute;}
 function enc(s){return echarts.format.encodeHTML(String(s==null?'':s));}
 var narrow=function(){return (window.innerWidth||800)<600;};
 var charts={};function chart(id){if(!charts[id]){charts[id]=echarts.init($(id),null,{renderer:'svg'});}return charts[id];}
 window.addEventListener('resize',function(){for(var k in charts)charts[k].resize();});
 var state={heatmap:null};window.__dashboard=state;
 function query(){var p=$('period').value,q=[];if(p==='custom'){if($('from').value)q.push('from='+encodeURIComponent($('from').value));if($('to').value)q.push('to='+encodeURIComponent($('to').value));}
-else{var d=new Date();var f=new Date(d.getTime()-(Number(p)-1)*864e5);q.push('from='+f.getFullYear()+'-'+(f.getMonth()+1<10?'0':'')+(f.getMonth()+1)+'-'+(f.getDate()<10?'0':'')+f.getDate());}
+else{q.push('days='+encodeURIComponent(p));}
 if($('office').value)q.push('office='+encodeURIComponent($('office').value));return q.join('&');}
 function get(path){return fetch(path,{credentials:'same-origin',headers:{accept:'application/json'}}).then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.message||T.failed);return j;});});}
 function cellColor(c,max){if(c.red)return T.red;if(c.hours==null)return '#f2f3f5';var ref=c.thresholdHours||max||1;var x=Math.max(0,Math.min(1,c.hours/ref));
@@ -107,7 +109,7 @@ function materialsPanel(): string {
     `<thead><tr>${M.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody id="materials-body"></tbody></table></div></section>`;
 }
 
-export function dashboardPage(nonce: string, assetPath: string): string {
+export function dashboardPage(nonce: string, assetPath: string, tz: string): string {
   const periods = [7, 30, 90].map((d) => `<option value="${d}"${d === 30 ? ' selected' : ''}>${escapeHtml(T.days(d))}</option>`).join('') +
     `<option value="custom">${T.custom}</option>`;
   const body = `<header><h1>${T.title}</h1><span id="who"></span></header><main>
@@ -122,7 +124,7 @@ export function dashboardPage(nonce: string, assetPath: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover"><meta name="referrer" content="no-referrer">` +
     `<link rel="icon" href="data:,"><title>${T.title}</title><style nonce="${nonce}">${CSS}</style></head><body>${body}` +
-    `<script src="${assetPath}"></script><script nonce="${nonce}">${clientScript()}</script></body></html>`;
+    `<script src="${assetPath}"></script><script nonce="${nonce}">${clientScript(tz)}</script></body></html>`;
 }
 
 export function messagePage(title: string, text: string, nonce: string): string {

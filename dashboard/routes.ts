@@ -18,7 +18,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../app/config';
 import { dashboardTexts } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
-import { defaultPeriod, narrowScope, startOfLocalDay, type Scope } from '../domain/dashboard';
+import { addLocalDays, parseLocal } from '../domain/business-time';
+import { defaultPeriod, narrowScope, type Scope } from '../domain/dashboard';
 import { parseDuration } from '../domain/duration';
 import {
   cookieHeader, dashboardKeys, insideWecom, oauthAuthorizeUrl, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE,
@@ -66,11 +67,9 @@ export function parsePeriod(query: Record<string, unknown>, now: Date, tz: strin
   };
   const instant = (name: string, v: string, endOfDay: boolean): Date => {
     if (DATE.test(v)) {
-      const [y, m, d] = v.split('-').map(Number) as [number, number, number];
-      const check = new Date(Date.UTC(y, m - 1, d));
-      if (check.getUTCMonth() !== m - 1) throw new HttpError(400, 'bad_query', `${name} 不是有效日期：${v}`);
-      const next = new Date(Date.UTC(y, m - 1, d + (endOfDay ? 1 : 0)));
-      return startOfLocalDay({ year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }, tz);
+      const start = parseLocal(v, tz);
+      if (!start) throw new HttpError(400, 'bad_query', `${name} 不是有效日期：${v}`);
+      return endOfDay ? addLocalDays(start, 1, tz) : start;
     }
     const t = Date.parse(v);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(t)) throw new HttpError(400, 'bad_query', `${name} 应为日期（2026-11-01）或带时区的时间`);
@@ -81,7 +80,12 @@ export function parsePeriod(query: Record<string, unknown>, now: Date, tz: strin
   const f = one('from');
   const t = one('to');
   const to = t ? instant('to', t, true) : rounded;
-  const from = f ? instant('from', f, false) : defaultPeriod(rounded, 30, tz).from;
+  // `days=N`: the last N local days on the bot's clock (the page's 7/30/90 choices; the browser's clock and zone
+  // play no part).
+  const d = one('days');
+  const days = d === undefined ? 30 : Number(d);
+  if (!Number.isInteger(days) || days < 1 || days > 400) throw new HttpError(400, 'bad_query', 'days 应为 1–400 的整数');
+  const from = f ? instant('from', f, false) : defaultPeriod(rounded, days, tz).from;
   if (from.getTime() >= to.getTime()) throw new HttpError(400, 'bad_query', '开始时间应早于结束时间');
   if (to.getTime() - from.getTime() > MAX_SPAN_MS) throw new HttpError(400, 'bad_query', '时间段最长 400 天');
   return { from, to };
@@ -221,7 +225,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
       sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.noAccess, n));
       return;
     }
-    sendHtml(res, 200, (n) => dashboardPage(n, ECHARTS_ASSET));
+    sendHtml(res, 200, (n) => dashboardPage(n, ECHARTS_ASSET, service.tz));
   });
 
   const api = express.Router();

@@ -5,9 +5,10 @@
  * reflects a stage change within a minute and one person's numbers never answer another's request.
  */
 import type { Logger } from 'pino';
+import { businessZone } from '../domain/business-time';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import {
-  BUSINESS_TZ, buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
+  buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
   managedScope, penetration, previousIsoWeek, stageThresholds, stalledBefore, isStalled,
   type FunnelStep, type HeatmapData, type Scope,
 } from '../domain/dashboard';
@@ -69,7 +70,7 @@ const scopeKey = (s: Scope) => (s.kind === 'offices' ? `o:${s.offices.join(',')}
 
 export function createDashboardService(deps: DashboardServiceDeps) {
   const { database, process } = deps;
-  const tz = deps.tz ?? BUSINESS_TZ;
+  const tz = deps.tz ?? businessZone();
   const ttl = Math.min(Math.max(0, deps.cacheMs ?? 30_000), MAX_CACHE_MS);
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
   const termCache = new Map<number, string[]>();

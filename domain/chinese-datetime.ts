@@ -1,8 +1,8 @@
 /**
- * Chinese date-time phrases as reps type them (明天下午3点, 下周一上午9点, 11月30日 15:00), read in Asia/Shanghai
- * (UTC+8, no daylight saving) relative to `now`. Pure.
+ * Chinese date-time phrases as reps type them (明天下午3点, 下周一上午9点, 11月30日 15:00), read in the business time
+ * zone (business-time.ts) relative to `now`. Pure.
  *
- * Date-time reading (parseChineseDateTime), in Asia/Shanghai calendar days (no “after midnight it is
+ * Date-time reading (parseChineseDateTime), in business-time calendar days (no “after midnight it is
  * still yesterday” adjustment: at 00:10 明天 is the day after the date that has just begun):
  *   - a day without a time of day → 09:00; a period without an hour → 上午/早上 09:00, 中午 12:00,
  *     下午 14:00, 傍晚 18:00, 晚上 19:00, 凌晨 06:00;
@@ -18,7 +18,8 @@
  *     exactly now plus that (to the minute);
  *   - vague phrases (下周, 过几天, 改天, 待定…) without a concrete day are not guessed.
  */
-const OFFSET_MS = 8 * 3_600_000;
+import { localInstant, localParts as businessParts } from './business-time';
+
 const MINUTE_MS = 60_000;
 
 interface LocalDay {
@@ -29,13 +30,13 @@ interface LocalDay {
 }
 
 function localParts(at: Date): LocalDay & { h: number; mi: number; dow: number } {
-  const s = new Date(at.getTime() + OFFSET_MS);
-  return { y: s.getUTCFullYear(), m: s.getUTCMonth() + 1, d: s.getUTCDate(), h: s.getUTCHours(), mi: s.getUTCMinutes(), dow: s.getUTCDay() };
+  const p = businessParts(at);
+  return { y: p.year, m: p.month, d: p.day, h: p.hour, mi: p.minute, dow: p.weekday % 7 };
 }
 
-/** Day overflow is allowed (d = 32, h = 24): Date.UTC carries it over. */
+/** Day overflow is allowed (d = 32, h = 24): it carries over. */
 function instant(day: LocalDay, h: number, mi: number): Date {
-  return new Date(Date.UTC(day.y, day.m - 1, day.d, h, mi) - OFFSET_MS);
+  return localInstant({ year: day.y, month: day.m, day: day.d, hour: h, minute: mi });
 }
 
 function addDays(day: LocalDay, n: number): LocalDay {
@@ -259,7 +260,7 @@ function weekdayDay(today: LocalDay, dow: number, wd: { iso: number; which: stri
 
 /**
  * Reads a Chinese date-time (明天下午3点, 下周一上午9点, 11月30日 15:00, 2026-12-01 09:30, 3天后, 2小时后,
- * 月底…) in Asia/Shanghai relative to `now`. Text around the time (电话回访, 好的) is ignored. Returns null
+ * 月底…) in the business time zone relative to `now`. Text around the time (电话回访, 好的) is ignored. Returns null
  * for anything it cannot place on the calendar, vague phrases (下周, 改天) and impossible dates (11月31日).
  * A past result is returned as is; validatePainPoint says it is past. Rules: see the module comment.
  */

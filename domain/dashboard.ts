@@ -1,16 +1,16 @@
 /**
  * The process health dashboard (R4, R5, R8), pure: red-cell thresholds from the process definition, the heatmap
  * assembled from the database's dwell aggregates, the top-3 stalled selection, the R5 calendar-day stall rule
- * (Asia/Shanghai), penetration rates, ISO weeks in the business time zone, and which offices a person manages.
+ * (business time zone), penetration rates, ISO weeks in the business time zone, and which offices a person manages.
  * The SQL that produces the aggregates lives in store/analytics.ts; nothing here does I/O or reads the clock.
  */
+import { businessZone, calendarDaysBetween, fromWall, isoWeekOf, isoWeekRange, wall } from './business-time';
 import { durationMs } from './duration';
 import { openStages } from './stages';
 import type { DashboardSettings, ProcessDefinition } from './types';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
-export const BUSINESS_TZ = 'Asia/Shanghai';
 
 /** Used when the process definition has no `dashboard` section (spec R4 and R10 defaults). */
 export const DEFAULT_DASHBOARD: DashboardSettings = {
@@ -160,48 +160,12 @@ export function buildHeatmap(input: HeatmapInput): HeatmapData {
 
 export const redCells = (h: HeatmapData): HeatmapCell[] => h.cells.filter((c) => c.red);
 
-// ---- calendar days and ISO weeks in the business time zone ----
+// ---- calendar days and ISO weeks in the business time zone (business-time.ts does the arithmetic) ----
 
-interface LocalDate { year: number; month: number; day: number }
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-function localParts(at: Date, tz: string): LocalDate & { hour: number; minute: number; second: number } {
-  const p = Object.fromEntries(formatter(tz).formatToParts(at).filter((x) => x.type !== 'literal').map((x) => [x.type, Number(x.value)]));
-  return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
-}
-
-/** The local calendar date of an instant, as `YYYY-MM-DD`. */
-export function localDate(at: Date, tz = BUSINESS_TZ): string {
-  const { year, month, day } = localParts(at, tz);
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-const dayNumber = (d: LocalDate) => Math.floor(Date.UTC(d.year, d.month - 1, d.day) / DAY_MS);
-
-/** Whole calendar days from `earlier` to `later` in `tz` (23:59 → 00:01 the next day is 1). */
-export function calendarDaysBetween(earlier: Date, later: Date, tz = BUSINESS_TZ): number {
-  return dayNumber(localParts(later, tz)) - dayNumber(localParts(earlier, tz));
-}
-
-/** The instant local midnight starts on the given local date. */
-export function startOfLocalDay(date: LocalDate, tz = BUSINESS_TZ): Date {
-  const guess = Date.UTC(date.year, date.month - 1, date.day);
-  const p = localParts(new Date(guess), tz);
-  const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - guess;
-  return new Date(guess - offset);
-}
+export { calendarDaysBetween, isoWeekRange, localDate, startOfLocalDay } from './business-time';
 
 /** R5: stalled when the last update is more than `days` calendar days before today (in `tz`). */
-export function isStalled(lastUpdate: Date, now: Date, days = 7, tz = BUSINESS_TZ): boolean {
+export function isStalled(lastUpdate: Date, now: Date, days = 7, tz = businessZone()): boolean {
   return calendarDaysBetween(lastUpdate, now, tz) > days;
 }
 
@@ -209,44 +173,22 @@ export function isStalled(lastUpdate: Date, now: Date, days = 7, tz = BUSINESS_T
  * The latest instant a last update may have for the customer to be stalled now: the start of the local day
  * `days` calendar days ago (an update before it is more than `days` calendar days old). For SQL prefilters.
  */
-export function stalledBefore(now: Date, days = 7, tz = BUSINESS_TZ): Date {
-  const p = localParts(now, tz);
-  const d = new Date(Date.UTC(p.year, p.month - 1, p.day) - days * DAY_MS);
-  return startOfLocalDay({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, tz);
+export function stalledBefore(now: Date, days = 7, tz = businessZone()): Date {
+  return fromWall(wall(now, tz).startOf('day').subtract(days, 'day'), tz);
 }
 
 /** ISO-8601 week of an instant in `tz`, as `2026-W48`. */
-export function isoWeek(at: Date, tz = BUSINESS_TZ): string {
-  const p = localParts(at, tz);
-  const d = new Date(Date.UTC(p.year, p.month - 1, p.day));
-  const dow = d.getUTCDay() || 7;
-  d.setUTCDate(d.getUTCDate() + 4 - dow); // the Thursday of this week decides the year
-  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((d.getTime() - yearStart) / DAY_MS + 1) / 7);
-  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+export function isoWeek(at: Date, tz = businessZone()): string {
+  return isoWeekOf(at, tz);
 }
 
-/** Monday 00:00 (local) of an ISO week and of the week after it. */
-export function isoWeekRange(week: string, tz = BUSINESS_TZ): { start: Date; end: Date } {
-  const m = /^(\d{4})-W(\d{2})$/.exec(week);
-  if (!m) throw new RangeError(`not an ISO week: ${week}`);
-  const year = Number(m[1]);
-  const jan4 = new Date(Date.UTC(year, 0, 4));
-  const monday = Date.UTC(year, 0, 4 - ((jan4.getUTCDay() || 7) - 1)) + (Number(m[2]) - 1) * 7 * DAY_MS;
-  const at = (ms: number) => {
-    const d = new Date(ms);
-    return startOfLocalDay({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, tz);
-  };
-  return { start: at(monday), end: at(monday + 7 * DAY_MS) };
-}
-
-export function previousIsoWeek(week: string, tz = BUSINESS_TZ): string {
+export function previousIsoWeek(week: string, tz = businessZone()): string {
   const { start } = isoWeekRange(week, tz);
-  return isoWeek(new Date(start.getTime() - DAY_MS / 2), tz);
+  return isoWeekOf(new Date(start.getTime() - DAY_MS / 2), tz);
 }
 
 /** The default period of the page and the weekly picture: the last `days` local days up to now. */
-export function defaultPeriod(now: Date, days = 30, tz = BUSINESS_TZ): { from: Date; to: Date } {
+export function defaultPeriod(now: Date, days = 30, tz = businessZone()): { from: Date; to: Date } {
   return { from: stalledBefore(now, days - 1, tz), to: now };
 }
 

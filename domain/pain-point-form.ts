@@ -1,6 +1,6 @@
 /**
  * The pain-point record (客户痛点记录, process spec R3), as reps type it in WeCom on a phone. Pure: no I/O,
- * `now` is always passed in, times are Asia/Shanghai (UTC+8, no daylight saving).
+ * `now` is always passed in, times are in the business time zone (business-time.ts).
  *
  * The record has three required parts:
  *   worries       客户最焦虑的3个问题 — exactly three, distinct
@@ -34,7 +34,7 @@ function readDateTime(text: string, now: Date): DateTimeReading {
 }
 
 /**
- * Reads a Chinese date-time phrase (明天下午3点, 下周一上午9点, 11月30日 15:00, 3天后…) in Asia/Shanghai relative to
+ * Reads a Chinese date-time phrase (明天下午3点, 下周一上午9点, 11月30日 15:00, 3天后…) in the business time zone relative to
  * `now`; null for anything it cannot place on the calendar. See chinese-datetime.ts for the rules.
  */
 export function parseChineseDateTime(text: string, now: Date): Date | null {
@@ -80,7 +80,7 @@ export type PainPointParseResult =
   | { ok: true; record: PainPointRecord }
   | { ok: false; record: Partial<PainPointRecord>; problems: PainPointProblem[] };
 
-// ───────────────────────────── Asia/Shanghai calendar ─────────────────────────────
+// ───────────────────────────── business-time calendar ─────────────────────────────
 
 
 const EMOJI = /\p{Extended_Pictographic}|[\u{1F3FB}-\u{1F3FF}]|[\u{1F1E6}-\u{1F1FF}]|\uFE0F|\u200D|\u20E3/gu;

@@ -34,7 +34,7 @@ const qualityRule = z.object({
 }).strict();
 
 const samplingSchema = z.object({
-  /** Daily draw time (Asia/Shanghai). The draw covers tasks finished the day before. */
+  /** Daily draw time (business time zone). The draw covers tasks finished the day before. */
   time: time.default('08:30'),
   /** Share of finished tasks drawn, 0–1 (0.05 = 5%). */
   share: z.number().gt(0).max(1).default(0.05),
@@ -47,7 +47,7 @@ const samplingSchema = z.object({
 }).strict();
 
 const leaderboardSchema = z.object({
-  /** Weekly run: weekday 1 = Monday … 7 = Sunday, at `time` (Asia/Shanghai). Covers the previous ISO week. */
+  /** Weekly run: weekday 1 = Monday … 7 = Sunday, at `time` (business time zone). Covers the previous ISO week. */
   weekday: z.number().int().min(1).max(7).default(1),
   time: time.default('09:00'),
   /** On time = entering `to` within `within` of entering `from` (方案提交及时率: proposal within 24 h of the demo). */

@@ -1,17 +1,14 @@
 /**
  * zh-CN texts of the domain: the chat help and the explanations of refused stage changes.
  * One object, so it can move to the cards/ catalogue later without touching the logic.
- * Times are shown in Asia/Shanghai (UTC+8, no daylight saving), formatted without the wall clock.
+ * Times are shown in the business time zone (business-time.ts), formatted without the wall clock.
  */
+import { formatLocal } from './business-time';
 import type { CommandKind } from './commands';
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-const pad = (n: number): string => String(n).padStart(2, '0');
-
-/** `11月20日 14:05` in Asia/Shanghai. */
+/** `11月20日 14:05` in the business time zone. */
 function formatTime(at: Date): string {
-  const d = new Date(at.getTime() + SHANGHAI_OFFSET_MS);
-  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return formatLocal(at, 'M月D日 HH:mm');
 }
 
 /** `72小时`, `1小时30分钟`, `7天`, `45秒`; days only for whole weeks and longer (72小时 reads better than 3天). */

@@ -2,8 +2,8 @@
  * Working-time calendar (工作日历): deadlines that count office hours of working days only.
  *
  * Pure: the caller reads config/calendar.yaml and passes its text; every instant is passed in.
- * Business time zone is Asia/Shanghai, which is UTC+8 all year (no daylight saving), so local
- * dates and times are plain UTC+8 arithmetic.
+ * Local dates and office hours are read in the business time zone (business-time.ts; default
+ * Asia/Shanghai). The calendar's `timezone` field documents the zone its dates were written for.
  *
  * A working day is Monday–Friday, or a weekend day listed as a make-up working day (调休上班),
  * and never a listed public holiday. Dates outside the calendar's years count as ordinary weeks;
@@ -18,6 +18,7 @@
  * - adding 0 ms returns the start unchanged, even outside office hours (nothing to count).
  */
 import { z } from 'zod';
+import { fromWall, localDayNumber } from './business-time';
 import { ConfigFileError, formatPath, loadYamlConfig, type ConfigIssue, type ConfigPath, type ConfigProblem } from './yaml-config';
 
 export type DurationMode = 'calendar' | 'working';
@@ -79,20 +80,18 @@ export interface CalendarCoverage {
 export const DEFAULT_OFFICE_HOURS: OfficeHours = { open: '09:00', close: '18:00', lunchBreak: { from: '12:00', to: '13:30' } };
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Asia/Shanghai is UTC+8 all year. */
-const OFFSET_MS = 8 * HOUR_MS;
 /** Safety stop for the day-by-day walk: no deadline is 200 years of working time away. */
 const MAX_DAYS = 366 * 200;
 const MAX_HOLIDAY_DAYS = 31;
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 // ---------------------------------------------------------------------------------------------
-// Local dates as day numbers (days since 1970-01-01 in Asia/Shanghai)
+// Local dates as day numbers (days since 1970-01-01 in the business time zone, see business-time.ts)
 
-const localDay = (t: number): number => Math.floor((t + OFFSET_MS) / DAY_MS);
-const dayStart = (day: number): number => day * DAY_MS - OFFSET_MS;
+const localDay = (t: number): number => localDayNumber(new Date(t));
+/** The instant the local wall clock shows `minutes` past midnight on `day`. */
+const wallInstant = (day: number, minutes: number): number => fromWall(day * DAY_MS + minutes * MINUTE_MS).getTime();
 const dateKey = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const weekdayOf = (day: number): number => new Date(day * DAY_MS).getUTCDay();
 const isWeekend = (day: number): boolean => weekdayOf(day) === 0 || weekdayOf(day) === 6;
@@ -137,7 +136,7 @@ function isWorkingDayNumber(cal: WorkCalendar, day: number): boolean {
 }
 
 /**
- * Whether offices are open on a local date in Asia/Shanghai.
+ * Whether offices are open on a local date in the business time zone.
  * @param date an instant (its local date counts) or a local date `YYYY-MM-DD`.
  */
 export function isWorkingDay(cal: WorkCalendar, date: Date | string): boolean {
@@ -161,8 +160,7 @@ export function coverage(cal: WorkCalendar): CalendarCoverage {
 /** Working periods of a day as absolute [start, end) instants; empty on a day off. */
 function periodsOn(cal: WorkCalendar, day: number): Array<[number, number]> {
   if (!isWorkingDayNumber(cal, day)) return [];
-  const base = dayStart(day);
-  return cal.periods.map((p) => [base + p.start * MINUTE_MS, base + p.end * MINUTE_MS]);
+  return cal.periods.map((p) => [wallInstant(day, p.start), wallInstant(day, p.end)]);
 }
 
 /** `at` itself when it falls inside office hours of a working day, otherwise the next opening. */

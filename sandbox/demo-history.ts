@@ -2,8 +2,15 @@
  * A few weeks of believable history for the demo company, so the dashboard, the penetration funnel and the Monday
  * leaderboard have something to show from the first minute: each rep demoed 3–5 customers a week and submitted a
  * proposal after some of them — most within 24 h, some late, some never. Written once, on the first start.
+ *
+ * Written through the store functions a rep's stage change uses (createCustomer, changeStage: the customer row,
+ * its version, the audit event with dwell time and process version), with the stages taken from the process
+ * definition: the open stages in order up to the leaderboard's `to` stage. No reply or notice is sent: it is the past.
  */
-import { customerEvents, customers } from '../store/schema';
+import { openStages } from '../domain/stages';
+import { reviewSettings } from '../domain/review-config';
+import type { ProcessDefinition } from '../domain/types';
+import { changeStage, createCustomer, type CustomerRow } from '../store/customers';
 import type { DbOrTx } from '../store/db';
 import type { PersonInput } from '../store/org';
 
@@ -22,7 +29,18 @@ function rng(seed: number) {
   };
 }
 
-export async function seedHistory(tx: DbOrTx, reps: PersonInput[], now: Date, weeks = 3): Promise<number> {
+/** The open stages from the first up to `demo` (the leaderboard's `from`), and `proposal` (its `to`). */
+function path(process: ProcessDefinition): { toDemo: string[]; proposal: string } | null {
+  const lb = reviewSettings(process).leaderboard;
+  const keys = openStages(process).map((s) => s.key);
+  const demo = keys.indexOf(lb.from);
+  if (demo < 1 || !keys.includes(lb.to)) return null;
+  return { toDemo: keys.slice(0, demo + 1), proposal: lb.to };
+}
+
+export async function seedHistory(tx: DbOrTx, reps: PersonInput[], now: Date, process: ProcessDefinition, weeks = 3): Promise<number> {
+  const stages = path(process);
+  if (!stages) return 0; // a process without the leaderboard's stages: nothing believable to write
   const rand = rng(20261127);
   let n = 0;
   for (const [ri, rep] of reps.entries()) {
@@ -39,20 +57,17 @@ export async function seedHistory(tx: DbOrTx, reps: PersonInput[], now: Date, we
         const createdAt = new Date(demoAt.getTime() - (2 + rand() * 5) * D);
         const firstCallAt = new Date(createdAt.getTime() + (4 + rand() * 20) * H);
         const name = `${PLACES[(ri * 7 + w * 3 + k) % PLACES.length]}${KINDS[(ri + k + w) % KINDS.length]}（${rep.name!.slice(0, 1)}${n + 1}）`;
-        const [c] = await tx.insert(customers).values({
-          name, industry: '医疗', ownerId: rep.userId, officeId: rep.officeId ?? null,
-          stage: proposalAt ? 'proposal_submitted' : 'demo_done', stageEnteredAt: proposalAt ?? demoAt, createdAt, updatedAt: proposalAt ?? demoAt,
-        }).returning();
-        const ev = (kind: string, from: string | null, to: string, at: Date, prev: Date | null) => ({
-          customerId: c!.id, kind, fromStage: from, toStage: to, actorId: rep.userId, source: 'text', at, processVersion: '1',
-          dwellSeconds: prev ? Math.round((at.getTime() - prev.getTime()) / 1000) : null,
-        });
-        await tx.insert(customerEvents).values([
-          ev('created', null, 'lead', createdAt, null),
-          ev('stage_change', 'lead', 'first_call', firstCallAt, createdAt),
-          ev('stage_change', 'first_call', 'demo_done', demoAt, firstCallAt),
-          ...(proposalAt ? [ev('stage_change', 'demo_done', 'proposal_submitted', proposalAt, demoAt)] : []),
-        ]);
+        let c: CustomerRow | null = await createCustomer(tx, {
+          name, industry: '医疗', ownerId: rep.userId, officeId: rep.officeId ?? null, stage: stages.toDemo[0]!, source: 'text',
+        }, createdAt);
+        // Stages between the first and the demo share the time from the first call to the demo.
+        const middle = stages.toDemo.slice(1);
+        const moves: Array<[string, Date]> = middle.map((key, i) => [key, i === middle.length - 1 ? demoAt
+          : new Date(firstCallAt.getTime() + ((demoAt.getTime() - firstCallAt.getTime()) * i) / Math.max(1, middle.length - 1))]);
+        if (proposalAt) moves.push([stages.proposal, proposalAt]);
+        for (const [to, at] of moves) {
+          c = await changeStage(tx, { customer: c!, to, actorId: rep.userId, source: 'text', processVersion: process.version, kind: 'stage_change' }, at);
+        }
         n++;
       }
     }

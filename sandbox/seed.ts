@@ -30,7 +30,7 @@ export async function seedDemoCompany(database: Database, clock: { now(): Date }
     if (org) {
       await replaceOrg(tx, demoOrg(), now, 'api');
       // First start: a few weeks of stage history, so the dashboard and the Monday leaderboard are not empty.
-      await seedHistory(tx, demoOrg().people.filter((p) => p.roles?.includes('rep')), now);
+      await seedHistory(tx, demoOrg().people.filter((p) => p.roles?.includes('rep')), now, process);
     }
     const stageKeys = new Set(process.stages.map((s) => s.key));
     let created = 0;

@@ -8,42 +8,16 @@
 import { AdjustableClock } from '../app/clock';
 import { settle, travelTo } from '../schedulers/time-travel';
 import type { Clock } from '../domain/clock';
+import { localDayNumber, nextLocalTime, startOfDayNumber } from '../domain/business-time';
 import { parseDuration } from '../domain/duration';
 import type { JobRunner } from '../schedulers/runner';
 import type { Database } from '../store/db';
 
 export type AdvanceSpec = '2h' | '1d' | 'next monday' | (string & {});
 
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
-function localParts(at: Date, tz: string) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(at).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour),
-    minute: Number(parts.minute), second: Number(parts.second), weekday: WEEKDAYS[parts.weekday ?? 'Mon'] ?? 1,
-  };
-}
-
-/** The offset (ms) of `tz` from UTC at `at`. */
-function offsetMs(at: Date, tz: string): number {
-  const p = localParts(at, tz);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-/** The instant of a wall-clock time in `tz`. */
-export function zonedTime(year: number, month: number, day: number, hour: number, minute: number, tz: string): Date {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  const first = guess - offsetMs(new Date(guess), tz);
-  return new Date(guess - offsetMs(new Date(first), tz));
-}
-
 /** Monday 09:00 of next week in `tz` (from a Monday, the Monday a week later). */
 export function nextMonday0900(now: Date, tz: string): Date {
-  const p = localParts(now, tz);
-  const days = 8 - p.weekday; // Mon → 7, Sun → 1
-  return zonedTime(p.year, p.month, p.day + days, 9, 0, tz);
+  return nextLocalTime(startOfDayNumber(localDayNumber(now, tz) + 1, tz), '09:00', 1, tz);
 }
 
 export function targetOf(spec: AdvanceSpec, now: Date, tz: string): Date {

@@ -307,7 +307,7 @@ export const reviewScores = pgTable('review_scores', {
 /** Each daily draw, recorded with its seed so it can be audited and re-created. */
 export const samplingRuns = pgTable('sampling_runs', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /** The business day sampled (YYYY-MM-DD, Asia/Shanghai). */
+  /** The business day sampled (YYYY-MM-DD, business time zone). */
   day: text('day').notNull(),
   seed: text('seed').notNull(),
   share: integer('share_permille').notNull(),

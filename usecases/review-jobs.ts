@@ -18,6 +18,7 @@ import { durationMs } from '../domain/duration';
 import { buildLeaderboard, chooseCoach, type Leaderboard, type RepCases } from '../domain/leaderboard';
 import { REVIEW_TASK_KIND } from '../domain/review-config';
 import { assignReviewers, drawSample, type Assignment, type RecordedPopulation, type ReviewerPolicy } from '../domain/sampling';
+import { formatLocal, startOfLocalDay } from '../domain/business-time';
 import { businessDay } from '../domain/schedule';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { openReview, type ReviewServiceDeps } from './review-service';
@@ -27,7 +28,6 @@ import { penetrationCounts } from '../store/penetration';
 import { insertRun, previousRun, recordCoach, runsOfDays, samplingPopulation } from '../store/reviews';
 
 const DAY_MS = 86_400_000;
-const OFFSET_MS = 8 * 3_600_000;
 
 export interface JobContext {
   tx: Tx;
@@ -41,9 +41,9 @@ export interface ReviewJobDeps {
   service: ReviewServiceDeps;
 }
 
-/** Local midnight (Asia/Shanghai) of a business day `YYYY-MM-DD`. */
+/** Local midnight (business time zone) of a business day `YYYY-MM-DD`. */
 export function dayStart(day: string): Date {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS);
+  return startOfLocalDay(day);
 }
 
 function daysBetween(from: string, toExclusive: string): string[] {
@@ -138,10 +138,7 @@ export interface LeaderboardOutcome {
 
 function weekPeriodText(week: string): string {
   const { start, end } = isoWeekRange(week);
-  const d = (at: Date) => {
-    const x = new Date(at.getTime() + OFFSET_MS);
-    return `${x.getUTCMonth() + 1}月${x.getUTCDate()}日`;
-  };
+  const d = (at: Date) => formatLocal(at, 'M月D日');
   return `${week}（${d(start)}–${d(new Date(end.getTime() - DAY_MS))}）`;
 }
 
@@ -176,6 +173,11 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
   const offices = new Map((await listOffices(tx)).map((o) => [o.id, o.name]));
   const teamOf = (p: PersonRow): string | null => (lb.team === 'office' ? p.officeId : p.supervisorId);
   const teams = new Map<string, RepCases[]>();
+  // Every team with an active rep hears about the week, even when nobody in it has enough cases to be ranked.
+  for (const p of everyone) {
+    const team = p.active && p.roles.includes('rep') ? teamOf(p) : null;
+    if (team && !teams.has(team)) teams.set(team, []);
+  }
   for (const g of counts.groups) {
     const person = g.key ? byId.get(g.key.toLowerCase()) : undefined;
     const team = person ? teamOf(person) : null;
@@ -188,8 +190,8 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
   const outcome: LeaderboardOutcome = { week, skipped: false, teams: [], coaches: [] };
   let offers = 0;
   for (const [team, reps] of [...teams].sort(([a], [b]) => a.localeCompare(b))) {
+    // A team where nobody reaches minCases still gets the message: it says why nobody is ranked.
     const board = buildLeaderboard(reps, { minCases: lb.minCases, top: lb.top });
-    if (!board.ranked.length) continue;
     const members = lb.team === 'office'
       ? everyone.filter((p) => p.active && p.officeId === team).map((p) => p.userId)
       : [team, ...everyone.filter((p) => p.active && p.supervisorId === team).map((p) => p.userId)];

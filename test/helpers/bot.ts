@@ -19,12 +19,19 @@ export interface TestBot {
   stop(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
 
+/**
+ * Where a test bot's clock starts unless the test says otherwise: Thursday 2026-11-26 14:00 Asia/Shanghai, an
+ * ordinary working afternoon. Tests never start at the real "now", so no result depends on when the suite runs;
+ * a test about a particular hour or weekday passes its own `clock` (new AdjustableClock(instant)).
+ */
+export const TEST_START = new Date('2026-11-26T14:00:00+08:00');
+
 export async function startTestBot(opts: {
   driver?: Driver; redis?: boolean; db?: TestDatabase; clock?: AdjustableClock; config?: Partial<Config>;
   inboxLeaseMs?: number; sweepMs?: number; beforeStart?: (bot: Bot) => void;
 } = {}): Promise<TestBot> {
   const db = opts.db ?? (await openTestDatabase(opts.driver ?? 'postgres'));
-  const clock = opts.clock ?? new AdjustableClock();
+  const clock = opts.clock ?? new AdjustableClock(TEST_START);
   const config = testConfig({ ...(opts.redis ? { redisUrl: TEST_REDIS_URL } : {}), ...opts.config });
   const bot = await createBot(config, {
     database: db, clock, redisPrefix: `spbt${randomBytes(4).toString('hex')}`, sleep: async () => undefined,

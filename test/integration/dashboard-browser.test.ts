@@ -2,7 +2,7 @@
  * The dashboard page in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): it renders the
  * heatmap with the expected red cell, a click on that cell lists the right 3 customers, the other panels fill in,
  * and a supervisor's page shows only their office. Screenshots go to test/artifacts/ (git-ignored). Skipped, with
- * a message, only when /usr/bin/chromium is missing (.ci/run installs it, so CI always runs this).
+ * a message, only when /usr/bin/chromium is missing and CI is not set (with CI=true a missing Chromium fails).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,16 +14,10 @@ import { RED } from '../../dashboard/page';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { mockWecom, testConfig } from '../helpers/wecom';
 import { NOW, seedHistory } from './dashboard-fixture';
+import { CHROMIUM, describeWithChromium } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIPPED: dashboard browser test — ${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium; .ci/run does)`);
-}
-const describeBrowser = haveChromium ? describe : describe.skip;
-
-describeBrowser('the dashboard page in headless Chromium', () => {
+describeWithChromium('the dashboard page in headless Chromium', () => {
   let t: TestBot;
   let wecom: ReturnType<typeof mockWecom>;
   let context: BrowserContext;

@@ -32,7 +32,7 @@ async function customer(db: Database, name: string, office: string, owner: strin
 
 /** The dataset; expected: 8 entered, 5 advanced; east 5/4 (lina), west 3/1 (zhao). */
 async function seed(db: Database) {
-  const now = new Date();
+  const now = T0; // bookkeeping only (people.updated_at)
   await db.db.insert(offices).values([{ id: 'east', name: '华东办事处', updatedAt: now }, { id: 'west', name: '华西办事处', updatedAt: now }]);
   await db.db.insert(people).values([
     { userId: 'lina', name: '李娜', officeId: 'east', roles: ['rep'], updatedAt: now },

@@ -290,6 +290,10 @@ describe('the weekly 方案提交及时率 leaderboard (R8)', () => {
     await cases('sunli', 2, 3); // 40% — the last
     await cases('qianwu', 2, 0); // 2 cases: below the minimum, not ranked
     await cases('liuqi', 1, 2, 'west'); // another team
+    // A third team where nobody reaches the minimum: told why nobody is ranked, not left out.
+    await t.db.db.insert(offices).values({ id: 'north', name: '华北办事处', updatedAt: start });
+    await t.db.db.insert(people).values({ userId: 'zhouba', name: '周八', officeId: 'north', roles: ['rep'], supervisorId: 'boss', updatedAt: start });
+    await cases('zhouba', 1, 1, 'north');
     // A demo on Sunday 11-29 has its deadline in the next week: not a W48 case.
     const [late] = await t.db.db.insert(customers).values({ name: '下周的客户', ownerId: 'sunli', officeId: 'east', stage: 'demo_done', stageEnteredAt: local('2026-11-29T10:00:00'), createdAt: start, updatedAt: start }).returning();
     await t.db.db.insert(customerEvents).values({ customerId: late!.id, kind: 'stage_change', fromStage: 'first_call', toStage: 'demo_done', actorId: 'sunli', source: 'text', at: local('2026-11-29T10:00:00') });
@@ -322,6 +326,11 @@ describe('the weekly 方案提交及时率 leaderboard (R8)', () => {
     expect(markdownTo('liuqi')[0]).toContain('🥇 刘七 33%（1/3）');
     expect(markdownTo('liuqi')[0]).not.toContain('末位');
     expect(markdownTo('boss')).toHaveLength(0);
+    // North: 2 cases, below the minimum of 3 — the team still hears why nobody is ranked, once.
+    expect(markdownTo('zhouba')).toHaveLength(1);
+    expect(markdownTo('zhouba')[0]).toContain('方案提交及时率周榜 · 华北办事处');
+    expect(markdownTo('zhouba')[0]).toContain('本周无人上榜：没有同事的案例达到3个');
+    expect(markdownTo('zhouba')[0]).toContain('团队整体：50%（1/2）');
   });
 
   it('the last gets a private, kind coach offer; the coach is told; the assignment is recorded once', async () => {

@@ -1,26 +1,23 @@
 /**
  * The chat console in a real browser (headless Debian chromium through playwright-core): a rep creates a customer by
  * typing, moves it with a card button, then the supervisor's view shows the stage-change notice. Screenshots are kept
- * in test/artifacts/ (gitignored). .ci/run installs chromium; locally, without /usr/bin/chromium, this file is skipped.
+ * in test/artifacts/ (gitignored). .ci/run installs chromium; locally, without /usr/bin/chromium, this file is skipped (with CI=true it fails).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startSandbox, type DemoDriver } from '../../app/demo-driver';
+import { CHROMIUM, describeWithChromium } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
-if (!available) console.warn(`skipping the console browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
 const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-quic', '--no-first-run',
 ];
 
-(available ? describe : describe.skip)('sandbox chat console in chromium', () => {
+describeWithChromium('sandbox chat console in chromium', () => {
   jest.setTimeout(120_000);
   let demo: DemoDriver;
   let context: BrowserContext;
