@@ -8,6 +8,7 @@ import type { BotContext } from '../bot/context';
 import type { Router } from '../bot/router';
 import { parseMaterialAction } from '../cards/material-cards';
 import { materialTexts as T } from '../cards/material-texts';
+import { parseCommand } from '../domain/commands';
 import { openStages } from '../domain/stages';
 import { normalizeText } from '../domain/text-normalize';
 import { createCustomer } from '../store/customers';
@@ -37,7 +38,8 @@ async function pack(ctx: BotContext, deps: MaterialHandlerDeps, customerId: numb
 export function registerMaterials(router: Router, deps: MaterialHandlerDeps): void {
   router.on('message.text', async (ctx, next) => {
     const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
-    const p = PACK_AFTER.exec(text) ?? PACK_BEFORE.exec(text);
+    // Only when no other command reads it ("华夏医疗 留言 请发资料" is a logged message).
+    const p = parseCommand(text).kind === 'unknown' ? PACK_AFTER.exec(text) ?? PACK_BEFORE.exec(text) : null;
     if (p) {
       const c = await resolveCustomer(ctx, p[1]!.trim(), (id) => `pack:${id}`, deps);
       if (c) await pack(ctx, deps, c.id);
