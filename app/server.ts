@@ -46,6 +46,8 @@ import { dashboardKeys, dashboardLink, LINK_DEFAULT_TTL_MS } from '../dashboard/
 import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
 import { createDashboardRoutes } from '../dashboard/routes';
 import { createDashboardService } from '../dashboard/service';
+import { setupMaterials } from './materials-setup';
+import { materialMeasures } from '../usecases/material-measures';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -133,16 +135,20 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     },
   });
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
+  // Material packs (issue 13): config/materials.yaml beside the process file; signed long-lived links.
+  const materials = setupMaterials({ config, process: processDef, tasks: timers.tasks, publicBase });
   // One set of use-case dependencies for every way in: chat, API, upload page, schedulers, sandbox.
   const useCases: UseCaseDeps = {
     process: processDef, tasks: timers.tasks, enqueue: outbox.enqueue,
     uploadLink: async (customerId, userId) => uploadUrl(publicBase(),
       await createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key, clock.now())),
     customerLink: () => config.publicBaseUrl ?? 'https://work.weixin.qq.com/',
+    hasPack: materials?.hasPack,
   };
   registerHandlers(router, {
     ...useCases, log, reviews: reviews.service(timers.tasks),
     dashboardLink: dashLink, dashboardLinkDays: Math.round(LINK_DEFAULT_TTL_MS / 86_400_000),
+    materials: materials?.deps,
   });
   registerContactEvents(router, { client });
 
@@ -178,8 +184,14 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
   app.use(createCustomerRoutes({ database, clock, config, log, process: processDef, useCases, afterCommit: () => runner.kick('outbox') }));
   // Before the ops routes: their admin guard covers every /api path it sees.
+  if (materials) {
+    app.use(materials.routes({ database, clock, log, outbox, adminToken: config.adminToken, onEnqueued: () => runner.kick('outbox') }));
+  }
   app.use(createDashboardRoutes({
     service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
+    materials: materials ? (scope, period) => materialMeasures(database, materials.materials, {
+      from: period.from, to: period.to, by: 'office', only: (office) => scope.kind === 'all' || (scope.kind === 'offices' && !!office && scope.offices.includes(office)),
+    }) : undefined,
   }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
@@ -296,5 +308,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { useCases, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

@@ -28,12 +28,14 @@ export function newTaskId(prefix: string): string {
 const stageText = (s: StageDef) => (s.order !== undefined ? `${s.order}. ${s.name}` : s.name);
 
 /** The customer's stage card: where it stands, and one button per allowed next stage (≤ 6). */
-export function stageCard(c: CustomerFacts, next: StageDef[], now: Date, headline?: string): TemplateCard {
-  const buttons = next.slice(0, 6).map((s) => ({
+export function stageCard(c: CustomerFacts, next: StageDef[], now: Date, headline?: string, extra: { text: string; key: string }[] = []): TemplateCard {
+  const buttons = next.slice(0, 6 - extra.length).map((s) => ({
     text: s.name.slice(0, 10),
     style: s.outcome === 'lost' ? 2 : s.outcome === 'won' ? 1 : (s.order ?? 0) < (c.stage.order ?? 0) ? 4 : 1,
     key: ACTION.move(c.id, s.key, c.version),
   }));
+  // Extra actions (e.g. 资料包) after the stage buttons, only on a card that has stage buttons.
+  if (buttons.length) buttons.push(...extra.map((x) => ({ text: x.text.slice(0, 10), style: 4, key: x.key })));
   return {
     card_type: 'button_interaction',
     task_id: newTaskId(`cust${c.id}`),

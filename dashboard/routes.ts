@@ -40,6 +40,8 @@ export interface DashboardRouteDeps {
   userIdByCode(code: string): Promise<string | null>;
   /** This server's public base URL (for the OAuth redirect_uri). */
   publicBase(): string;
+  /** Material pack measures (R6) per office in scope and period; absent when no materials are configured. */
+  materials?(scope: Scope, period: Period): Promise<unknown>;
 }
 
 class HttpError extends Error {
@@ -256,6 +258,11 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     const period = parsePeriod(q, clock.now(), service.tz);
     const windowSeconds = windowParam(q);
     res.json({ from: period.from.toISOString(), to: period.to.toISOString(), windowSeconds, steps: await service.funnel(scopeOf(res), period, windowSeconds) });
+  });
+
+  api.get('/materials', async (req: Request, res: Response) => {
+    if (!deps.materials) throw new HttpError(404, 'not_configured', '未配置资料包');
+    res.json(await deps.materials(scopeOf(res), parsePeriod(req.query as Record<string, unknown>, clock.now(), service.tz)));
   });
 
   api.get('/stalled', async (_req: Request, res: Response) => {

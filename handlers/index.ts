@@ -15,6 +15,8 @@ import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
+import { registerMaterials } from './materials';
+import type { MaterialDeps } from '../usecases/material-deps';
 
 export interface HandlerDeps extends UseCaseDeps {
   log: Logger;
@@ -24,6 +26,8 @@ export interface HandlerDeps extends UseCaseDeps {
   dashboardLink?(userId: string): Promise<string>;
   /** How many days such a link stays valid (said in the reply). */
   dashboardLinkDays?: number;
+  /** Material packs, external contacts, duplicate customers (issue 13); without it those commands are not offered. */
+  materials?: Omit<MaterialDeps, 'emit'>;
 }
 
 export function registerHandlers(router: Router, deps: HandlerDeps): void {
@@ -36,6 +40,7 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   registerObjections(router, deps); // `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerOwnership(router, deps);
+  if (deps.materials) registerMaterials(router, { ...deps, materialDeps: deps.materials });
   registerCustomers(router, deps);
   registerHelp(router);
 }

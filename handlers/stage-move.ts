@@ -5,6 +5,7 @@
 import type { BotContext } from '../bot/context';
 import { choiceCard, stageCard, stageCardDone, type CustomerFacts } from '../cards/customer-cards';
 import { ACTION } from '../cards/action-keys';
+import { materialTexts } from '../cards/material-texts';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
 import { matchCustomers } from '../domain/customer-match';
@@ -59,7 +60,8 @@ export function nextStages(process: ProcessDefinition, c: CustomerRow, now: Date
 }
 
 export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string): Promise<void> {
-  await ctx.sendCard(stageCard(await facts(ctx.tx, deps.process, c), nextStages(deps.process, c, ctx.now), ctx.now, headline));
+  const extra = deps.hasPack?.(c) ? [{ text: materialTexts.pack.button, key: `pack:${c.id}` }] : [];
+  await ctx.sendCard(stageCard(await facts(ctx.tx, deps.process, c), nextStages(deps.process, c, ctx.now), ctx.now, headline, extra));
 }
 
 export interface MoveRequest {

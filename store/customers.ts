@@ -37,14 +37,15 @@ export interface CustomerFilter {
 }
 
 export async function listCustomers(on: DbOrTx, f: CustomerFilter = {}): Promise<CustomerRow[]> {
-  const conds: SQL[] = [];
+  // A customer merged into another (two reps, one customer) lives on only in its history.
+  const conds: SQL[] = [sql`${customers.mergedInto} is null`];
   if (f.stage) conds.push(eq(customers.stage, f.stage));
   if (f.officeId) conds.push(eq(customers.officeId, f.officeId));
   if (f.ownerId) conds.push(eq(customers.ownerId, f.ownerId));
   if (f.ownerIds) conds.push(f.ownerIds.length ? inArray(customers.ownerId, f.ownerIds) : sql`false`);
   if (f.ids) conds.push(f.ids.length ? inArray(customers.id, f.ids) : sql`false`);
   if (f.q) conds.push(ilike(customers.name, `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`));
-  return on.select().from(customers).where(conds.length ? and(...conds) : undefined)
+  return on.select().from(customers).where(and(...conds))
     .orderBy(asc(customers.id)).limit(Math.min(f.limit ?? 500, 5000)).offset(f.offset ?? 0);
 }
 

@@ -19,6 +19,7 @@ import { findPerson, type PersonRow } from '../store/people';
 import { openTasksOf, type TaskRow } from '../store/tasks';
 import type { Call, UseCaseDeps } from './deps';
 import { text } from './emit';
+import { warnIfDuplicate } from './duplicates';
 import { mayOverride, sameUser, type Actor } from './permissions';
 import { applyTaskEvent, taskDef } from './tasks';
 
@@ -48,6 +49,8 @@ export async function createCustomer(call: Call, deps: UseCaseDeps, input: { act
   const opened = await applyTaskEvent(call.tx, deps.tasks, {
     customerId: customer.id, event: { kind: 'stage_entered', stage: first.key }, actorId: person.userId, now: call.now,
   });
+  // Two reps, one customer: another rep's active customer of that name → the rep is warned, both supervisors asked.
+  await warnIfDuplicate(call.tx, { process: deps.process, emit: call.emit }, { customer, now: call.now });
   return { kind: 'created', customer, stage: first, opened };
 }
 

@@ -1,3 +1,4 @@
+import type { CustomerRow } from '../store/customers';
 /**
  * What every use case gets besides its transaction and input: the process definition, the task machinery
  * (deadlines, timer wake-ups), the outbox, and the links cards carry. Built once by app/ and shared by chat,
@@ -18,6 +19,8 @@ export interface UseCaseDeps {
   uploadLink(customerId: number, userId: string): Promise<string>;
   /** A link to the customer's page (cards need a URL). */
   customerLink(customerId: number): string;
+  /** Whether the customer's stage has a material pack (the stage card then shows a 资料包 button). */
+  hasPack?(c: CustomerRow): boolean;
 }
 
 /** One call: its transaction, the one clock's instant, what caused it (for the outbox rows), and its emitter. */

@@ -75,6 +75,7 @@ function triggerName(e: TaskEventIn): string {
   if (e.kind === 'stage_entered') return `stage:${e.stage}`;
   if (e.kind === 'form_submitted') return `form:${e.form}`;
   if (e.kind === 'document_added') return 'document';
+  if (e.kind === 'pack_sent' || e.kind === 'pack_opened') return `${e.kind}:${e.stage}`;
   return 'visit_ended';
 }
 
