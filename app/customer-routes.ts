@@ -9,14 +9,14 @@ import { z } from 'zod';
 import { texts } from '../cards/texts';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
-import {
-  addDocument, addTouchpoint, changeOwner, getCustomer, history, listCustomers, listDocuments, recentTouchpoints, type CustomerRow,
-} from '../store/customers';
-import { findPerson } from '../store/people';
+import { getCustomer, history, listCustomers, listDocuments, recentTouchpoints, type CustomerRow } from '../store/customers';
+import { addDocument, changeOwner, recordTouchpoint } from '../usecases/customers';
+import { callOf, type UseCaseDeps } from '../usecases/deps';
+import { stalledCustomers } from '../usecases/stall';
 import type { Database } from '../store/db';
 import { requireAdmin } from './admin-auth';
 import type { Config } from './config';
-import { checkFile, loadDisplayProcess, MAX_UPLOAD_BYTES, sha256Hex, stageName } from './upload-routes';
+import { checkDocument, loadDisplayProcess, MAX_UPLOAD_BYTES, stageName } from './upload-routes';
 
 const T = texts.customerApi;
 /** customer ids are referenced from int4 columns: larger numbers cannot exist. */
@@ -33,6 +33,10 @@ export interface CustomerApiDeps {
   log: Logger;
   /** The process definition for stage names; read from `config.processConfig` when not given. */
   process?: ProcessDefinition | null;
+  /** The use cases' dependencies: documents, ownership changes and touchpoints go through the same functions as chat. */
+  useCases: UseCaseDeps;
+  /** After a transaction that wrote messages (wake the delivery worker). */
+  afterCommit?(): void;
 }
 
 interface Issue {
@@ -144,9 +148,10 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
 
   r.get('/api/customers', async (req: Request, res: Response) => {
     const q = parse(listQuery, req.query, T.badQuery);
+    // flag=stalled: the customers the R5 rule flags now (usecases/stall.ts, the same rule as the dashboard's list).
+    const ids = q.flag === 'stalled' ? (await stalledCustomers(deps.database, db, deps.useCases.process, deps.clock.now())).map((x) => x.id) : undefined;
     const rows = await listCustomers(db, {
-      stage: q.stage ? stageKey(q.stage) : undefined, officeId: q.office, ownerId: q.owner, q: q.q, limit: q.limit, offset: q.offset,
-      flag: q.flag,
+      stage: q.stage ? stageKey(q.stage) : undefined, officeId: q.office, ownerId: q.owner, q: q.q, limit: q.limit, offset: q.offset, ids,
     });
     res.json({ items: rows.map(withStage), limit: q.limit, offset: q.offset });
   });
@@ -168,15 +173,16 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
     const id = parseId(String(req.params.id));
     const body = parse(documentBody, req.body, T.badBody);
     const content = decodeBase64(body.contentBase64);
-    const check = checkFile({ name: body.name, content, declaredMimeType: body.mimeType });
+    const check = await checkDocument({ name: body.name, content, declaredMimeType: body.mimeType });
     if (!check.ok) throw new ApiError(check.status, check.error, check.message);
     const doc = await db.transaction(async (tx) => {
-      if (!(await getCustomer(tx, id))) throw new ApiError(404, 'customer_not_found', T.notFound(id));
-      return addDocument(tx, {
-        customerId: id, name: check.name, mimeType: check.mimeType, content, sha256: sha256Hex(content),
-        uploaderId: body.uploaderId, source: 'api',
-      }, deps.clock.now());
+      const r = await addDocument(callOf(tx, deps.useCases, deps.clock.now(), 'api', 'api'), deps.useCases, {
+        customerId: id, name: check.name, mimeType: check.mimeType, content, uploaderId: body.uploaderId,
+      });
+      if (r.kind === 'not_found') throw new ApiError(404, 'customer_not_found', T.notFound(id));
+      return r.document;
     });
+    deps.afterCommit?.();
     res.status(201).json({ ok: true, document: doc });
   });
 
@@ -186,14 +192,21 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
     const body = parse(ownerBody, req.body, T.badBody);
     const now = deps.clock.now();
     const result = await db.transaction(async (tx) => {
-      const customer = await getCustomer(tx, id);
-      if (!customer) throw new ApiError(404, 'customer_not_found', T.notFound(id));
-      const owner = await findPerson(tx, body.ownerId);
-      if (!owner || !owner.active) throw new ApiError(400, 'unknown_owner', `找不到在职人员 ${body.ownerId}`, [{ path: 'ownerId', message: `找不到在职人员 ${body.ownerId}` }]);
-      const moved = await changeOwner(tx, { customer, ownerId: owner.userId, officeId: owner.officeId, actorId: body.actorId ?? 'api', source: 'api', note: body.note ?? null }, now);
-      if (!moved) throw new ApiError(409, 'conflict', '客户刚刚被修改，请重试');
-      return moved;
+      const r = await changeOwner(callOf(tx, deps.useCases, now, 'api', 'api'), deps.useCases, {
+        actor: { userId: body.actorId ?? 'api', trusted: true }, customer: id, to: body.ownerId, note: body.note ?? null,
+      });
+      switch (r.kind) {
+        case 'not_found': throw new ApiError(404, 'customer_not_found', T.notFound(id));
+        case 'unknown_person':
+        case 'ambiguous_person':
+          throw new ApiError(400, 'unknown_owner', T.unknownOwner(body.ownerId), [{ path: 'ownerId', message: T.unknownOwner(body.ownerId) }]);
+        case 'conflict': throw new ApiError(409, 'conflict', T.conflict);
+        case 'same_owner': return r.customer;
+        case 'not_allowed': throw new ApiError(403, 'forbidden', T.conflict); // unreachable: the admin API is trusted
+        case 'changed': return r.customer;
+      }
     });
+    deps.afterCommit?.();
     res.json({ ok: true, customer: withStage(result) });
   });
 
@@ -205,13 +218,11 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
       throw new ApiError(400, 'at_in_future', T.atInFuture, [{ path: 'at', message: T.atInFuture }]);
     }
     const result = await db.transaction(async (tx) => {
-      if (!(await getCustomer(tx, body.customerId))) throw new ApiError(404, 'customer_not_found', T.notFound(body.customerId));
-      const touchpoint = await addTouchpoint(tx, {
-        customerId: body.customerId, direction: body.direction, channel: body.channel, text: body.text ?? null,
-        actorId: body.actorId ?? null, at,
-      }, now);
-      const customer = await getCustomer(tx, body.customerId);
-      return { touchpoint, customer: { id: customer!.id, lastCustomerMessageAt: customer!.lastCustomerMessageAt } };
+      const r = await recordTouchpoint(callOf(tx, deps.useCases, now, 'api', 'api'), deps.useCases, {
+        customerId: body.customerId, direction: body.direction, channel: body.channel, text: body.text ?? null, actorId: body.actorId ?? null, at,
+      });
+      if (r.kind === 'not_found') throw new ApiError(404, 'customer_not_found', T.notFound(body.customerId));
+      return { touchpoint: r.touchpoint, customer: { id: r.customer.id, lastCustomerMessageAt: r.customer.lastCustomerMessageAt } };
     });
     res.status(201).json({ ok: true, ...result });
   });

@@ -6,13 +6,14 @@
  */
 import { describeLocal, formatLocal, isoWeekOf, localParts, parseLocal } from '../domain/business-time';
 import { startSandbox, type DemoDriver, type InboxMessage } from './demo-driver';
+import { samplePdf } from '../app/pdf-check';
 
 export interface StepResult { at: string; step: string; ok: boolean; detail: string }
 
 const REP = 'lixiaoming'; // 李晓明, 华东办事处
 const SUP = 'zhanghui'; // 张慧, his direct supervisor
 const CUSTOMER = '瑞安康复医院';
-const PDF = Buffer.from('%PDF-1.4\n% 瑞安康复医院 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+const PDF = samplePdf('quotation');
 
 function fmt(at: Date): string {
   return formatLocal(at, 'MM-DD HH:mm') + ` ${WEEKDAY[localParts(at).weekday]}`;
@@ -91,6 +92,15 @@ export async function playStory(print: (line: string) => void = console.log, sta
 
     await demo.say(REP, `${CUSTOMER} 推进 产品演示完成`);
     fresh(REP);
+    // R6: the demo pack, numbered links to forward; the customer opens one (the material page's beacon), the rep is told.
+    await demo.say(REP, `${CUSTOMER} 资料包`);
+    const pack = has(fresh(REP), /资料包》共/);
+    const packLink = pack?.text.match(/https?:\/\/\S+\/m\/\S+/)?.[0];
+    step('演示后发送资料包：编号资料链接', !!packLink, line(pack));
+    if (packLink) await fetch(`${packLink}/open`, { method: 'POST', headers: { 'x-material-beacon': '1' } });
+    await demo.settle();
+    const opened = has(fresh(REP), /客户已打开《/);
+    step('客户打开资料，李晓明收到“客户已打开”通知', !!opened, line(opened));
     await demo.advance('24h');
     const pushed = fresh(REP);
     const sop = pushed.find((m) => m.msgtype === 'file');

@@ -16,7 +16,27 @@ export interface OpsDeps {
   metrics: Metrics;
   clock: Clock;
   adminToken?: string;
+  /** METRICS_LISTEN is set: /metrics is served there only (createMetricsRouter), not on the main port. */
+  metricsElsewhere?: boolean;
   onRetry(): void;
+}
+
+/** GET /metrics (Prometheus text). Mounted behind the admin token on the main port, or open on METRICS_LISTEN. */
+export function createMetricsRouter(deps: Pick<OpsDeps, 'inbox' | 'outbox' | 'metrics' | 'clock'>, guard?: express.RequestHandler): express.Router {
+  const r = express.Router();
+  r.get('/metrics', ...(guard ? [guard] : []), async (_req: Request, res: Response) => {
+    try {
+      const lag = await deps.inbox.lag(deps.clock.now());
+      deps.metrics.inboxOpen.set(lag.open);
+      deps.metrics.inboxLag.set(lag.oldestSeconds);
+      deps.metrics.outboxByStatus.reset();
+      for (const s of await deps.outbox.stats()) deps.metrics.outboxByStatus.set({ status: s.status }, s.count);
+    } catch {
+      /* database down: still serve process metrics */
+    }
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return r;
 }
 
 const INBOX_STATUSES = ['pending', 'processing', 'done', 'failed'];
@@ -54,18 +74,8 @@ export function createOpsRoutes(deps: OpsDeps): express.Router {
     res.status(ok ? 200 : 503).json({ ok, checks });
   });
 
-  r.get('/metrics', async (_req, res) => {
-    try {
-      const lag = await deps.inbox.lag(deps.clock.now());
-      deps.metrics.inboxOpen.set(lag.open);
-      deps.metrics.inboxLag.set(lag.oldestSeconds);
-      deps.metrics.outboxByStatus.reset();
-      for (const s of await deps.outbox.stats()) deps.metrics.outboxByStatus.set({ status: s.status }, s.count);
-    } catch {
-      /* database down: still serve process metrics */
-    }
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  // Not public: queue depths and error counts tell an outsider too much. Bearer ADMIN_TOKEN, or METRICS_LISTEN.
+  if (!deps.metricsElsewhere) r.use(createMetricsRouter(deps, requireAdmin(deps.adminToken)));
 
   const admin = express.Router();
   admin.use(requireAdmin(deps.adminToken));

@@ -19,7 +19,7 @@ import { addLocalDays, parseLocal } from '../domain/business-time';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { OutboundMessage } from '../bot/wecom/outbound';
-import { summarize } from '../bot/wecom/outbound';
+import { emitter } from '../usecases/emit';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';
@@ -173,13 +173,7 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const now = deps.clock.now();
     const result = await deps.database.db.transaction(async (tx) => fn({
       tx, now, log: deps.log,
-      emit: async (to, m) => {
-        const recipients = [...new Set(to)].filter(Boolean);
-        await deps.outbox.enqueue(tx, recipients.map((recipient) => ({
-          recipient, kind: 'message' as const, msgtype: m.msgtype, body: m, summary: summarize(m), cause: 'api:reviews',
-          taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
-        })), now);
-      },
+      emit: emitter(tx, deps.outbox.enqueue, now, 'api:reviews'),
     }));
     deps.onEnqueued();
     return result;

@@ -33,6 +33,8 @@ export function setupReviews(deps: ReviewSetupDeps) {
   const serviceFor = (tasks: TaskServiceDeps) => reviewServiceDeps({ process: deps.process, tasks, config: deps.config });
   return {
     settings,
+    /** The review service for a task service (handlers score with it; jobs and routes open reviews with it). */
+    service: serviceFor,
     /** Registers review_sampling (daily) and review_leaderboard (weekly). Call before `start`. */
     registerJobs(timers: { addJob(job: CronJob): void; tasks: TaskServiceDeps }) {
       for (const job of reviewCronJobs({ database: deps.database, service: serviceFor(timers.tasks) })) timers.addJob(job);

@@ -20,14 +20,16 @@ import { openDatabase, type Database } from '../store/db';
 import { createInboxRepo } from '../store/inbox';
 import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
+import { createLeaseKeeper, releaseAllLeases } from '../store/leases';
 import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { prepareSopPdfs } from '../schedulers/sop-pdf';
 import { projectRoot } from '../store/paths';
 import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
-import { summarize } from '../bot/wecom/outbound';
-import { documentUploaded } from '../usecases/document-uploaded';
+import type { UseCaseDeps } from '../usecases/deps';
+import { registerContactEvents } from '../bot/wecom/contact-events';
+import { WECOM_LIMITS } from '../bot/wecom/limits';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { sandboxProcess } from '../sandbox/demo-company';
 import { AdjustableClock, systemClock } from './clock';
@@ -39,14 +41,16 @@ import { createUploadToken, uploadExpiry, uploadKey, uploadUrl } from './upload-
 import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
-import { createOpsRoutes } from './ops-routes';
+import { createMetricsRouter, createOpsRoutes } from './ops-routes';
 import { createCustomerRoutes } from './customer-routes';
 import { createUploadRoutes } from './upload-routes';
 import { createOrgRoutes } from './org-routes';
-import { dashboardKeys, dashboardLink } from '../dashboard/access';
+import { dashboardKeys, dashboardLink, LINK_DEFAULT_TTL_MS } from '../dashboard/access';
 import { objectionAlertJob, weeklyHeatmapJob } from '../dashboard/jobs';
 import { createDashboardRoutes } from '../dashboard/routes';
 import { createDashboardService } from '../dashboard/service';
+import { setupMaterials } from './materials-setup';
+import { materialMeasures } from '../usecases/material-measures';
 
 export interface BotOverrides {
   clock?: Clock;
@@ -59,12 +63,19 @@ export interface BotOverrides {
   sleep?: (ms: number) => Promise<void>;
   /** Inbox lease; tests shorten it to simulate crash recovery. */
   inboxLeaseMs?: number;
+  /** Lease of every claimed row (inbox, outbox, timers), renewed by heartbeat; default store/leases.ts LEASE_MS. */
+  leaseMs?: number;
   sweepMs?: number;
 }
 
 export type Bot = Awaited<ReturnType<typeof createBot>>;
 
 export async function createBot(config: Config, overrides: BotOverrides = {}) {
+  if (config.channel === 'dingtalk') {
+    // bot/dingtalk/ and app/dingtalk-setup.ts are ready; the server starts them once handlers and the outbox speak
+    // the neutral channel types (issue 11). Until then say so instead of failing on missing WeCom values.
+    throw new Error('CHANNEL=dingtalk is not wired into the server in this build yet (see README “Running on DingTalk”); use CHANNEL=wecom');
+  }
   // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
   if (config.sandbox) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
@@ -105,6 +116,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     retry: overrides.sleep ? { sleep: overrides.sleep } : undefined,
   });
 
+  // Short leases renewed while rows are worked on: a dead process's rows are taken over within seconds.
+  const leases = createLeaseKeeper(database, clock, {
+    leaseMs: overrides.leaseMs, onError: (err) => log.warn({ err: String(err) }, 'lease renewal failed'),
+  });
   const inbox = createInboxRepo(database);
   const outbox = createOutboxRepo(database);
   const router = new Router();
@@ -119,7 +134,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const dashKeys = dashboardKeys(config);
   const dashLink = (userId: string) => dashboardLink(publicBase(), userId, dashKeys, clock.now());
   const timers = setupTimers({
-    database, outbox, client, clock, log, runner, process: processDef,
+    database, outbox, client, clock, log, runner, process: processDef, leases,
     // Cards link to our pages only when the bot has a public address; otherwise they carry no link at all.
     link: () => config.publicBaseUrl ?? null,
     onFired: (kind, lateMs) => {
@@ -128,23 +143,34 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     },
   });
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
-  registerHandlers(router, {
-    clock, log, config, client, process: processDef, tasks: timers.tasks, database,
-    uploadLink: (customerId, userId) =>
-      uploadUrl(publicBase(), createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key)),
+  // Material packs (issue 13): config/materials.yaml beside the process file; signed long-lived links.
+  const materials = setupMaterials({ config, process: processDef, tasks: timers.tasks, publicBase });
+  // One set of use-case dependencies for every way in: chat, API, upload page, schedulers, sandbox.
+  const useCases: UseCaseDeps = {
+    process: processDef, tasks: timers.tasks, enqueue: outbox.enqueue,
+    uploadLink: async (customerId, userId) => uploadUrl(publicBase(),
+      await createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key, clock.now())),
     customerLink: () => config.publicBaseUrl ?? null,
-    dashboardLink: dashLink,
+    hasPack: materials?.hasPack,
+  };
+  registerHandlers(router, {
+    ...useCases, log, reviews: reviews.service(timers.tasks),
+    dashboardLink: dashLink, dashboardLinkDays: Math.round(LINK_DEFAULT_TTL_MS / 86_400_000),
+    materials: materials?.deps, database,
   });
+  registerContactEvents(router, { client });
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log,
-    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs,
+    maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs, leases,
     onOutbox: () => runner.kick('outbox'),
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
   const sops = prepareSopPdfs({ root: projectRoot(), log });
   const outboxWorker = createOutboxWorker({
-    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts,
+    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
+    // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
+    limits: { perMinute: WECOM_LIMITS.perMemberPerMinute, perHour: WECOM_LIMITS.perMemberPerHour },
     digest: (rows) => buildDigest(rows.map(digestLine)),
     // SOP pushes send the PDF laid out from the Markdown source once it is ready (schedulers/sop-pdf.ts).
     resolveMedia: (ref, send) => timers.media.withMediaId(sops.preferred(ref), send),
@@ -159,19 +185,27 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const app = createHttpApp(log);
   app.use(createReceiver({
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
+    // WeCom's timestamps are real time: compared with the system clock even when the sandbox moves the bot's clock.
+    nowSec: () => systemClock.now().getTime() / 1000,
     accept: (event, key) => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
   }));
   // Before the 1 MB /api JSON parser: the customer API parses its own bodies (documents arrive as ~27 MB of base64).
-  app.use(createCustomerRoutes({ database, clock, config, log, process: processDef }));
+  app.use(createCustomerRoutes({ database, clock, config, log, process: processDef, useCases, afterCommit: () => runner.kick('outbox') }));
   // Before the ops routes: their admin guard covers every /api path it sees.
+  if (materials) {
+    app.use(materials.routes({ database, clock, log, outbox, adminToken: config.adminToken, onEnqueued: () => runner.kick('outbox') }));
+  }
   app.use(createDashboardRoutes({
     service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
+    materials: materials ? (scope, period) => materialMeasures(database, materials.materials, {
+      from: period.from, to: period.to, by: 'office', only: (office) => scope.kind === 'all' || (scope.kind === 'offices' && !!office && scope.offices.includes(office)),
+    }) : undefined,
   }));
   app.use('/api', express.json({ limit: '1mb' }));
   app.use(createOpsRoutes({
-    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken,
+    database, redis, inbox, outbox, metrics, clock, adminToken: config.adminToken, metricsElsewhere: !!config.metricsListen,
     onRetry: () => {
       runner.kick('inbox');
       runner.kick('outbox');
@@ -183,18 +217,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
   app.use(reviews.routes({ tasks: timers.tasks, outbox, onEnqueued: () => runner.kick('outbox') }));
-  app.use(createUploadRoutes({
-    database, clock, config, log, process: processDef,
-    // Tell the rep in chat that the file arrived and what to do next.
-    // Tell the rep in chat whether the file satisfies the stage rule (and why not), and apply what it completes.
-    onUploaded: async ({ customerId, userId, documentId, name, tx }) => {
-      await documentUploaded(tx, {
-        process: processDef, tasks: timers.tasks,
-        emit: async (on, to, m) => void (await outbox.enqueue(on, [{ recipient: to, kind: 'message', msgtype: m.msgtype, body: m, summary: summarize(m), cause: 'upload' }], clock.now())),
-      }, { customerId, userId, documentId, name, now: clock.now() });
-    },
-    afterUploaded: () => runner.kick('outbox'),
-  }));
+  app.use(createUploadRoutes({ database, clock, config, log, process: processDef, useCases, afterUploaded: () => runner.kick('outbox') }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
   const sandbox = config.sandbox
     ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef })
@@ -229,11 +252,14 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     prepare: async () => void (await dashboardJobs.objectionAlert()) });
 
   let server: http.Server | null = null;
+  let metricsServer: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
   const syncOrg = () => syncOrgFromWecom({ database, client, clock, log });
   let initialOrgSync: Promise<OrgSyncResult> | null = null;
 
   async function start(port = config.port): Promise<number> {
+    // One process per embedded data directory (its lock file): whatever is still leased belongs to a dead process.
+    if (database.driver === 'pglite' && ownsDatabase) await releaseAllLeases(database, clock.now());
     await runner.start();
     server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
@@ -243,6 +269,19 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     });
     const actual = (server.address() as AddressInfo).port;
     listeningPort = actual;
+    if (config.metricsListen) {
+      // A separate address (e.g. 127.0.0.1:9464, reachable only by the scraper): /metrics and nothing else.
+      const at = config.metricsListen.lastIndexOf(':');
+      const host = config.metricsListen.slice(0, at).replace(/^\[|\]$/g, '');
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.use(createMetricsRouter({ inbox, outbox, metrics, clock }));
+      metricsServer = http.createServer(metricsApp);
+      await new Promise<void>((resolve, reject) => {
+        metricsServer!.once('error', reject);
+        metricsServer!.listen(Number(config.metricsListen!.slice(at + 1)), host, () => resolve());
+      });
+    }
     await timers.ensureCron();
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
@@ -260,6 +299,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   /** Graceful stop: no new requests, running drains finish, connections close. */
   async function stop(): Promise<void> {
+    if (metricsServer) {
+      const m = metricsServer;
+      metricsServer = null;
+      await new Promise<void>((resolve) => m.close(() => resolve()));
+    }
     if (server) {
       const s = server;
       server = null;
@@ -269,9 +313,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       });
     }
     await runner.stop();
+    leases.stop();
     if (redis) await redis.quit().catch(() => undefined);
     if (ownsDatabase) await database.close();
   }
 
-  return { sops, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { sops, useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
 }

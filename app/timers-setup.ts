@@ -22,11 +22,13 @@ import type { Database } from '../store/db';
 import type { OutboxRepo } from '../store/outbox';
 import { projectRoot } from '../store/paths';
 import type { TimerRow } from '../store/tasks';
+import type { LeaseKeeper } from '../store/leases';
 
 export interface TimersSetupDeps {
   database: Database; outbox: OutboxRepo; client: WecomClient; clock: Clock; log: Logger; runner: JobRunner;
   process: ProcessDefinition; calendarFile?: string; link(customerId: number | null): string | null;
   onFired?(kind: string, lateMs: number): void;
+  leases?: LeaseKeeper;
 }
 
 export function loadCalendar(file: string, log: Logger, now: Date): WorkCalendar {
@@ -82,7 +84,7 @@ export function setupTimers(deps: TimersSetupDeps) {
   const cron = cronHandlers(jobs, wake);
   const worker = createTimerWorker({
     database: deps.database, outbox: deps.outbox, clock, log: deps.log, tasks, cron,
-    onOutbox: () => runner.kick('outbox'), onFired: deps.onFired,
+    onOutbox: () => runner.kick('outbox'), onFired: deps.onFired, leases: deps.leases,
   });
   const media = createMediaCache({ database: deps.database, client: deps.client, log: deps.log, clock, root: projectRoot() });
   return {

@@ -1,10 +1,9 @@
 /**
- * Signed, expiring upload links (上传链接), bound to one rep and one customer. A token is
- * `base64url(payload).base64url(hmacSHA256(payload))`; nothing is stored server-side, so a link works on any
- * instance and cannot be altered (another customer, another rep, a later expiry) without the key.
+ * Signed, expiring upload links (上传链接), bound to one rep and one customer: a JWT for audience `upload` from the
+ * one signed-token helper (usecases/signed-token.ts). Nothing is stored server-side, so a link works on any instance and
+ * cannot be altered (another customer, another rep, a later expiry) without the key.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Config } from './config';
+import { signingKeys, signToken, verifyToken, type SigningKeys } from '../usecases/signed-token';
 
 /** How long a link stays valid unless the caller says otherwise. */
 export const UPLOAD_LINK_TTL_MS = 24 * 3_600_000;
@@ -19,9 +18,9 @@ export interface UploadTokenPayload {
 export type UploadTokenFailure = 'bad_signature' | 'expired' | 'malformed';
 export type UploadTokenResult = { ok: true; payload: UploadTokenPayload } | { ok: false; reason: UploadTokenFailure };
 
-/** The signing key, derived from the app's secrets so no extra variable is needed (and rotating them revokes every link). */
-export function uploadKey(config: Pick<Config, 'secret' | 'encodingAesKey'>): Buffer {
-  return createHash('sha256').update(`upload:${config.secret}${config.encodingAesKey}`).digest();
+/** The signing keys (usecases/signed-token.ts): TOKEN_SIGNING_KEYS, or derived from the app's secrets. */
+export function uploadKey(config: Parameters<typeof signingKeys>[0]): SigningKeys {
+  return signingKeys(config);
 }
 
 /** Expiry of a link issued at `now` with the default lifetime. */
@@ -29,46 +28,22 @@ export function uploadExpiry(now: Date, ttlMs = UPLOAD_LINK_TTL_MS): Date {
   return new Date(now.getTime() + ttlMs);
 }
 
-function sign(data: string, key: Buffer): string {
-  return createHmac('sha256', key).update(data).digest('base64url');
-}
-
-/** A compact token. The expiry is kept to the second. */
-export function createUploadToken(payload: UploadTokenPayload, key: Buffer): string {
+/** A signed token for audience `upload` (JWT: c = customer id, sub = the rep). The expiry is kept to the second. */
+export async function createUploadToken(payload: UploadTokenPayload, keys: SigningKeys, issuedAt?: Date): Promise<string> {
   if (!Number.isSafeInteger(payload.customerId) || payload.customerId <= 0) throw new RangeError('customerId must be a positive integer');
   if (!payload.userId) throw new RangeError('userId is required');
-  const body = Buffer.from(JSON.stringify({
-    c: payload.customerId, u: payload.userId, e: Math.floor(payload.expiresAt.getTime() / 1000),
-  })).toString('base64url');
-  return `${body}.${sign(body, key)}`;
+  return signToken(keys, 'upload', { c: payload.customerId, sub: payload.userId }, {
+    issuedAt: issuedAt ?? new Date(payload.expiresAt.getTime() - UPLOAD_LINK_TTL_MS), expiresAt: payload.expiresAt,
+  });
 }
 
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
-
-/** Checks signature (in constant time), shape and expiry, in that order. A link is valid up to, not including, its expiry second. */
-export function verifyUploadToken(token: string, key: Buffer, now: Date): UploadTokenResult {
-  const parts = typeof token === 'string' ? token.split('.') : [];
-  if (parts.length !== 2 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || token.length > 2048) {
-    return { ok: false, reason: 'malformed' };
-  }
-  const [body, given] = parts as [string, string];
-  const expected = Buffer.from(sign(body, key));
-  const actual = Buffer.from(given);
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'bad_signature' };
-
-  let data: unknown;
-  try {
-    data = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  const { c, u, e } = (data ?? {}) as { c?: unknown; u?: unknown; e?: unknown };
-  if (!Number.isSafeInteger(c) || (c as number) <= 0 || typeof u !== 'string' || !u || !Number.isSafeInteger(e)) {
-    return { ok: false, reason: 'malformed' };
-  }
-  const expiresAt = new Date((e as number) * 1000);
-  if (now.getTime() >= expiresAt.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, payload: { customerId: c as number, userId: u, expiresAt } };
+/** Checks signature, audience, shape and expiry. A link is valid up to, not including, its expiry second. */
+export async function verifyUploadToken(token: string, keys: SigningKeys, now: Date): Promise<UploadTokenResult> {
+  const v = await verifyToken(keys, 'upload', token, now);
+  if (!v.ok) return { ok: false, reason: v.reason === 'too_long' ? 'malformed' : v.reason };
+  const { c, sub } = v.claims as { c?: unknown; sub?: unknown };
+  if (!Number.isSafeInteger(c) || (c as number) <= 0 || typeof sub !== 'string' || !sub) return { ok: false, reason: 'malformed' };
+  return { ok: true, payload: { customerId: c as number, userId: sub, expiresAt: v.expiresAt } };
 }
 
 /** The link a rep opens: `${base}/upload/${token}` (a trailing slash on the base is ignored). */

@@ -2,7 +2,8 @@
  * The upload page (上传链接): `GET /upload/:token` serves a small zh-CN page for WeCom's in-app browser, and
  * `POST /upload/:token` takes the raw file body the page sends (no multipart). The token says who uploads for
  * which customer (app/upload-link.ts). Files are checked by extension and by their first bytes, stored with
- * their sha256, and the bot is told through `onUploaded` so it can answer the rep in chat.
+ * their sha256 by the use case usecases/customers.ts addDocument (the same as the API's), which tells the rep in
+ * chat and closes the tasks the file satisfies.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,10 +16,13 @@ import { parseProcessConfig } from '../domain/process-config';
 import { findStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { DocumentGuard, ProcessDefinition } from '../domain/types';
-import { addDocument, getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
+import { getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
+import { addDocument } from '../usecases/customers';
+import { callOf, type UseCaseDeps } from '../usecases/deps';
 import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
+import { opensAsPdf } from './pdf-check';
 
 const T = texts.upload;
 
@@ -89,6 +93,15 @@ export function checkFile(input: { name: string; content: Buffer; declaredMimeTy
   return { ok: true, name, ext, mimeType: type.mimeType };
 }
 
+/** checkFile, and for a .pdf: it must open as a PDF (app/pdf-check.ts). */
+export async function checkDocument(input: { name: string; content: Buffer; declaredMimeType?: string }): Promise<FileCheck> {
+  const check = checkFile(input);
+  if (check.ok && check.ext === 'pdf' && !(await opensAsPdf(input.content))) {
+    return { ok: false, status: 415, error: 'not_a_pdf', message: T.errors.notAPdf(check.name) };
+  }
+  return check;
+}
+
 export function sha256Hex(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
@@ -138,9 +151,10 @@ export interface UploadDeps {
   clock: Clock;
   config: Config;
   log: Logger;
-  /** Called after a file is stored, so the bot can tell the rep in chat. Its failure is logged, never the uploader's problem. */
-  /** Runs inside the upload's transaction (`info.tx`): write only through it. */
-  onUploaded(info: UploadedInfo & { tx: Tx }): void | Promise<void>;
+  /** The use cases' dependencies: a stored file is the use case usecases/customers.ts addDocument (tells the rep, closes tasks). */
+  useCases: UseCaseDeps;
+  /** Observers of a stored file, inside the upload's transaction (`info.tx`): write only through it; a throw undoes the upload. */
+  onUploaded?(info: UploadedInfo & { tx: Tx }): void | Promise<void>;
   /** After the commit (e.g. wake the delivery worker). */
   afterUploaded?(): void;
   /** The process definition for stage names and rules; read from `config.processConfig` when not given. */
@@ -225,7 +239,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
   /** Resolves the token and its customer before any body is read, so strangers cannot make us buffer 20 MB. */
   function authenticate(asPage: boolean) {
     return async (req: Request, res: Response, next: NextFunction) => {
-      const v = verifyUploadToken(String(req.params.token), key, deps.clock.now());
+      const v = await verifyUploadToken(String(req.params.token), key, deps.clock.now());
       if (!v.ok) {
         const status = TOKEN_STATUS[v.reason];
         const [title, text] = v.reason === 'expired' ? [T.expiredTitle, T.expired] : [T.invalidTitle, T.invalid];
@@ -263,19 +277,20 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
         res.status(400).json({ error: 'bad_file_name', message: T.errors.missingName });
         return;
       }
-      const check = checkFile({ name: rawName, content });
+      const check = await checkDocument({ name: rawName, content });
       if (!check.ok) {
         res.status(check.status).json({ error: check.error, message: check.message });
         return;
       }
       // The document, the rep's confirmation and the tasks it completes commit together, or not at all.
       const doc: DocumentRow = await deps.database.db.transaction(async (tx) => {
-        const row = await addDocument(tx, {
-          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, sha256: sha256Hex(content),
-          uploaderId: payload.userId, source: 'upload',
-        }, deps.clock.now());
-        await deps.onUploaded({ customerId: customer.id, userId: payload.userId, documentId: row.id, name: row.name, tx });
-        return row;
+        const now = deps.clock.now();
+        const r = await addDocument(callOf(tx, deps.useCases, now, 'upload', 'upload'), deps.useCases, {
+          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, uploaderId: payload.userId,
+        });
+        if (r.kind !== 'added') throw new Error('customer vanished during the upload');
+        await deps.onUploaded?.({ customerId: customer.id, userId: payload.userId, documentId: r.document.id, name: r.document.name, tx });
+        return r.document;
       });
       deps.afterUploaded?.();
       logOf(req).info({ customerId: customer.id, documentId: doc.id, size: doc.size, uploader: payload.userId }, 'document uploaded');

@@ -17,7 +17,7 @@
  * BENCH_LOG_LEVEL (silent), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there),
  * TEST_DATABASE_URL / TEST_REDIS_URL (see test/helpers/env.ts).
  */
-import { machineCpu } from './harness';
+import { benchDatabase, machineCpu, machineLoad, reportGoals, type Goal } from './harness';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -312,7 +312,6 @@ function table(rows: string[][]): string {
 
 async function main(): Promise<void> {
   const { sealCallback, textXml, testConfig } = await import('../test/helpers/wecom');
-  const { createPostgresDatabase } = await import('../test/helpers/db');
   const { TEST_REDIS_URL } = await import('../test/helpers/env');
 
   const cpus = os.cpus();
@@ -351,7 +350,7 @@ async function main(): Promise<void> {
   const stub = await wecomStub();
   console.log(`WeCom stub: ${stub.base} (gettoken, message/send, update_template_card → errcode 0)\n`);
   try {
-    await runCases(pool, seal, stub, cpus.length, { createPostgresDatabase, testConfig, TEST_REDIS_URL });
+    await runCases(pool, seal, stub, cpus.length, { testConfig, TEST_REDIS_URL });
   } finally {
     await stub.close();
   }
@@ -359,13 +358,12 @@ async function main(): Promise<void> {
 
 type Stub = Awaited<ReturnType<typeof wecomStub>>;
 interface Helpers {
-  createPostgresDatabase: typeof import('../test/helpers/db').createPostgresDatabase;
   testConfig: typeof import('../test/helpers/wecom').testConfig;
   TEST_REDIS_URL: string;
 }
 
 async function runCases(pool: Sealed[], seal: (i: number) => Sealed, stub: Stub, ncpu: number, h: Helpers): Promise<void> {
-  const { createPostgresDatabase, testConfig, TEST_REDIS_URL } = h;
+  const { testConfig, TEST_REDIS_URL } = h;
 
   const haveRedis = process.env.BENCH_REDIS !== '0' && (await redisAnswers(TEST_REDIS_URL));
   const all: CaseSpec[] = [
@@ -389,7 +387,7 @@ async function runCases(pool: Sealed[], seal: (i: number) => Sealed, stub: Stub,
       sealedLive++;
       return seal(i);
     };
-    const pg = spec.mode === 'bot' ? await createPostgresDatabase() : null;
+    const pg = spec.mode === 'bot' ? await benchDatabase() : null;
     const redisPrefix = spec.redis ? `spb_bench_${randomBytes(4).toString('hex')}` : undefined;
     const config = testConfig({
       apiBase: stub.base, logLevel: LOG_LEVEL, databaseUrl: pg?.url, redisUrl: spec.redis ? TEST_REDIS_URL : undefined,
@@ -488,6 +486,13 @@ async function runCases(pool: Sealed[], seal: (i: number) => Sealed, stub: Stub,
     `latencies from autocannon; server CPU = child user+system time over the run (100 % = one core).`);
   console.log(`goal: ratio b/a ≥ ${GOAL_RATIO} and p99 < ${GOAL_P99_MS} ms at ${CONNECTIONS} connections on a 2-core machine (this one: ${ncpu} CPUs).`);
   for (const r of results.filter((x) => x.check)) console.log(`exactly-once [${r.spec.id}]: ${r.check}`);
+  const goals: Goal[] = [];
+  for (const r of results.filter((x) => x.spec.id !== 'a')) {
+    if (a) goals.push({ bench: 'callback', goal: `${r.spec.id}: req/s ÷ bare express`, kind: 'min', limit: GOAL_RATIO, measured: r.rps / a.rps, unit: '×', detail: `${fmt(r.rps)} vs ${fmt(a.rps)} req/s` });
+    goals.push({ bench: 'callback', goal: `${r.spec.id}: ack p99 at ${CONNECTIONS} connections`, kind: 'max', limit: GOAL_P99_MS, measured: r.p99, unit: 'ms', detail: `p50 ${fmt(r.p50)} ms` });
+    if (r.check) goals.push({ bench: 'callback', goal: `${r.spec.id}: exactly once`, kind: 'min', limit: 1, measured: r.checkOk ? 1 : 0, unit: '', detail: r.drain ?? '' });
+  }
+  reportGoals('bench (callback)', goals, [`${DURATION} s per case; database ${process.env.BENCH_DB === 'migrated' ? 'migrated' : 'fresh'}; machine after the run: ${(await machineLoad()).text}`]);
 
   if (checksFailed) {
     console.error(`\n${checksFailed} exactly-once check(s) failed`);

@@ -16,7 +16,7 @@
  * (spread,instant), BENCH_OUTBOX=off (no-op outbox worker instead of delivering to a local WeCom stub),
  * BENCH_LOG_LEVEL, BENCH_CPU_PROF=<dir>, TEST_DATABASE_URL / TEST_REDIS_URL.
  */
-import { machineCpu } from './harness';
+import { benchDatabase, machineCpu, machineLoad, reportGoals, type Goal } from './harness';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -94,13 +94,12 @@ async function seed(c: Client, nowMs: number, t0Ms: number, windowMs: number) {
   return r.rows.map((x) => [Number(x.id), Math.round(Number(x.at))] as [number, number]);
 }
 
-interface Result { id: string; row: string[]; ok: boolean; lines: string[] }
+interface Result { id: string; row: string[]; ok: boolean; lines: string[]; p99: number; rate: number; cpuUs: number; pgUs: number; fired: number }
 
 async function runCase(kase: { id: string; windowMs: number }, stub: { base: string; sends(): number }): Promise<Result> {
-  const { createPostgresDatabase } = await import('../test/helpers/db');
   const { TEST_REDIS_URL } = await import('../test/helpers/env');
   const { testConfig } = await import('../test/helpers/wecom');
-  const pg = await createPostgresDatabase();
+  const pg = await benchDatabase();
   const redisPrefix = `spb_tbench_${randomBytes(4).toString('hex')}`;
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const config = testConfig({ apiBase: stub.base, logLevel: process.env.BENCH_LOG_LEVEL || 'silent', databaseUrl: pg.url, redisUrl: TEST_REDIS_URL });
@@ -190,7 +189,8 @@ async function runCase(kase: { id: string; windowMs: number }, stub: { base: str
     // spread: the lateness goal (arrivals at ~167/s); instant: the rate goal (all due at once, so lateness ≈ position ÷ rate).
     const goal = kase.windowMs > 0 ? (pct(late, 99) < GOAL_P99_MS && pct(vis, 99) < GOAL_P99_MS ? 'p99 ok' : 'p99 MISS') : (rate >= GOAL_RATE ? 'rate ok' : 'rate MISS');
     return {
-      id: kase.id, ok, lines,
+      id: kase.id, ok, lines, p99: Math.max(pct(late, 99), pct(vis, 99)), rate, fired: fired.length,
+      cpuUs: (cpuS * 1e6) / Math.max(1, fired.length), pgUs: (pgS * 1e6) / Math.max(1, fired.length),
       row: [`${kase.id} (${fmt(DUE)} in ${kase.windowMs / 1000} s)`, fmt(kickS, 1), `${fmt(fired.length)}`, fmt(pct(late, 50)), fmt(pct(late, 99)), fmt(pct(late, 100)),
         fmt(pct(vis, 99)), fmt(rate), fmt(peak), fmt((cpuS * 1e6) / Math.max(1, fired.length)), fmt((pgS * 1e6) / Math.max(1, fired.length)), ok ? 'yes' : 'NO', goal],
     };
@@ -234,6 +234,18 @@ async function main(): Promise<void> {
     `(every 100 ms) that saw it committed, an upper bound. fired/s = fired ÷ (last fired_at − first fire_at): in \`spread\` it cannot exceed ` +
     `the arrival rate (${fmt(DUE / 60)}/s), \`instant\` measures the drain rate. Outbox ${OUTBOX ? 'delivering to a local stub' : 'off (BENCH_OUTBOX=off)'}.`);
   console.log(`goal: p99 lateness < ${GOAL_P99_MS} ms, ≥ ${GOAL_RATE} fired/s on a 2-core machine (this one: ${cpus.length} CPUs).`);
+  const spread = results.find((r) => r.id === 'spread');
+  const instant = results.find((r) => r.id === 'instant');
+  const goals: Goal[] = [];
+  if (spread) goals.push({ bench: 'timers', goal: 'spread: p99 lateness (fired and visible)', kind: 'max', limit: GOAL_P99_MS, measured: spread.p99, unit: 'ms', detail: `${fmt(DUE)} due in 60 s of ${fmt(TOTAL)}` });
+  if (instant) goals.push({ bench: 'timers', goal: 'burst: fired per second', kind: 'min', limit: GOAL_RATE, measured: instant.rate, unit: '/s', detail: `${fmt(DUE)} due at once` });
+  if (spread && instant) {
+    const per = (r: Result) => r.cpuUs + r.pgUs;
+    goals.push({ bench: 'timers', goal: 'spread CPU per timer ÷ burst CPU per timer (bot + PostgreSQL)', kind: 'max', limit: 2, measured: per(spread) / per(instant), unit: '×',
+      detail: `spread ${fmt(spread.cpuUs)} + ${fmt(spread.pgUs)} µs, burst ${fmt(instant.cpuUs)} + ${fmt(instant.pgUs)} µs (bot + PG)` });
+  }
+  goals.push({ bench: 'timers', goal: 'exactly once (every case)', kind: 'min', limit: 1, measured: results.every((r) => r.ok) ? 1 : 0, unit: '' });
+  reportGoals('bench:timers', goals, [`database ${process.env.BENCH_DB === 'migrated' ? 'migrated' : 'fresh'}; machine after the run: ${(await machineLoad()).text}`]);
   if (results.some((r) => !r.ok)) {
     console.error('exactly-once check failed');
     process.exitCode = 1;

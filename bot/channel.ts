@@ -82,6 +82,8 @@ export interface CardSelect {
   options: { id: string; label: string }[];
   /** The button that submits the choice. */
   submit: CardButton;
+  /** The option chosen before anyone picks (optional). */
+  defaultId?: string;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface ContextDeps {
   inboxId: number;
   prepared?: unknown;
   enqueue(tx: Tx, messages: NewOutboxMessage[], now: Date): Promise<unknown>;
+  /** Writes messages to the outbox in this event's transaction (usecases/emit.ts, the one emit helper). */
+  emit(to: readonly string[], message: OutboundMessage, cause: string): Promise<void>;
 }
 
 export function createContext(deps: ContextDeps): BotContext {
@@ -55,10 +57,7 @@ export function createContext(deps: ContextDeps): BotContext {
 
   async function send(message: OutboundMessage, to?: string[]) {
     const recipients = [...new Set(to ?? [event.userId])].filter(Boolean);
-    const taskId = message.msgtype === 'template_card' ? message.template_card.task_id : undefined;
-    await deps.enqueue(tx, recipients.map((recipient) => ({
-      recipient, kind: 'message' as const, msgtype: message.msgtype, body: message, summary: summarize(message), cause, taskId,
-    })), now);
+    await deps.emit(recipients, message, cause);
     count += recipients.length;
   }
 

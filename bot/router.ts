@@ -1,16 +1,22 @@
 /**
  * The router (bolt/probot style): global middleware, then listeners registered with `on(kind)` and
- * `action(key)`, run as one chain. A listener that does not call `next()` ends the chain, so a catch-all help
- * listener registered last answers only what nobody else took.
+ * `action(key)`, run as one chain. A listener that does not call `next()` ends the chain.
+ *
+ * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window), then the
+ * ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
+ * which command wins is the table's business, never the order of registration. Anything not understood, or a
+ * handler that passes (`next()`), reaches the `fallback` (the help).
  */
 import type { BotContext } from './context';
-import type { EventKind, EventOf, TemplateCardEvent, WecomEvent } from './wecom/events';
+import type { EventKind, EventOf, TemplateCardEvent, TextMessage, WecomEvent } from './wecom/events';
 import { asBotError, type BotError } from './errors';
+import { parseChat, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
 
 export type Next = () => Promise<void>;
 export type Middleware<E extends WecomEvent = WecomEvent> = (ctx: BotContext<E>, next: Next) => Promise<void>;
 export type Listener<E extends WecomEvent = WecomEvent> = (ctx: BotContext<E>, next: Next) => Promise<void> | void;
 export type ErrorHook = (err: BotError, ctx: BotContext) => Promise<void> | void;
+export type CommandHandler<K extends ChatCommandKind> = (ctx: BotContext<TextMessage>, command: ChatCommandOf<K>, next: Next) => Promise<void> | void;
 
 interface Registration {
   matches(event: WecomEvent): boolean;
@@ -22,6 +28,9 @@ export class Router {
   private readonly listeners: Registration[] = [];
   private errorHook: ErrorHook | null = null;
   private readonly preparers = new Map<EventKind, (event: WecomEvent) => Promise<unknown>>();
+  private readonly conversations: Listener<TextMessage>[] = [];
+  private readonly commands = new Map<ChatCommandKind, CommandHandler<ChatCommandKind>>();
+  private fallbackListener: Listener<TextMessage> | null = null;
 
   use(mw: Middleware): this {
     this.middleware.push(mw);
@@ -32,6 +41,29 @@ export class Router {
     for (const l of listeners) {
       this.listeners.push({ matches: (e) => e.kind === kind, listener: l as Listener });
     }
+    return this;
+  }
+
+  /**
+   * An open conversation that may take a person's next text as its answer (it calls `next()` when it has none
+   * open for them). Conversations run before commands, in registration order: there are few, and each checks its
+   * own state.
+   */
+  conversation(listener: Listener<TextMessage>): this {
+    this.conversations.push(listener);
+    return this;
+  }
+
+  /** The handler of one command kind of the grammar (domain/command-table.ts). One handler per kind. */
+  command<K extends ChatCommandKind>(kind: K, handler: CommandHandler<K>): this {
+    if (this.commands.has(kind)) throw new Error(`command ${kind} has a handler already`);
+    this.commands.set(kind, handler as unknown as CommandHandler<ChatCommandKind>);
+    return this;
+  }
+
+  /** What answers a text nobody handled (the help). */
+  fallback(listener: Listener<TextMessage>): this {
+    this.fallbackListener = listener;
     return this;
   }
 
@@ -67,11 +99,22 @@ export class Router {
     return this;
   }
 
+  private async runCommand(ctx: BotContext<TextMessage>, next: Next): Promise<void> {
+    const command = parseChat(ctx.event.text);
+    const handler = this.commands.get(command.kind);
+    if (!handler) return next();
+    await handler(ctx, command, next);
+  }
+
   /** Runs the chain for one event. Errors reach the error hook and are rethrown so the inbox retries the row. */
   async dispatch(ctx: BotContext): Promise<void> {
+    const text: Listener[] = ctx.event.kind === 'message.text'
+      ? [...(this.conversations as Listener[]), (c, next) => this.runCommand(c as BotContext<TextMessage>, next)] : [];
     const chain: Listener[] = [
       ...this.middleware,
+      ...text,
       ...this.listeners.filter((r) => r.matches(ctx.event)).map((r) => r.listener),
+      ...(ctx.event.kind === 'message.text' && this.fallbackListener ? [this.fallbackListener as Listener] : []),
     ];
     try {
       await runChain(chain, ctx);

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import { clip, MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';
 import { ACTION, STAGE_SELECT, NO_CHOICE } from './action-keys';
@@ -61,7 +62,7 @@ function facts(c: CustomerFacts, now: Date) {
     { keyname: '当前阶段', value: stageText(c.stage) },
     { keyname: '负责人', value: c.ownerName },
     { keyname: '本阶段已停留', value: TEXTS_ZH.formatElapsed(now.getTime() - c.stageEnteredAt.getTime()) },
-    ...(c.industry ? [{ keyname: '行业', value: c.industry }] : []),
+    ...(c.industry ? [{ keyname: '行业', value: clip(c.industry, MAX_INDUSTRY_CHARS) }] : []),
   ];
 }
 
@@ -69,12 +70,13 @@ function facts(c: CustomerFacts, now: Date) {
  * The customer's stage card: where it stands; the next forward stage as the main button; the rest in a select.
  * `taskId` keeps a card's id when it replaces itself in place after a click.
  */
-export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date, opts: { headline?: string; task?: CardTask | null; taskId?: string } = {}): TemplateCard {
+export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date,
+  opts: { headline?: string; task?: CardTask | null; taskId?: string; extra?: { text: string; key: string }[] } = {}): TemplateCard {
   const base = {
     card_type: 'button_interaction',
     task_id: opts.taskId ?? newTaskId(`cust${c.id}`),
     source: { desc: '销售流程助手', desc_color: 0 },
-    main_title: { title: cut(c.name, 26), desc: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40) },
+    main_title: { title: clip(c.name, MAX_NAME_CHARS), desc: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40) },
     horizontal_content_list: facts(c, now),
     ...(opts.task ? {
       quote_area: { type: 0, title: cut(T.taskTitle(opts.task.name, TEXTS_ZH.formatTime(opts.task.dueAt)), 40), quote_text: cut(opts.task.howTo, 200) },
@@ -88,6 +90,8 @@ export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date, op
     : [];
   const options = choices.others.slice(0, 9).map((s) => ({ id: s.key, text: cut(optionLabel(c.stage, s), 16) }));
   if (options.length) buttons.push({ text: T.moreButton, style: 4, key: ACTION.pick(c.id, c.version) });
+  // Extra actions (e.g. 资料包) after the stage buttons, only on a card that has stage buttons.
+  if (buttons.length) buttons.push(...(opts.extra ?? []).slice(0, 4).map((x) => ({ text: cut(x.text, 10), style: 4, key: x.key })));
   if (!buttons.length) buttons.push({ text: '查看', style: 4, key: ACTION.show(c.id) });
   return {
     ...base,
@@ -105,7 +109,7 @@ export function confirmWinCard(c: CustomerFacts, won: StageDef, now: Date, taskI
     card_type: 'button_interaction',
     task_id: taskId,
     source: { desc: '销售流程助手', desc_color: 2 },
-    main_title: { title: cut(c.name, 26), desc: cut(T.confirmWinTitle(won.name), 40) },
+    main_title: { title: clip(c.name, MAX_NAME_CHARS), desc: cut(T.confirmWinTitle(won.name), 40) },
     horizontal_content_list: facts(c, now),
     sub_title_text: T.confirmWinHint(c.name, won.name),
     button_list: [
@@ -138,7 +142,8 @@ export function stageChangeNotice(input: {
   dwellMs: number; at: Date; override?: { reason: string }; link: string | null;
 }): OutboundMessage {
   const backward = !input.to.outcome && (input.to.order ?? 0) < (input.from.order ?? 0);
-  const title = input.override ? `【强制推进】${input.customer.name}` : backward ? `【阶段退回】${input.customer.name}` : `【阶段变更】${input.customer.name}`;
+  const name = clip(input.customer.name, MAX_NAME_CHARS);
+  const title = input.override ? `【强制推进】${name}` : backward ? `【阶段退回】${name}` : `【阶段变更】${name}`;
   const body = {
     task_id: newTaskId(`note${input.customer.id}`),
     source: { desc: '销售流程助手', desc_color: input.override || backward ? 2 : 0 },

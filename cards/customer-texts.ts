@@ -11,6 +11,8 @@ export const customerTexts = {
     [`无法将“${name}”推进到「${to}」：`, reasons, ...(uploadLink ? [`上传链接（24小时内有效）：${uploadLink}`] : [])].join('\n'),
   refusedBack: (name: string, to: string, reasons: string) => [`无法将“${name}”退回到「${to}」：`, reasons].join('\n'),
   created: (name: string, stage: string) => `已新建客户“${name}”，当前阶段：${stage}。`,
+  nameTooLong: (what: '客户名称' | '行业', max: number, len: number) =>
+    `${what}最长 ${max} 个字，您发送的有 ${len} 个字，没有新建。请用简称重新发送，例如：新客户 华夏医疗 医疗`,
   duplicate: (name: string) => `您已有名为“${name}”的客户，没有重复创建。`,
   notInOrg: '您还不在销售组织架构中，请联系管理员添加后再使用。',
   loggedMessage: (name: string) => `已记录“${name}”的客户留言，时间以现在为准。`,
@@ -25,6 +27,22 @@ export const customerTexts = {
   nothingToCancel: '好的。当前没有进行中的操作，不需要取消。',
   pickNothing: '请先在“其他操作”里选择一项，再点“执行”。',
   lostNeedsReason: (name: string, lost: string) => `标记为「${lost}」需要写明原因，请回复：${name} 丢单 <原因>（例：${name} 丢单 预算被砍）`,
+  /** A forced move (强制推进) says so on every card and notice. */
+  forcedMoved: (from: string, to: string) => `【强制推进】已从「${from}」推进到「${to}」`,
+  // Ownership change (客户转移)
+  handOverNotAllowed: '抱歉，只有负责人的直属上级或管理员可以转移客户。',
+  handOverAmbiguous: (who: string) => `“${who}”对应多位同事，请写企业微信账号（userid）。`,
+  handOverUnknown: (who: string) => `没有找到同事“${who}”。`,
+  handOverSameOwner: (name: string, owner: string) => `“${name}”已经由${owner}负责。`,
+  handOverConflict: (name: string) => `客户“${name}”刚刚已被他人更新，请再试一次。`,
+  handedOver: (name: string, from: string, to: string) => `已将“${name}”从${from}转给${to}。`,
+  handedToYou: (actor: string, name: string) => `${actor}把客户“${name}”交给你负责，发送“查看 ${name}”了解当前进展。`,
+  handedAway: (actor: string, name: string, to: string) => `${actor}已把客户“${name}”转给${to}负责。`,
+  /** Who an API caller is called in messages when it names nobody. */
+  apiActor: '管理员',
+  // Visits (R7)
+  visitLogged: (name: string) => `已记录对“${name}”的拜访。`,
+  visitTask: (name: string, due: string, task: string, deliverable: string) => `已记录对“${name}”的拜访。请在 ${due} 前完成「${task}」：${deliverable}`,
 };
 
 /** zh-CN texts on the stage card (cards/customer-cards.ts). */

@@ -3,6 +3,7 @@
  * with one-tap actions (催办 / 延期24小时 / 已处理), the escalation to the next level, and the SOP note.
  */
 import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import { clip, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { newTaskId } from './customer-cards';
 
@@ -39,7 +40,7 @@ export const taskTexts = {
   deliverable: (what: string) => `需要提交：${what}`,
 };
 
-const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${f.customerName}` : '');
+const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${clip(f.customerName, MAX_NAME_CHARS)}` : '');
 
 /** Reminder to the rep: a text_notice card with the deadline; a plain text when there is no link to open. */
 export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutboundMessage {
@@ -66,7 +67,7 @@ function warningBody(f: TaskFacts, level: number, now: Date) {
   const late = Math.max(0, now.getTime() - f.dueAt.getTime());
   return {
     source: { desc: level > 1 ? '升级预警' : '超时预警', desc_color: 2 },
-    main_title: { title: `【预警】${f.repName}的「${f.taskName}」已超时`, desc: customerLine(f) },
+    main_title: { title: `【预警】${clip(f.repName, 12)}的「${clip(f.taskName, 14)}」已超时`, desc: customerLine(f) },
     horizontal_content_list: [
       { keyname: '负责人', value: f.repName },
       { keyname: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },
@@ -127,3 +128,18 @@ export function painPointPrompt(f: TaskFacts): string {
     '也可以回复“填写痛点”，我会一项一项地问你。',
   ].join('\n');
 }
+
+/** Replies and card labels for the warning card's actions (催办 / 延期 / 已处理). */
+export const warningTexts = {
+  taskGone: '这条预警对应的任务不存在了。',
+  notAllowed: '抱歉，只有负责人的上级或管理员可以处理这条预警。',
+  doneLabel: '任务已完成',
+  alreadyDone: (task: string) => `「${task}」已经完成，无需处理。`,
+  staleLabel: '预警已过期',
+  stale: (task: string, due: string) => `这张预警卡片已过期：「${task}」的截止时间已调整为 ${due}，请以最新的预警为准。`,
+  conflict: '任务刚刚已被他人处理，请查看最新状态。',
+  alreadyHandled: '这条预警已被标记为已处理。',
+  nudgedLabel: (name: string, stamp: string) => `${name}已催办 ${stamp}`.slice(0, 20),
+  extendedLabel: (name: string) => `${name}已延期24小时`.slice(0, 20),
+  handledLabel: (name: string, stamp: string) => `${name}已处理 ${stamp}`.slice(0, 20),
+};

@@ -53,6 +53,7 @@ export const texts = {
       missingName: '缺少文件名，请重新选择文件后上传。',
       unsupportedExtension: (name: string) => `不支持“${name}”这种文件，请上传 PDF、Word、Excel 或 PPT 文件。`,
       contentMismatch: (name: string) => `“${name}”的内容与扩展名不符（可能是改了扩展名的其他文件），请上传真正的 PDF 或 Office 文件。`,
+      notAPdf: (name: string) => `“${name}”无法作为 PDF 打开（文件已损坏，或只是改了开头的其他文件），请从原文档重新导出 PDF 后上传。`,
       unsupportedMime: (mime: string) => `不支持的文件类型“${mime}”，请上传 PDF、Word、Excel 或 PPT 文件。`,
       badRequest: '上传请求无效，请刷新页面后重试。',
       internal: '服务器暂时无法保存文件，请稍后重试。',
@@ -70,5 +71,7 @@ export const texts = {
     badBase64: 'contentBase64 不是有效的 Base64 编码。',
     atInFuture: '沟通时间 at 不能晚于当前时间。',
     internal: '服务器内部错误，没有写入任何数据，请稍后重试。',
+    unknownOwner: (id: string) => `找不到在职人员 ${id}`,
+    conflict: '客户刚刚被修改，请重试',
   },
 } as const;

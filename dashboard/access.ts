@@ -1,15 +1,14 @@
 /**
  * Who may open the dashboard, and how they prove it:
- *  - a signed link the bot sends (`/dashboard?t=…`): `base64url(payload).base64url(hmacSHA256)`, like the upload
- *    links (app/upload-link.ts) but under its own key, bound to one userid, valid at most 7 days;
+ *  - a signed link the bot sends (`/dashboard?t=…`): a JWT for audience `dashboard-link` from the one signed-token
+ *    helper (usecases/signed-token.ts), bound to one userid, valid at most 7 days;
  *  - WeCom OAuth2 (snsapi_base) when the page is opened inside WeCom: a redirect to `${oauthBase}/connect/oauth2/
  *    authorize…#wechat_redirect`, back with `?code=`, exchanged for the userid through the WeCom API;
- *  - after either, a session cookie (signed the same way, HttpOnly, SameSite=Lax, 12 h).
+ *  - after either, a session cookie (a JWT for audience `dashboard-session`, HttpOnly, SameSite=Lax, 12 h).
  * What a person then sees is decided by domain/dashboard.ts managedScope (admins all, supervisors their reports'
  * offices, everyone else nothing).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../app/config';
+import { signingKeys, signToken, verifyToken, type SigningKeys, type TokenAudience } from '../usecases/signed-token';
 
 export const LINK_MAX_TTL_MS = 7 * 86_400_000;
 export const LINK_DEFAULT_TTL_MS = 3 * 86_400_000;
@@ -18,15 +17,16 @@ export const SESSION_COOKIE = 'spb_dash';
 export const STATE_COOKIE = 'spb_dash_state';
 export const DEFAULT_OAUTH_BASE = 'https://open.weixin.qq.com';
 
+/** The same signing keys for links and sessions (usecases/signed-token.ts); the audience keeps the two apart. */
 export interface DashboardKeys {
-  link: Buffer;
-  session: Buffer;
+  link: SigningKeys;
+  session: SigningKeys;
 }
 
-/** Derived from the app's secrets (no extra variable; rotating them revokes every link and session). */
-export function dashboardKeys(config: Pick<Config, 'secret' | 'encodingAesKey'>): DashboardKeys {
-  const derive = (purpose: string) => createHash('sha256').update(`${purpose}:${config.secret}${config.encodingAesKey}`).digest();
-  return { link: derive('dashboard-link'), session: derive('dashboard-session') };
+/** TOKEN_SIGNING_KEYS, or derived from the app's secrets (rotating them revokes every link and session). */
+export function dashboardKeys(config: Parameters<typeof signingKeys>[0]): DashboardKeys {
+  const keys = signingKeys(config);
+  return { link: keys, session: keys };
 }
 
 export interface AccessToken {
@@ -37,42 +37,27 @@ export interface AccessToken {
 
 export type TokenCheck = { ok: true; token: AccessToken } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'too_long' };
 
-const sign = (data: string, key: Buffer) => createHmac('sha256', key).update(data).digest('base64url');
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
-
-export function createAccessToken(t: AccessToken, key: Buffer, maxTtlMs = LINK_MAX_TTL_MS): string {
+/** A link token (audience `dashboard-link`) or, with `audience`, a session token. At most `maxTtlMs` long. */
+export async function createAccessToken(t: AccessToken, keys: SigningKeys, maxTtlMs = LINK_MAX_TTL_MS,
+  audience: TokenAudience = 'dashboard-link'): Promise<string> {
   if (!t.userId) throw new RangeError('userId is required');
   if (t.expiresAt.getTime() - t.issuedAt.getTime() > maxTtlMs) throw new RangeError('a dashboard link lives at most 7 days');
-  const body = Buffer.from(JSON.stringify({
-    u: t.userId, i: Math.floor(t.issuedAt.getTime() / 1000), e: Math.floor(t.expiresAt.getTime() / 1000),
-  })).toString('base64url');
-  return `${body}.${sign(body, key)}`;
+  return signToken(keys, audience, { sub: t.userId }, t);
 }
 
-/** Signature first (constant time), then shape, lifetime (≤ maxTtl) and expiry. */
-export function verifyAccessToken(token: unknown, key: Buffer, now: Date, maxTtlMs = LINK_MAX_TTL_MS): TokenCheck {
-  const parts = typeof token === 'string' && token.length <= 1024 ? token.split('.') : [];
-  if (parts.length !== 2 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!)) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(sign(parts[0]!, key));
-  const given = Buffer.from(parts[1]!);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
-  let data: { u?: unknown; i?: unknown; e?: unknown };
-  try {
-    data = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) ?? {};
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (typeof data.u !== 'string' || !data.u || !Number.isSafeInteger(data.i) || !Number.isSafeInteger(data.e)) return { ok: false, reason: 'malformed' };
-  const issuedAt = new Date((data.i as number) * 1000);
-  const expiresAt = new Date((data.e as number) * 1000);
-  if (expiresAt.getTime() - issuedAt.getTime() > maxTtlMs) return { ok: false, reason: 'too_long' };
-  if (now.getTime() >= expiresAt.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, token: { userId: data.u, issuedAt, expiresAt } };
+/** Signature, audience, lifetime (≤ maxTtl) and expiry. */
+export async function verifyAccessToken(token: unknown, keys: SigningKeys, now: Date, maxTtlMs = LINK_MAX_TTL_MS,
+  audience: TokenAudience = 'dashboard-link'): Promise<TokenCheck> {
+  const v = await verifyToken(keys, audience, token, now, maxTtlMs);
+  if (!v.ok) return v;
+  const sub = v.claims.sub;
+  if (typeof sub !== 'string' || !sub) return { ok: false, reason: 'malformed' };
+  return { ok: true, token: { userId: sub, issuedAt: v.issuedAt, expiresAt: v.expiresAt } };
 }
 
 /** The link the bot sends: `${base}/dashboard?t=<token>`. */
-export function dashboardLink(base: string, userId: string, keys: DashboardKeys, now: Date, ttlMs = LINK_DEFAULT_TTL_MS): string {
-  const token = createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + Math.min(ttlMs, LINK_MAX_TTL_MS)) }, keys.link);
+export async function dashboardLink(base: string, userId: string, keys: DashboardKeys, now: Date, ttlMs = LINK_DEFAULT_TTL_MS): Promise<string> {
+  const token = await createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + Math.min(ttlMs, LINK_MAX_TTL_MS)) }, keys.link);
   return `${base.replace(/\/+$/, '')}/dashboard?t=${token}`;
 }
 

@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { WecomClient } from '../bot/wecom/api';
 import type { OutboundMessage } from '../bot/wecom/outbound';
-import { summarize } from '../bot/wecom/outbound';
+import { outboxRows } from '../usecases/emit';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import {
@@ -36,7 +36,7 @@ export interface DashboardJobDeps {
   log: Logger;
   process: ProcessDefinition;
   /** A signed dashboard link for one person (dashboard/access.ts dashboardLink). */
-  link(userId: string): string;
+  link(userId: string): Promise<string>;
   service?: DashboardService;
   /** Called after messages were written to the outbox (e.g. runner.kick('outbox')). */
   onEnqueued?(): void;
@@ -67,7 +67,7 @@ async function alreadyRan(database: Database, key: string): Promise<boolean> {
 }
 
 function message(recipient: string, body: OutboundMessage, cause: string): NewOutboxMessage {
-  return { recipient, kind: 'message', msgtype: body.msgtype, body, summary: summarize(body), cause };
+  return outboxRows([recipient], body, cause)[0]!;
 }
 
 export interface WeeklyHeatmapResult {
@@ -107,11 +107,12 @@ export async function weeklyHeatmapJob(deps: DashboardJobDeps): Promise<WeeklyHe
     pictures.set(key, { mediaId: media.mediaId, red });
   }
 
+  const links = new Map(await Promise.all(recipients.map(async (m) => [m.userId, await deps.link(m.userId)] as const)));
   const messages = recipients.flatMap((m) => {
     const p = pictures.get(scopeKey(m.scope))!;
     return [
       message(m.userId, { msgtype: 'image', image: { media_id: p.mediaId } }, `dashboard:weekly:${week}`),
-      message(m.userId, { msgtype: 'text', text: { content: T.weekly.summary(periodText, p.red, deps.link(m.userId)) } }, `dashboard:weekly:${week}`),
+      message(m.userId, { msgtype: 'text', text: { content: T.weekly.summary(periodText, p.red, links.get(m.userId)!) } }, `dashboard:weekly:${week}`),
     ];
   });
   const sent = await deps.database.db.transaction(async (tx) => {
@@ -145,7 +146,7 @@ export async function objectionAlertJob(deps: DashboardJobDeps & { week?: string
     const scope = managedScope(userId, people);
     const mine = jumps.filter((j) => scope.kind === 'all' || (scope.kind === 'offices' && j.officeId !== null && scope.offices.includes(j.officeId)));
     if (!mine.length) continue;
-    const link = deps.link(userId);
+    const link = await deps.link(userId);
     byRecipient.set(userId, mine.map((j) => T.objectionAlert({
       office: j.officeId === null ? T.page.unassignedOffice : names.get(j.officeId) ?? j.officeId, term: j.term, share: percent(j.share),
       previous: percent(j.previousShare), count: j.count, total: j.total, week, link,

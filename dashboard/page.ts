@@ -6,6 +6,7 @@
  * older in-app browsers run it; data enters the DOM through textContent only.
  */
 import { dashboardTexts } from '../cards/dashboard-texts';
+import { materialTexts } from '../cards/material-texts';
 
 const T = dashboardTexts.page;
 
@@ -86,7 +87,12 @@ ch.setOption({animation:false,grid:{left:8,right:60,top:8,bottom:8,containLabel:
 yAxis:{type:'category',inverse:true,data:terms.map(function(t){return t.term;})},
 series:[{type:'bar',data:terms.map(function(t){return t.count;}),itemStyle:{color:'#ff8800'},label:{show:true,position:'right',formatter:function(p){return p.value+'（'+Math.round(terms[p.dataIndex].share*100)+'%）';}}}]},true);
 $('objections-total').textContent='共 '+o.total+' 条异议';}
-function load(){var q=query();$('status').textContent=T.loading;$('status').className='muted';
+function pct(x){return x==null?'-':Math.round(x*100)+'%';}function hrs(x){return x==null?'-':x+'h';}
+function renderMaterials(m){var b=$('materials-body');if(!b)return;clear(b);var rows=m.groups.concat(m.groups.length>1?[m.total]:[]);
+if(!rows.length){var tr=el('tr');var td=el('td','—','muted');td.colSpan=7;tr.appendChild(td);b.appendChild(tr);}
+rows.forEach(function(g){var tr=el('tr');[g.name,g.entered,g.sent+'（'+pct(g.sendRate)+'）',pct(g.onTimeRate),g.received+'（'+pct(g.openRate)+'）',hrs(g.avgHoursToSend),hrs(g.avgHoursToOpen)]
+.forEach(function(v){tr.appendChild(el('td',String(v)));});b.appendChild(tr);});state.materials=m;}
+function load(){var q=query();if($('materials-body'))get('/api/dashboard/materials?'+q).then(renderMaterials,function(){});$('status').textContent=T.loading;$('status').className='muted';
 return Promise.all([get('/api/dashboard/heatmap?'+q),get('/api/dashboard/funnel?'+q),get('/api/dashboard/stalled?'+q),get('/api/dashboard/objections?'+q)])
 .then(function(r){renderHeatmap(r[0]);renderFunnel(r[1].steps);renderStalled(r[2].items);renderObjections(r[3]);$('status').textContent='';state.ready=true;},
 function(e){$('status').textContent=e.message||T.failed;$('status').className='err';});}
@@ -94,6 +100,13 @@ get('/api/dashboard/me').then(function(me){$('who').textContent=me.name+(me.admi
 me.offices.forEach(function(o){var op=el('option',o.name);op.value=o.id;s.appendChild(op);});return load();},function(e){$('status').textContent=e.message||T.failed;$('status').className='err';});
 $('period').addEventListener('change',function(){var c=this.value==='custom';var xs=document.querySelectorAll('.custom');for(var i=0;i<xs.length;i++)xs[i].hidden=!c;});
 $('filters').addEventListener('submit',function(e){e.preventDefault();state.ready=false;load();});})();`;
+}
+
+/** R6: pack send and open rates per office (filled by the script from /api/dashboard/materials). */
+function materialsPanel(): string {
+  const M = materialTexts.dashboard;
+  return `<section id="materials"><h2>${escapeHtml(M.title)}</h2><p class="hint">${escapeHtml(M.hint)}</p><div style="overflow-x:auto"><table>` +
+    `<thead><tr>${M.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody id="materials-body"></tbody></table></div></section>`;
 }
 
 export function dashboardPage(nonce: string, assetPath: string, tz: string): string {
@@ -107,7 +120,7 @@ export function dashboardPage(nonce: string, assetPath: string, tz: string): str
 <section><h2>${T.heatmap}</h2><p class="hint">${T.heatmapHint}</p><div id="heatmap" class="chart"></div><div id="drill"></div></section>
 <div class="grid"><section><h2>${T.funnel}</h2><div id="funnel" class="chart"></div></section>
 <section><h2>${T.objections}</h2><p class="hint" id="objections-total"></p><div id="objections" class="chart"></div><p id="objections-empty" class="muted" hidden>${T.objectionsEmpty}</p></section></div>
-<section><h2>${T.stalled}</h2><ul id="stalled"></ul></section></main>`;
+<section><h2>${T.stalled}</h2><ul id="stalled"></ul></section>${materialsPanel()}</main>`;
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover"><meta name="referrer" content="no-referrer">` +
     `<link rel="icon" href="data:,"><title>${T.title}</title><style nonce="${nonce}">${CSS}</style></head><body>${body}` +

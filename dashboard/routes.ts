@@ -15,7 +15,6 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../app/config';
 import { dashboardTexts } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
 import { addLocalDays, parseLocal } from '../domain/business-time';
@@ -35,12 +34,14 @@ const MAX_SPAN_MS = 400 * 86_400_000;
 export interface DashboardRouteDeps {
   service: DashboardService;
   clock: Clock;
-  config: Pick<Config, 'secret' | 'encodingAesKey' | 'corpId' | 'agentId' | 'oauthBase' | 'adminToken' | 'publicBaseUrl'>;
+  config: { secret: string; encodingAesKey: string; corpId: string; agentId: number; oauthBase?: string; adminToken?: string; publicBaseUrl?: string };
   log: Logger;
   /** OAuth2 code → userid (the WeCom client's getUserIdByCode). */
   userIdByCode(code: string): Promise<string | null>;
   /** This server's public base URL (for the OAuth redirect_uri). */
   publicBase(): string;
+  /** Material pack measures (R6) per office in scope and period; absent when no materials are configured. */
+  materials?(scope: Scope, period: Period): Promise<unknown>;
 }
 
 class HttpError extends Error {
@@ -133,16 +134,16 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
 
   const secure = (req: Request) => req.protocol === 'https';
 
-  function startSession(req: Request, res: Response, userId: string): void {
+  async function startSession(req: Request, res: Response, userId: string): Promise<void> {
     const now = clock.now();
-    const token = createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) }, keys.session, SESSION_TTL_MS);
+    const token = await createAccessToken({ userId, issuedAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) }, keys.session, SESSION_TTL_MS, 'dashboard-session');
     res.append('set-cookie', cookieHeader(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure: secure(req) }));
   }
 
-  function sessionUser(req: Request): string | null {
+  async function sessionUser(req: Request): Promise<string | null> {
     const raw = parseCookies(req.get('cookie'))[SESSION_COOKIE];
     if (!raw) return null;
-    const v = verifyAccessToken(raw, keys.session, clock.now(), SESSION_TTL_MS);
+    const v = await verifyAccessToken(raw, keys.session, clock.now(), SESSION_TTL_MS, 'dashboard-session');
     return v.ok ? v.token.userId : null;
   }
 
@@ -155,7 +156,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
 
   async function reader(req: Request): Promise<Reader | null> {
     if (bearerIsAdmin(req)) return { userId: 'admin-token', name: '管理令牌', admin: true, scope: { kind: 'all' } };
-    const userId = sessionUser(req);
+    const userId = await sessionUser(req);
     if (!userId) return null;
     const { person, scope } = await service.access(userId);
     return { userId, name: person?.name ?? userId, admin: !!person?.roles.includes('admin'), scope };
@@ -169,13 +170,13 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     const q = req.query as Record<string, unknown>;
     const log = logOf(req);
     if (typeof q.t === 'string') {
-      const v = verifyAccessToken(q.t, keys.link, clock.now());
+      const v = await verifyAccessToken(q.t, keys.link, clock.now());
       if (!v.ok) {
         const expired = v.reason === 'expired';
         sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? T.linkExpired : T.linkInvalid, n));
         return;
       }
-      startSession(req, res, v.token.userId);
+      await startSession(req, res, v.token.userId);
       log.info({ userId: v.token.userId, via: 'link' }, 'dashboard sign-in');
       res.redirect(303, '/dashboard');
       return;
@@ -199,12 +200,12 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
         sendHtml(res, 403, (n) => messagePage(T.noAccessTitle, T.notMember, n));
         return;
       }
-      startSession(req, res, userId);
+      await startSession(req, res, userId);
       log.info({ userId, via: 'oauth' }, 'dashboard sign-in');
       res.redirect(303, '/dashboard');
       return;
     }
-    const userId = sessionUser(req);
+    const userId = await sessionUser(req);
     if (!userId) {
       if (insideWecom(req.get('user-agent'))) {
         const state = randomBytes(12).toString('hex');
@@ -257,6 +258,11 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     const period = parsePeriod(q, clock.now(), service.tz);
     const windowSeconds = windowParam(q);
     res.json({ from: period.from.toISOString(), to: period.to.toISOString(), windowSeconds, steps: await service.funnel(scopeOf(res), period, windowSeconds) });
+  });
+
+  api.get('/materials', async (req: Request, res: Response) => {
+    if (!deps.materials) throw new HttpError(404, 'not_configured', '未配置资料包');
+    res.json(await deps.materials(scopeOf(res), parsePeriod(req.query as Record<string, unknown>, clock.now(), service.tz)));
   });
 
   api.get('/stalled', async (_req: Request, res: Response) => {

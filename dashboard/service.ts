@@ -9,23 +9,21 @@ import { businessZone } from '../domain/business-time';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import {
   buildHeatmap, calendarDaysBetween, consecutivePairs, dashboardSettings, isOverThreshold, isoWeek, isoWeekRange,
-  managedScope, penetration, previousIsoWeek, stageThresholds, stalledBefore, isStalled,
+  managedScope, penetration, previousIsoWeek, stageThresholds,
   type FunnelStep, type HeatmapData, type Scope,
 } from '../domain/dashboard';
 import { countByOfficeWeek, detectJumps, rankTerms, type RankedTerm, type TermJump } from '../domain/objections';
 import { openStages } from '../domain/stages';
 import type { ProcessDefinition } from '../domain/types';
 import {
-  currentStayCandidates, dwellAggregates, funnelCounts, lastTouchpoints, objectionsIn, orgPeople, scopedOffices, stallCandidates,
+  currentStayCandidates, dwellAggregates, funnelCounts, lastTouchpoints, objectionsIn, orgPeople, scopedOffices,
   type TouchpointBrief,
 } from '../store/analytics';
 import type { Database } from '../store/db';
 import { sharedSegmenter, type Segmenter } from '../usecases/segmenter';
+import { stalledCustomers } from '../usecases/stall';
 
 export const MAX_CACHE_MS = 60_000;
-/** The R5 stall rule applies to this stage. */
-export const STALL_STAGE = 'negotiating';
-export const STALL_DAYS = 7;
 
 export interface DashboardServiceDeps {
   database: Database;
@@ -141,20 +139,16 @@ export function createDashboardService(deps: DashboardServiceDeps) {
   async function stalled(scope: Scope, now: Date): Promise<StalledEntry[]> {
     return cached(`stalled:${scopeKey(scope)}`, async () => {
       const at = stable(now);
-      if (!process.stages.some((s) => s.key === STALL_STAGE)) return [];
-      const [rows, names] = await Promise.all([
-        stallCandidates(database, { scope, stage: STALL_STAGE, before: stalledBefore(at, STALL_DAYS, tz) }),
-        officeNames(scope),
-      ]);
-      const stuck = rows.filter((r) => isStalled(r.lastUpdate, at, STALL_DAYS, tz));
-      const touches = await lastTouchpoints(database, stuck.map((r) => r.customerId), 3);
+      // The one R5 rule (usecases/stall.ts): the same list as the daily flags and GET /api/customers?flag=stalled.
+      const [stuck, names] = await Promise.all([stalledCustomers(database, undefined, process, at, scope, tz), officeNames(scope)]);
+      const touches = await lastTouchpoints(database, stuck.map((r) => r.id), 3);
       const byCustomer = new Map<number, TouchpointBrief[]>();
       for (const t of touches) byCustomer.set(t.customerId, [...(byCustomer.get(t.customerId) ?? []), t]);
       return stuck.map((r) => ({
-        customerId: r.customerId, name: r.name, officeId: r.officeId, officeName: nameOf(names, r.officeId), ownerId: r.ownerId,
+        customerId: r.id, name: r.name, officeId: r.officeId, officeName: nameOf(names, r.officeId), ownerId: r.ownerId,
         ownerName: r.ownerName, stageEnteredAt: r.stageEnteredAt.toISOString(), lastUpdate: r.lastUpdate.toISOString(),
-        daysSinceUpdate: calendarDaysBetween(r.lastUpdate, at, tz), flag: T.flag,
-        touchpoints: (byCustomer.get(r.customerId) ?? []).map((t) => ({ at: t.at.toISOString(), kind: t.kind, direction: t.direction, text: t.text })),
+        daysSinceUpdate: calendarDaysBetween(r.lastUpdate, at, tz), flag: r.flag,
+        touchpoints: (byCustomer.get(r.id) ?? []).map((t) => ({ at: t.at.toISOString(), kind: t.kind, direction: t.direction, text: t.text })),
       }));
     });
   }

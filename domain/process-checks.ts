@@ -73,9 +73,11 @@ function checkReferences(def: ProcessDefinition, problems: ConfigProblem[]): voi
     const first = taskKeys.get(task.key);
     if (first !== undefined) problems.push({ path: ['tasks', i, 'key'], message: `duplicate task key "${task.key}" (also tasks[${first}])` });
     else taskKeys.set(task.key, i);
-    if (task.trigger.on === 'stage_entered') ref(['tasks', i, 'trigger', 'stage'], task.trigger.stage);
+    if (task.trigger.on === 'stage_entered' || task.trigger.on === 'pack_sent') ref(['tasks', i, 'trigger', 'stage'], task.trigger.stage);
     task.closes.forEach((c, j) => {
       if ('stage_entered' in c) ref(['tasks', i, 'closes', j, 'stage_entered'], c.stage_entered);
+      if ('pack_sent' in c) ref(['tasks', i, 'closes', j, 'pack_sent'], c.pack_sent);
+      if ('pack_opened' in c) ref(['tasks', i, 'closes', j, 'pack_opened'], c.pack_opened);
     });
   });
   def.stall.forEach((rule, i) => ref(['stall', i, 'stage'], rule.stage));

@@ -95,12 +95,13 @@ export const GUARD_KINDS = ['document', 'form', 'field', 'min_time_in_stage'] as
 
 const notifyTarget = z
   .string()
-  .regex(/^(direct_supervisor|owner|user:[\w.@-]+)$/, { error: 'expected direct_supervisor, owner or user:<WeCom user id>' });
+  .regex(/^(direct_supervisor|second_supervisor|owner|user:[\w.@-]+)$/, { error: 'expected direct_supervisor, second_supervisor, owner or user:<WeCom user id>' });
 
 const notifySchema = z
   .object({
     stageChange: z.array(notifyTarget).default(['direct_supervisor']),
-    override: z.array(notifyTarget).default(['direct_supervisor']),
+    /** Forced moves (强制推进): the owner, the owner's supervisor and the supervisor's own supervisor (总监) by default. */
+    override: z.array(notifyTarget).default(['owner', 'direct_supervisor', 'second_supervisor']),
   })
   .strict();
 

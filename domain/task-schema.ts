@@ -12,12 +12,17 @@ const triggerSchema = z.discriminatedUnion('on', [
   z.object({ on: z.literal('stage_entered'), stage: key }).strict(),
   z.object({ on: z.literal('form_submitted'), form: key }).strict(),
   z.object({ on: z.literal('visit_ended') }).strict(),
+  /** A material pack (资料包) of the stage was sent to the customer (config/materials.yaml). */
+  z.object({ on: z.literal('pack_sent'), stage: key }).strict(),
 ]);
 
 const closeSchema = z.union([
   z.object({ form: key }).strict(),
   z.object({ stage_entered: key }).strict(),
   z.object({ document: z.object({ nameContains: z.string().min(1) }).strict() }).strict(),
+  /** The stage's material pack was sent / every required item of it was opened by the customer (资料已接收). */
+  z.object({ pack_sent: key }).strict(),
+  z.object({ pack_opened: key }).strict(),
 ]);
 
 /** Who receives an escalation: the direct supervisor, the next level up, or everyone with a role. */

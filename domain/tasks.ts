@@ -10,7 +10,10 @@ export type TaskEventIn =
   | { kind: 'stage_entered'; stage: string }
   | { kind: 'form_submitted'; form: string }
   | { kind: 'visit_ended' }
-  | { kind: 'document_added'; name: string };
+  | { kind: 'document_added'; name: string }
+  /** A material pack of `stage` sent; every required item of it opened (资料已接收). */
+  | { kind: 'pack_sent'; stage: string }
+  | { kind: 'pack_opened'; stage: string };
 
 /** Adds a duration to an instant: calendar time, or working time when the task says so (calendar passed in). */
 export type AddTime = (start: Date, ms: number, working: boolean) => Date;
@@ -20,6 +23,7 @@ export function tasksOpenedBy(defs: TaskDef[], e: TaskEventIn): TaskDef[] {
     const t = d.trigger;
     if (t.on === 'stage_entered') return e.kind === 'stage_entered' && e.stage === t.stage;
     if (t.on === 'form_submitted') return e.kind === 'form_submitted' && e.form === t.form;
+    if (t.on === 'pack_sent') return e.kind === 'pack_sent' && e.stage === t.stage;
     return e.kind === 'visit_ended';
   });
 }
@@ -29,6 +33,8 @@ export function tasksClosedBy(defs: TaskDef[], e: TaskEventIn): string[] {
   return defs.filter((d) => d.closes.some((c) => {
     if ('form' in c) return e.kind === 'form_submitted' && e.form === c.form;
     if ('stage_entered' in c) return e.kind === 'stage_entered' && e.stage === c.stage_entered;
+    if ('pack_sent' in c) return e.kind === 'pack_sent' && e.stage === c.pack_sent;
+    if ('pack_opened' in c) return e.kind === 'pack_opened' && e.stage === c.pack_opened;
     return e.kind === 'document_added' && e.name.includes(c.document.nameContains);
   })).map((d) => d.key);
 }

@@ -56,32 +56,23 @@ const USAGE: Record<CommandKind, string> = {
   help: '帮助 — 显示本说明，例：帮助（也可写 help 或 ?）',
 };
 
-const HELP = [
-  '可用指令（客户可写全称、名称的一部分或拼音首字母，如 hxyl）：',
-  ...[
-    USAGE.create_customer,
-    USAGE.move,
-    '<客户> 下一步 — 推进一个阶段，例：华夏医疗 下一步（退回一个阶段：华夏医疗 退回；不写客户时指你刚操作的客户）',
-    USAGE.win,
-    USAGE.lose,
-    USAGE.override,
-    USAGE.log_message,
-    USAGE.upload,
-    '客户：<客户> + 担忧1/2/3、承诺、下次联系 各一行 — 提交客户痛点记录；或发送“<客户> 填写痛点”逐项填写（回复“取消”退出）',
-    '<客户> 拜访结束 — 记录拜访，48小时内提交痛点清单和3个方案草稿',
-    '<客户> 异议 <内容> — 记录客户异议，如“华夏医疗 异议 运维响应慢”',
-    '看板 — 主管和管理者获取过程健康看板链接',
-    '<客户> 转给 <同事> — 主管或管理员把客户转给其他销售，如“华夏医疗 转给 周静”',
-    USAGE.show_customer,
-    USAGE.list_customers,
-    '我的任务 — 列出我的待办（也可写 待办）；主管可发送 团队、停滞、待评分',
-    USAGE.help,
-  ].map((line) => `• ${line}`),
-].join('\n');
+/** Help lines of the chat commands beyond the core grammar (the table in domain/command-table.ts lists them all). */
+const MORE_USAGE = {
+  move_next: '<客户> 下一步 — 推进一个阶段，例：华夏医疗 下一步（退回一个阶段：华夏医疗 退回；不写客户时指你刚操作的客户）',
+  my_work: '我的任务 — 列出我的待办（也可写 待办），例：我的任务；主管可发送 团队、停滞、待评分',
+  move_arrow: '<客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
+  pain_point: '客户：<客户> + 担忧1/2/3、承诺、下次联系 各一行 — 提交客户痛点记录；或发送“<客户> 填写痛点”逐项填写（回复“取消”退出），例：华夏医疗 填写痛点',
+  visit_ended: '<客户> 拜访结束 — 记录拜访，48小时内提交痛点清单和3个方案草稿，例：华夏医疗 拜访结束',
+  objection: '<客户> 异议 <内容> — 记录客户异议，例：华夏医疗 异议 运维响应慢',
+  dashboard: '看板 — 主管和管理者获取过程健康看板链接，例：看板',
+  hand_over: '<客户> 转给 <同事> — 主管或管理员把客户转给其他销售，例：华夏医疗 转给 周静',
+  /** The first line of the help. */
+  title: '可用指令（客户可写全称、名称的一部分或拼音首字母，如 hxyl）：',
+};
 
 export const TEXTS_ZH = {
-  help: HELP,
   usage: USAGE,
+  moreUsage: MORE_USAGE,
   formatTime,
   formatDuration,
   formatElapsed,

@@ -11,13 +11,14 @@ import { getFocus, setFocus } from '../store/focus';
 import type { TemplateCardEvent } from '../bot/wecom/events';
 import type { StageDef } from '../domain/types';
 import { customerTexts as T } from '../cards/customer-texts';
-import { parseCommand } from '../domain/commands';
+import type { ChatCommandOf } from '../domain/command-table';
 import { openStages, outcomeStage, resolveStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
-import { addTouchpoint, createCustomer, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { getCustomer, listCustomers, type CustomerRow } from '../store/customers';
+import { createCustomer, recordTouchpoint } from '../usecases/customers';
+import { actorOf, callFrom } from './call';
 import { findPerson } from '../store/people';
 import { answerWithStageCard, facts, mayMove, nextForward, performMove, previousStage, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
@@ -46,23 +47,21 @@ async function moveTo(ctx: BotContext<TextMessage>, deps: StageDeps, customer: s
   await performMove(ctx, deps, { customer: c, to: stage.stage.key, source: 'text', override });
 }
 
-async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
-  const cmd = parseCommand(ctx.event.text);
+type CoreCommand = ChatCommandOf<(typeof CORE)[number]>;
+const CORE = ['create_customer', 'move', 'move_next', 'move_back', 'override', 'win', 'lose', 'log_message', 'upload', 'show_customer',
+  'name_only', 'cancel', 'list_customers', 'incomplete'] as const;
+
+async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next, deps: StageDeps): Promise<void> {
   const me = ctx.event.userId;
   switch (cmd.kind) {
     case 'create_customer': {
-      const person = await findPerson(ctx.tx, me);
-      if (!person) return ctx.say(T.notInOrg);
-      const mine = await listCustomers(ctx.tx, { ownerId: person.userId });
-      const dup = mine.find((c) => c.name === cmd.name);
-      if (dup) return sendStageCard(ctx, deps, dup, T.duplicate(cmd.name)); // one reply: the card says it
-      const first = openStages(deps.process)[0]!;
-      const c = await createCustomer(ctx.tx, {
-        name: cmd.name, industry: cmd.industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text',
-      }, ctx.now);
-      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now, announced: true });
-      await setFocus(ctx.tx, me, c.id, ctx.now);
-      return sendStageCard(ctx, deps, c, T.created(c.name, first.name));
+      // One reply: the stage card shows the opened task, so the use case skips the at-open reminder.
+      const r = await createCustomer(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), name: cmd.name, industry: cmd.industry, announced: true });
+      if (r.kind === 'not_in_org') return ctx.say(T.notInOrg);
+      if (r.kind === 'too_long') return ctx.say(T.nameTooLong(r.what, r.max, r.length));
+      await setFocus(ctx.tx, me, r.customer.id, ctx.now);
+      if (r.kind === 'duplicate') return sendStageCard(ctx, deps, r.customer, T.duplicate(cmd.name)); // one reply: the card says it
+      return sendStageCard(ctx, deps, r.customer, T.created(r.customer.name, r.stage.name));
     }
     case 'move':
       return moveTo(ctx, deps, cmd.customer, cmd.stage);
@@ -98,13 +97,13 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     case 'log_message': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
       if (!c) return;
-      await addTouchpoint(ctx.tx, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now }, ctx.now);
+      await recordTouchpoint(callFrom(ctx, 'text'), deps, { customerId: c.id, direction: 'in', channel: 'rep_log', text: cmd.content, actorId: me, at: ctx.now });
       return ctx.say(T.loggedMessage(c.name));
     }
     case 'upload': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.upload(id), deps);
       if (!c) return;
-      return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, me)));
+      return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, me)));
     }
     case 'show_customer': {
       const c = await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps);
@@ -128,10 +127,6 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
     }
     case 'incomplete':
       return ctx.say(`指令不完整，请这样写：\n${TEXTS_ZH.usage[cmd.command]}`);
-    case 'help':
-      return next(); // the help handler answers
-    default:
-      return next();
   }
 }
 
@@ -150,7 +145,7 @@ async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
     if (!mayMove(me, actor, c, owner)) return ctx.say(T.notYours(c.name, owner?.name ?? c.ownerId));
   }
   if (action.kind === 'show') return answerWithStageCard(ctx, deps, c);
-  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, deps.uploadLink(c.id, event.userId)));
+  if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, event.userId)));
   if (action.kind === 'pick') {
     const choice = event.selectedItems.find((s) => s.questionKey === STAGE_SELECT)?.optionIds[0];
     const target = choice && choice !== NO_CHOICE ? deps.process.stages.find((s) => s.key === choice) : undefined;
@@ -178,6 +173,6 @@ async function moveFromCard(ctx: BotContext<TemplateCardEvent>, deps: StageDeps,
 }
 
 export function registerCustomers(router: Router, deps: StageDeps): void {
-  router.on('message.text', (ctx, next) => onText(ctx, next, deps));
+  for (const kind of CORE) router.command(kind, (ctx, cmd, next) => onText(ctx, cmd as CoreCommand, next, deps));
   router.action(/^(move|show|upload|pick|confirm):/, (ctx) => onClick(ctx, deps));
 }

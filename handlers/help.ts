@@ -1,11 +1,11 @@
 /**
- * The catch-all. `帮助` gets the command list; anything else nobody understood gets the closest one or two commands,
- * filled in with the customer it seems to be about ("你是不是想：华夏医疗 推进 价格谈判中？"), and a pointer to 帮助 —
- * never the whole list. So the bot is never silent, and never a wall of text.
+ * 帮助 gets the command list (generated from the command table). Anything else nobody understood reaches the
+ * fallback and gets the closest one or two commands, filled in with the customer it seems to be about
+ * ("你是不是想：华夏医疗 推进 价格谈判中？"), and a pointer to 帮助 — never the whole list. So the bot is never silent,
+ * and never a wall of text.
  */
 import type { Router } from '../bot/router';
 import { helpText, missText } from '../cards/help';
-import { parseCommand } from '../domain/commands';
 import { findStage, openStages } from '../domain/stages';
 import { suggestCommands } from '../domain/suggest';
 import { getCustomer } from '../store/customers';
@@ -14,9 +14,11 @@ import { findPerson } from '../store/people';
 import { nextForward, visibleCustomers, type StageDeps } from './stage-move';
 
 export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): void {
-  router.on('message.text', async (ctx) => {
+  router.command('help', async (ctx) => {
+    await ctx.say(helpText(ctx.event.text.trim()));
+  });
+  router.fallback(async (ctx) => {
     const input = ctx.event.text.trim();
-    if (parseCommand(input).kind === 'help') return ctx.say(helpText(input));
     const me = ctx.event.userId;
     const person = await findPerson(ctx.tx, me);
     // Someone outside the org has no customers to suggest: no more queries for them.

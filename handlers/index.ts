@@ -1,10 +1,12 @@
-/** Registers every use case on the router. Order matters: the help catch-all comes last. */
+/**
+ * Registers every chat handler on the router. Which text command a message is, is decided by the one command table
+ * (domain/command-table.ts), not by this order; only the two conversations (a review comment, then a guided
+ * pain-point form) are tried in the order registered here, before any command.
+ */
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/wecom/api';
 import type { Router } from '../bot/router';
-import type { Config } from '../app/config';
-import type { Clock } from '../domain/clock';
-import type { ProcessDefinition } from '../domain/types';
+import type { UseCaseDeps } from '../usecases/deps';
+import type { ReviewServiceDeps } from '../usecases/review-service';
 import { registerCustomers } from './customers';
 import { registerHelp } from './help';
 import { registerVisits } from './visits';
@@ -13,22 +15,21 @@ import { registerPainPoint } from './pain-point';
 import { registerObjections } from './objections';
 import { registerTaskActions } from './task-actions';
 import { registerReviews } from './reviews';
-import type { TaskServiceDeps } from '../usecases/tasks';
-import { registerOrg } from '../bot/wecom/contact-events';
+import { registerMaterials } from './materials';
+import type { MaterialDeps } from '../usecases/material-deps';
 import { registerMyWork } from './my-work';
 import type { Database } from '../store/db';
 
-export interface HandlerDeps {
-  clock: Clock;
+export interface HandlerDeps extends UseCaseDeps {
   log: Logger;
-  config: Config;
-  client: WecomClient;
-  process: ProcessDefinition;
-  uploadLink(customerId: number, userId: string): string;
-  customerLink(customerId: number): string | null;
+  /** The quality review service (scoring cards). */
+  reviews: ReviewServiceDeps;
   /** A signed link to the process health dashboard for one person (the 看板 command). */
-  dashboardLink?(userId: string): string;
-  tasks: TaskServiceDeps;
+  dashboardLink?(userId: string): Promise<string>;
+  /** How many days such a link stays valid (said in the reply). */
+  dashboardLinkDays?: number;
+  /** Material packs, external contacts, duplicate customers (issue 13); without it those commands are not offered. */
+  materials?: Omit<MaterialDeps, 'emit'>;
   /** For the read-only views (我的任务, 团队, 停滞, 待评分) that run raw SQL. */
   database: Database;
 }
@@ -37,15 +38,14 @@ export function registerHandlers(router: Router, deps: HandlerDeps): void {
   router.onError((err, ctx) => {
     ctx.log.error({ err: err.message, code: err.code }, 'handler error');
   });
-  registerTaskActions(router, deps.tasks);
-  registerReviews(router, deps); // quality review: score clicks, and the comment right after a score
-  // First among text listeners: an open guided conversation takes the rep's next message as its answer.
-  registerPainPoint(router, deps);
+  registerTaskActions(router, deps);
+  registerReviews(router, deps); // quality review: score clicks, and the comment right after a score (a conversation)
+  registerPainPoint(router, deps); // the guided form (a conversation), 填写痛点, the labelled form
   registerMyWork(router, { database: deps.database, process: deps.process }); // 我的任务/待办, 团队, 停滞, 待评分
-  registerObjections(router, deps); // before the customer commands: `<客户> 异议 <内容>`, 看板
+  registerObjections(router, deps); // `<客户> 异议 <内容>`, 看板
   registerVisits(router, deps);
   registerOwnership(router, deps);
+  if (deps.materials) registerMaterials(router, { ...deps, materialDeps: deps.materials });
   registerCustomers(router, deps);
-  registerOrg(router, deps);
   registerHelp(router, deps);
 }

@@ -7,26 +7,18 @@ import type { BotContext } from '../bot/context';
 import type { TextMessage } from '../bot/wecom/events';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
-import { normalizeText } from '../domain/text-normalize';
 import {
-  applyAnswer, diffRecords, formatDiff, formatRecord, parsePainPointMessage, startPainPointConversation,
+  applyAnswer, formatDiff, formatRecord, parsePainPointMessage, startPainPointConversation,
   type PainPointConversationState, type PainPointRecord,
 } from '../domain/pain-point-form';
 import { getCustomer, type CustomerRow } from '../store/customers';
-import { endConversation, getConversation, latestForm, saveConversation, submitForm } from '../store/forms';
+import { endConversation, getConversation, saveConversation } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
 import { resolveCustomer, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
+import { PAIN_POINT_FORM as FORM, submitPainPoint } from '../usecases/forms';
+import { actorOf, callFrom } from './call';
 
-const FORM = 'pain_point';
 const CONVERSATION_TTL_MS = 24 * 3_600_000;
-const START = /^(?:(.+?)\s*)?(?:填写痛点|痛点记录|填痛点|写痛点)$/;
-const LABELS = [/担忧|焦虑|顾虑|痛点|担心/, /承诺|交付物|答应/, /下次联系|下次沟通|回访|下次跟进/];
-
-/** Looks like the labelled form: at least two of the three parts are labelled. */
-export function looksLikeForm(text: string): boolean {
-  return LABELS.filter((re) => re.test(text)).length >= 2 && text.includes('\n');
-}
 
 /** The customer the form is about: a `客户：X` line, else the rep's single open pain-point task. */
 async function formCustomer(ctx: BotContext<TextMessage>, deps: StageDeps, text: string): Promise<CustomerRow | null | 'asked'> {
@@ -40,52 +32,44 @@ async function formCustomer(ctx: BotContext<TextMessage>, deps: StageDeps, text:
 }
 
 async function save(ctx: BotContext, deps: StageDeps, customer: CustomerRow, record: PainPointRecord): Promise<void> {
-  const prev = await latestForm(ctx.tx, customer.id, FORM);
-  const form = await submitForm(ctx.tx, { customerId: customer.id, kind: FORM, data: record, by: ctx.event.userId }, ctx.now);
-  await applyTaskEvent(ctx.tx, deps.tasks, {
-    customerId: customer.id, event: { kind: 'form_submitted', form: FORM }, actorId: ctx.event.userId,
-    deliverable: { form: FORM, formId: form.id, version: form.version }, now: ctx.now,
-  });
-  if (prev) {
-    const before = prev.data as PainPointRecord & { nextContactAt: string };
-    const diff = diffRecords({ ...before, nextContactAt: new Date(before.nextContactAt) }, record);
-    await ctx.say(`已更新“${customer.name}”的客户痛点记录（第${form.version}版）。\n${formatDiff(diff, ctx.now)}`);
-  } else {
-    await ctx.say(`已收到“${customer.name}”的客户痛点记录 ✅\n${formatRecord(record, ctx.now)}`);
-  }
+  const r = await submitPainPoint(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), customer, record });
+  if (r.diff) await ctx.say(`已更新“${customer.name}”的客户痛点记录（第${r.version}版）。\n${formatDiff(r.diff, ctx.now)}`);
+  else await ctx.say(`已收到“${customer.name}”的客户痛点记录 ✅\n${formatRecord(record, ctx.now)}`);
 }
 
-async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
+/** An open guided conversation takes the rep's next text as its answer (before any command). */
+async function onConversation(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
   const text = ctx.event.text.trim();
   const me = ctx.event.userId;
   const conv = await getConversation(ctx.tx, me, ctx.now);
-  if (conv && conv.kind === FORM) {
-    const turn = applyAnswer(conv.answers as PainPointConversationState, text, ctx.now);
-    if (turn.done) await endConversation(ctx.tx, me);
-    else await saveConversation(ctx.tx, { ...conv, answers: turn.state, step: turn.state.step, expiresAt: new Date(ctx.now.getTime() + CONVERSATION_TTL_MS) }, ctx.now);
-    if (turn.record && conv.customerId) {
-      const customer = await getCustomer(ctx.tx, conv.customerId);
-      if (customer) return save(ctx, deps, customer, turn.record);
-    }
-    return ctx.say(turn.reply);
+  if (!conv || conv.kind !== FORM) return next();
+  const turn = applyAnswer(conv.answers as PainPointConversationState, text, ctx.now);
+  if (turn.done) await endConversation(ctx.tx, me);
+  else await saveConversation(ctx.tx, { ...conv, answers: turn.state, step: turn.state.step, expiresAt: new Date(ctx.now.getTime() + CONVERSATION_TTL_MS) }, ctx.now);
+  if (turn.record && conv.customerId) {
+    const customer = await getCustomer(ctx.tx, conv.customerId);
+    if (customer) return save(ctx, deps, customer, turn.record);
   }
-  const start = START.exec(normalizeText(text));
-  if (start) {
-    let customer: CustomerRow | null | 'asked';
-    // 东华，填写痛点 — a comma (or a colon) after the name is fine.
-    const name = start[1]?.replace(/[\s,，、;；:：]+$/, '').trim();
-    if (name) customer = (await resolveCustomer(ctx, name, (id) => ACTION.show(id), deps)) ?? 'asked';
-    else customer = await formCustomer(ctx, deps, '');
-    if (customer === 'asked') return;
-    if (!customer) return ctx.say('请告诉我是哪个客户，例如：华夏医疗 填写痛点');
-    const { state, reply } = startPainPointConversation(customer.name);
-    await saveConversation(ctx.tx, {
-      userId: me, kind: FORM, customerId: customer.id, taskId: null, step: state.step, answers: state,
-      expiresAt: new Date(ctx.now.getTime() + CONVERSATION_TTL_MS),
-    }, ctx.now);
-    return ctx.say(reply);
-  }
-  if (!looksLikeForm(text)) return next();
+  return ctx.say(turn.reply);
+}
+
+/** `<客户> 填写痛点`: starts the guided conversation. */
+async function onStart(ctx: BotContext<TextMessage>, named: string | null, deps: StageDeps): Promise<void> {
+  let customer: CustomerRow | null | 'asked';
+  if (named) customer = (await resolveCustomer(ctx, named, (id) => ACTION.show(id), deps)) ?? 'asked';
+  else customer = await formCustomer(ctx, deps, '');
+  if (customer === 'asked') return;
+  if (!customer) return ctx.say('请告诉我是哪个客户，例如：华夏医疗 填写痛点');
+  const { state, reply } = startPainPointConversation(customer.name);
+  await saveConversation(ctx.tx, {
+    userId: ctx.event.userId, kind: FORM, customerId: customer.id, taskId: null, step: state.step, answers: state,
+    expiresAt: new Date(ctx.now.getTime() + CONVERSATION_TTL_MS),
+  }, ctx.now);
+  return ctx.say(reply);
+}
+
+/** The labelled form in one message. */
+async function onForm(ctx: BotContext<TextMessage>, text: string, deps: StageDeps): Promise<void> {
   const customer = await formCustomer(ctx, deps, text);
   if (customer === 'asked') return;
   if (!customer) return ctx.say('没有找到需要提交痛点记录的客户，请在第一行写上“客户：<客户名称>”。');
@@ -97,5 +81,7 @@ async function onText(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps)
 }
 
 export function registerPainPoint(router: Router, deps: StageDeps): void {
-  router.on('message.text', (ctx, next) => onText(ctx, next, deps));
+  router.conversation((ctx, next) => onConversation(ctx, next, deps));
+  router.command('pain_point_start', (ctx, cmd) => onStart(ctx, cmd.customer, deps));
+  router.command('pain_point_form', (ctx, cmd) => onForm(ctx, cmd.text, deps));
 }

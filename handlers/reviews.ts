@@ -1,99 +1,45 @@
 /**
- * Scoring sampled tasks in chat (R7): a tap on 1–5 on the scoring card (with the quick tag chosen on the same
- * card) appends a score version, closes the reviewer's `review` task on the first score, updates the card in
- * place to show the score, and opens a short comment window: the reviewer's next text is the comment (a new
- * version with the same score). A re-score is a new version; nothing is overwritten.
+ * Scoring sampled tasks in chat (R7): a tap on 1–5 on the scoring card (with the quick tag chosen on the same card)
+ * is the use case usecases/reviews.ts scoreReview; the card is updated in place to show the score. The reviewer's
+ * next text is the comment (commentOnReview).
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent } from '../bot/wecom/events';
+import type { TemplateCardEvent, TextMessage } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
-import { REVIEW_ACTION, REVIEW_TAG_QUESTION, coachingText, reviewCard, reviewTexts, tagsFromSelection, type ReviewCardFacts } from '../cards/review-cards';
-import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
-import { releaseCoachingNote, upsertCoachingNote, type StoredMessage } from '../store/coaching';
-import { durationMs } from '../domain/duration';
-import { REVIEW_FORM } from '../domain/review-config';
+import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts } from '../cards/review-cards';
 import { normalizeText } from '../domain/text-normalize';
-import { findPerson } from '../store/people';
-import {
-  activeCommentWindow, addScore, closeCommentWindow, closeReviewTask, getReview, latestScore, markScored, openCommentWindow, reviewTaskOf,
-} from '../store/reviews';
+import { reviewFacts, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
+import { commentOnReview, scoreReview } from '../usecases/reviews';
+import { actorOf, callFrom } from './call';
 import type { HandlerDeps } from './index';
-import { reviewFacts, reviewServiceDeps, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|取消|skip)$/i;
 
 async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDeps): Promise<void> {
   const action = REVIEW_ACTION.parse(ctx.event.eventKey);
   if (!action) return;
-  const { tx, now } = ctx;
-  const me = ctx.event.userId;
-  // The row lock serialises two clicks on the same review: versions are numbered one after the other.
-  const review = await getReview(tx, action.reviewId, { forUpdate: true });
-  if (!review) return ctx.say(reviewTexts.notFound);
-  if (same(me, review.repId)) return ctx.say(reviewTexts.ownTask);
-  const actor = await findPerson(tx, me);
-  if (!same(me, review.reviewerId) && !actor?.roles.includes('admin')) return ctx.say(reviewTexts.notReviewer);
-
-  const optionIds = ctx.event.selectedItems.find((s) => s.questionKey === REVIEW_TAG_QUESTION)?.optionIds ?? [];
-  const tags = tagsFromSelection(optionIds, deps.settings.tags);
-  const previous = await latestScore(tx, review.id);
-  const row = await addScore(tx, { reviewId: review.id, score: action.score, tags, comment: null, reviewerId: me }, now);
-  if (!review.firstScoredAt) {
-    await markScored(tx, review.id, now);
-    const task = await reviewTaskOf(tx, review.id, review.reviewerId);
-    if (task) await closeReviewTask(tx, task.id, me, { form: REVIEW_FORM, reviewId: review.id, scoreVersion: row.version, score: action.score }, now);
-  }
-  const windowMs = durationMs(deps.settings.commentWindow);
-  const commentOpen = await openCommentWindow(tx, me, { reviewId: review.id, version: row.version }, now, new Date(now.getTime() + windowMs));
-  const facts = await reviewFacts(tx, deps, review);
-  await ctx.updateCard({ template_card: reviewCard(facts, ctx.event.taskId, await scoreView(tx, row)) });
-  // The rep hears the score as coaching, together with the comment: held until the comment window closes.
-  await upsertCoachingNote(tx, {
-    reviewId: review.id, repId: review.repId, message: await coachingMessage(ctx, review.repId, facts, { score: action.score, tags, comment: null }),
-    sendAt: commentOpen ? new Date(now.getTime() + windowMs) : now,
-  }, now);
-  const minutes = commentOpen ? Math.max(1, Math.round(windowMs / 60_000)) : null;
-  await ctx.say(previous ? reviewTexts.rescored(action.score, row.version, minutes) : reviewTexts.scored(action.score, tags, minutes));
+  const tagOptionIds = ctx.event.selectedItems.find((s) => s.questionKey === REVIEW_TAG_QUESTION)?.optionIds ?? [];
+  const r = await scoreReview(callFrom(ctx, 'card'), deps, { actor: actorOf(ctx), reviewId: action.reviewId, score: action.score, tagOptionIds });
+  if (r.kind === 'not_found') return ctx.say(reviewTexts.notFound);
+  if (r.kind === 'own_task') return ctx.say(reviewTexts.ownTask);
+  if (r.kind === 'not_reviewer') return ctx.say(reviewTexts.notReviewer);
+  const facts = await reviewFacts(ctx.tx, deps, r.review);
+  await ctx.updateCard({ template_card: reviewCard(facts, ctx.event.taskId, await scoreView(ctx.tx, r.row)) });
+  await ctx.say(r.rescored ? reviewTexts.rescored(action.score, r.row.version, r.commentMinutes) : reviewTexts.scored(action.score, r.tags, r.commentMinutes));
 }
 
-async function coachingMessage(ctx: BotContext, repId: string, facts: ReviewCardFacts, s: { score: number; tags: string[]; comment: string | null }): Promise<StoredMessage> {
-  const reviewer = await findPerson(ctx.tx, ctx.event.userId);
-  const rep = await findPerson(ctx.tx, repId);
-  const body: OutboundMessage = { msgtype: 'text', text: { content: coachingText({
-    repName: rep?.name ?? repId, reviewerName: reviewer?.name ?? ctx.event.userId, taskName: facts.taskName, customerName: facts.customerName,
-    score: s.score, tags: s.tags, comment: s.comment, quality: facts.quality?.total ?? null,
-  }) } };
-  return { msgtype: body.msgtype, body, summary: summarize(body) };
-}
-
-async function onText(ctx: BotContext, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {
-  if (ctx.event.kind !== 'message.text') return next();
-  const state = await activeCommentWindow(ctx.tx, ctx.event.userId, ctx.now);
-  if (!state) return next();
+async function onText(ctx: BotContext<TextMessage>, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {
   // Stored as typed (only trimmed): the comment is the reviewer's words, not a command.
   const text = ctx.event.text.trim();
-  await closeCommentWindow(ctx.tx, ctx.event.userId);
-  if (!text) return next();
-  if (SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim())) {
-    await releaseCoachingNote(ctx.tx, state.reviewId, ctx.now);
-    return ctx.say(reviewTexts.commentSkipped);
-  }
-  const review = await getReview(ctx.tx, state.reviewId, { forUpdate: true });
-  const last = review ? await latestScore(ctx.tx, review.id) : null;
-  if (!review || !last) return next();
-  const row = await addScore(ctx.tx, { reviewId: review.id, score: last.score, tags: last.tags, comment: text.slice(0, 1000), reviewerId: ctx.event.userId }, ctx.now);
-  const facts = await reviewFacts(ctx.tx, deps, review);
-  await upsertCoachingNote(ctx.tx, {
-    reviewId: review.id, repId: review.repId, message: await coachingMessage(ctx, review.repId, facts, { score: last.score, tags: last.tags, comment: row.comment }),
-    sendAt: ctx.now,
-  }, ctx.now);
-  await ctx.say(reviewTexts.comment(row.version));
+  const skip = SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim());
+  const r = await commentOnReview(callFrom(ctx), deps, { actor: actorOf(ctx), text, skip });
+  if (r.kind === 'no_window') return next();
+  if (r.kind === 'skipped') return ctx.say(reviewTexts.commentSkipped);
+  await ctx.say(reviewTexts.comment(r.row.version));
 }
 
 /** Registered first: a reviewer's text right after a score is the comment, before any command parsing. */
 export function registerReviews(router: Router, deps: HandlerDeps): void {
-  const service = reviewServiceDeps({ process: deps.process, tasks: deps.tasks, config: deps.config });
-  router.on('message.text', (ctx, next) => onText(ctx, next, service));
-  router.action(REVIEW_ACTION.pattern, (ctx) => onScore(ctx, service));
+  router.conversation((ctx, next) => onText(ctx, next, deps.reviews));
+  router.action(REVIEW_ACTION.pattern, (ctx) => onScore(ctx, deps.reviews));
 }

@@ -1,61 +1,33 @@
 /**
- * Moving a customer (R1, R2): permission, the engine's verdict, the optimistic version check, the audit row,
- * the reply card and the supervisor notice — all in the handler's transaction.
+ * Moving a customer from chat (R1, R2): resolving a typed name, the stage card, and answering the actor. The move
+ * itself (permission, verdict, audit row, tasks, notices) is the use case usecases/move.ts moveCustomer.
  */
-import { eq } from 'drizzle-orm';
 import type { BotContext } from '../bot/context';
-import { choiceCard, stageCard, stageCardDone, stageChangeNotice, type CardTask, type CustomerFacts, type StageChoices } from '../cards/customer-cards';
+import { choiceCard, stageCard, stageCardDone, type CardTask, type CustomerFacts, type StageChoices } from '../cards/customer-cards';
 import { ACTION } from '../cards/action-keys';
+import { materialTexts } from '../cards/material-texts';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
-import { isOverridable } from '../domain/failures';
 import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { ProcessDefinition, StageDef } from '../domain/types';
-import { changeStage, listCustomers, loadEvidence, recordRefusal, type CustomerRow, type EventSource } from '../store/customers';
+import type { CustomerRow, EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
-import { findPerson, type PersonRow } from '../store/people';
-import { offices, people } from '../store/schema';
-import { applyTaskEvent, taskDef, taskHowTo, type TaskServiceDeps } from '../usecases/tasks';
-import { cancelOpenTasks } from '../store/tasks';
+import { eq } from 'drizzle-orm';
+import { findPerson } from '../store/people';
+import { offices } from '../store/schema';
 import { setFocus } from '../store/focus';
+import type { UseCaseDeps } from '../usecases/deps';
+import { moveCustomer } from '../usecases/move';
+import { mayMove, mayOverride, visibleCustomers } from '../usecases/permissions';
+import { taskDef, taskHowTo } from '../usecases/tasks';
+import { actorOf, callFrom } from './call';
 
-export interface StageDeps {
-  process: ProcessDefinition;
-  /** Opens and closes tasks (timers) when a customer enters a stage. */
-  tasks: TaskServiceDeps;
-  /** Signed upload page link for a rep and a customer. */
-  uploadLink(customerId: number, userId: string): string;
-  /** A link to the customer's page; null without a public address (PUBLIC_BASE_URL), and cards then carry none. */
-  customerLink(customerId: number): string | null;
-}
+/** What chat handlers of customers need: the use cases' dependencies (process, tasks, outbox, links). */
+export type StageDeps = UseCaseDeps;
 
-const isAdmin = (p: PersonRow | null | undefined) => !!p?.roles.includes('admin');
-
-export async function ownerOf(tx: Tx, c: CustomerRow): Promise<PersonRow | null> {
-  return findPerson(tx, c.ownerId);
-}
-
-/** WeCom userids are case-insensitive (some APIs answer them lower-cased), so are our comparisons. */
-const sameUser = (a: string | null | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
-
-/** Owner, the owner's direct supervisor, or an admin may move a customer. */
-export function mayMove(actorId: string, actor: PersonRow | null, c: CustomerRow, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || sameUser(c.ownerId, actorId) || sameUser(owner?.supervisorId, actorId);
-}
-
-/** Only the owner's supervisor or an admin may force a refused move. */
-export function mayOverride(actorId: string, actor: PersonRow | null, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || sameUser(owner?.supervisorId, actorId);
-}
-
-/** The customers an actor may address by name: their own, their reps', or all for an admin. */
-export async function visibleCustomers(tx: Tx, actorId: string, actor: PersonRow | null): Promise<CustomerRow[]> {
-  if (isAdmin(actor)) return listCustomers(tx, { limit: 5000 });
-  const reports = await tx.select({ id: people.userId }).from(people).where(eq(people.supervisorId, actorId));
-  return listCustomers(tx, { ownerIds: [actorId, ...reports.map((r) => r.id)], limit: 5000 });
-}
+export { mayMove, mayOverride, visibleCustomers };
 
 /** Resolves a typed customer name: one customer, or a choice card / a not-found reply (returns null then). */
 export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (id: number) => string, deps: StageDeps): Promise<CustomerRow | null>;
@@ -134,7 +106,9 @@ export function previousStage(process: ProcessDefinition, stage: string): StageD
 export interface StageCardOptions { headline?: string; task?: CardTask | null; taskId?: string }
 
 export async function stageCardFor(ctx: BotContext, deps: StageDeps, c: CustomerRow, opts: StageCardOptions = {}) {
-  return stageCard(await facts(ctx.tx, deps.process, c), stageChoices(deps.process, c, ctx.now), ctx.now, opts);
+  // The stage's material pack (资料包), when it has one, is one more button.
+  const extra = deps.hasPack?.(c) ? [{ text: materialTexts.pack.button, key: `pack:${c.id}` }] : [];
+  return stageCard(await facts(ctx.tx, deps.process, c), stageChoices(deps.process, c, ctx.now), ctx.now, { ...opts, extra });
 }
 
 export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string, task?: CardTask | null): Promise<void> {
@@ -161,86 +135,49 @@ export interface MoveRequest {
   expectedVersion?: number | null;
 }
 
-/** Performs a move request end to end. Returns true when the customer moved. */
+/** A move asked for in chat: the use case decides and notifies; the actor is answered with cards. True when it moved. */
 export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveRequest): Promise<boolean> {
   const { tx, now } = ctx;
-  const actorId = ctx.event.userId;
   const c = req.customer;
-  const actor = await findPerson(tx, actorId);
-  const owner = await ownerOf(tx, c);
   const reply = async (text: string) => (ctx.event.kind === 'event.template_card_event'
     ? ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now, ctx.event.taskId) }).then(() => ctx.say(text))
     : ctx.say(text));
-
-  if (!mayMove(actorId, actor, c, owner)) {
-    await reply(T.notYours(c.name, owner?.name ?? c.ownerId));
-    return false;
-  }
-  if (req.override && !mayOverride(actorId, actor, owner)) {
-    await reply(T.overrideNotAllowed);
-    return false;
-  }
-  if (req.expectedVersion != null && req.expectedVersion !== c.version) {
-    await answerWithStageCard(ctx, deps, c, { headline: T.stale(c.name) });
-    return false;
-  }
-  const evidence = await loadEvidence(tx, c);
-  const verdict = evaluateTransition(deps.process, { stage: c.stage, stageEnteredAt: c.stageEnteredAt, fields: c.fields },
-    req.to, evidence, now, { reason: req.reason ?? req.override?.reason ?? null });
   const target = findStage(deps.process, req.to);
   const from = findStage(deps.process, c.stage);
   const backward = !!target && !!from && !target.outcome && !from.outcome && (target.order ?? 0) < (from.order ?? 0);
-
-  if (!verdict.allowed) {
-    const overridable = req.override && verdict.failures.every(isOverridable);
-    if (!overridable) {
-      await recordRefusal(tx, { customer: c, to: req.to, actorId, source: req.source, failures: verdict.failures, processVersion: deps.process.version, note: req.override?.reason }, now);
-      const needsUpload = verdict.failures.some((f) => f.code === 'guard' && f.kind === 'document');
-      await reply(backward ? T.refusedBack(c.name, target?.name ?? req.to, describeFailures(verdict.failures))
-        : T.refused(c.name, target?.name ?? req.to, describeFailures(verdict.failures), needsUpload ? deps.uploadLink(c.id, actorId) : null));
+  // The reply folds in the task the move opens, so the use case skips the separate at-open reminder.
+  const r = await moveCustomer(callFrom(ctx, req.source), deps, {
+    actor: actorOf(ctx), customer: c, to: req.to, reason: req.reason, override: req.override, expectedVersion: req.expectedVersion, announced: true,
+  });
+  switch (r.kind) {
+    case 'not_allowed':
+      await reply(T.notYours(c.name, r.owner?.name ?? c.ownerId));
       return false;
+    case 'override_not_allowed':
+      await reply(T.overrideNotAllowed);
+      return false;
+    case 'stale':
+    case 'conflict':
+      await answerWithStageCard(ctx, deps, r.kind === 'stale' ? r.customer : c, { headline: T.stale(c.name) });
+      return false;
+    case 'refused':
+      await reply(backward ? T.refusedBack(c.name, r.target?.name ?? req.to, describeFailures(r.failures))
+        : T.refused(c.name, r.target?.name ?? req.to, describeFailures(r.failures), r.needsUpload ? await deps.uploadLink(c.id, ctx.event.userId) : null));
+      return false;
+    case 'not_found':
+    case 'unknown_stage':
+      return false;
+    case 'moved': {
+      const headline = r.forced ? T.forcedMoved(r.from.name, r.to.name)
+        : r.to.outcome ? T.closedAs(r.to.name) : backward ? T.movedBack(r.from.name, r.to.name) : T.moved(r.from.name, r.to.name);
+      // One reply: the stage card, with the task the move opened folded in (no separate prompt or at-open reminder).
+      const first = r.opened.find((t) => t.assigneeId.toLowerCase() === ctx.event.userId.toLowerCase());
+      const def = first ? taskDef(deps.process, first.kind) : undefined;
+      const task: CardTask | null = first ? { name: def?.name ?? first.kind, dueAt: first.dueAt, howTo: taskHowTo(def, r.customer.name) } : null;
+      await answerWithStageCard(ctx, deps, r.customer, { headline, task });
+      return true;
     }
   }
-  if (!target || !from) return false;
-  const moved = await changeStage(tx, {
-    customer: c, to: target.key, actorId, source: req.source, processVersion: deps.process.version,
-    kind: req.override && !verdict.allowed ? 'override' : 'stage_change',
-    note: req.override?.reason ?? req.reason ?? null, failures: verdict.allowed ? null : verdict.failures,
-  }, now);
-  if (!moved) {
-    await answerWithStageCard(ctx, deps, c, { headline: T.stale(c.name) });
-    return false;
-  }
-  const opened = await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: true });
-  if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
-  const headline = target.outcome ? T.closedAs(target.name) : backward ? T.movedBack(from.name, target.name) : T.moved(from.name, target.name);
-  // One reply: the stage card, with the task the move opened folded in (no separate prompt or at-open reminder).
-  const first = opened.find((t) => t.assigneeId.toLowerCase() === actorId.toLowerCase());
-  const def = first ? taskDef(deps.process, first.kind) : undefined;
-  const task: CardTask | null = first ? { name: def?.name ?? first.kind, dueAt: first.dueAt, howTo: taskHowTo(def, moved.name) } : null;
-  await answerWithStageCard(ctx, deps, moved, { headline, task });
-  await notifyChange(ctx, deps, { customer: moved, from, to: target, owner, actor, dwellMs: now.getTime() - c.stageEnteredAt.getTime(),
-    override: req.override && !verdict.allowed ? req.override : undefined });
-  return true;
-}
-
-async function notifyChange(ctx: BotContext, deps: StageDeps, x: {
-  customer: CustomerRow; from: StageDef; to: StageDef; owner: PersonRow | null; actor: PersonRow | null; dwellMs: number; override?: { reason: string };
-}): Promise<void> {
-  const targets = x.override ? deps.process.notify.override : deps.process.notify.stageChange;
-  const to = new Set<string>();
-  for (const t of targets) {
-    if (t === 'direct_supervisor' && x.owner?.supervisorId) to.add(x.owner.supervisorId);
-    else if (t === 'owner') to.add(x.customer.ownerId);
-    else if (t.startsWith('user:')) to.add(t.slice(5));
-  }
-  to.delete(ctx.event.userId); // the one who moved it already has the card
-  if (!to.size) return;
-  await ctx.send(stageChangeNotice({
-    customer: x.customer, from: x.from, to: x.to, repName: x.owner?.name ?? x.customer.ownerId,
-    actorName: x.actor?.name ?? ctx.event.userId, dwellMs: x.dwellMs, at: ctx.now, override: x.override,
-    link: deps.customerLink(x.customer.id),
-  }), [...to]);
 }
 
 export { ACTION };

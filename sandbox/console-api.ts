@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../app/config';
+import type { SandboxConfig } from './identity';
 import type { Database } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
 import { consolePage } from './console-page';
@@ -18,7 +18,7 @@ import type { ChatMessage, FakeWecomState } from './wecom-state';
 export interface ConsoleDeps {
   database: Database;
   state: FakeWecomState;
-  config: Config;
+  config: SandboxConfig;
   log: Logger;
   say(userId: string, text: string): Promise<CallbackResult>;
   press(userId: string, target: { seq?: number }, key: string, selected?: SelectedItemInput[]): Promise<CallbackResult>;

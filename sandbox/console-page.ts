@@ -174,6 +174,12 @@ function renderMarkdown(s){
   flush();
   return '<div class="md">' + out.join('').replace(/(<br>)+$/, '') + '</div>';
 }
+/** Material links (资料包): one button each, to open the page as the customer would (the page's beacon counts the open). */
+function materialButtons(s){
+  var re = /(https?:\/\/\S+\/m\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g, m, out = [], i = 0;
+  while ((m = re.exec(s || '')) && i < 9) { i++; out.push(link(m[1], '以客户身份打开 ' + String.fromCharCode(0x245f + i), 'upload')); }
+  return out.length ? '<div>' + out.join(' ') + '</div>' : '';
+}
 function uploadButton(s){
   var m = /(https?:\/\/\S+\/upload\/[A-Za-z0-9._~%-]+)/.exec(s || '');
   return m ? '<div>' + link(m[1], '上传文件 ↑', 'upload') + '</div>' : '';
@@ -266,7 +272,7 @@ function selections(card){
 function renderMessage(m){
   var body;
   switch (m.msgtype) {
-    case 'text': body = '<div class="bubble">' + renderText(m.content.content) + uploadButton(m.content.content) + '</div>'; break;
+    case 'text': body = '<div class="bubble">' + renderText(m.content.content) + uploadButton(m.content.content) + materialButtons(m.content.content) + '</div>'; break;
     case 'markdown': body = '<div class="bubble">' + renderMarkdown(m.content.content) + uploadButton(m.content.content) + '</div>'; break;
     case 'textcard': body = renderTextCard(m.content); break;
     case 'file': body = renderFile(m); break;

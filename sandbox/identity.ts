@@ -38,3 +38,14 @@ export function fakeOauthBase(port: number): string {
 export function consoleUrl(port: number): string {
   return `http://localhost:${port}${CONSOLE_PATH}`;
 }
+
+/** What the sandbox reads of the app's configuration (app/config.ts Config has all of it). */
+export interface SandboxConfig {
+  sandbox?: boolean;
+  corpId: string;
+  agentId: number;
+  port: number;
+  tz: string;
+  apiBase: string;
+  oauthBase?: string;
+}

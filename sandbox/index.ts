@@ -10,8 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
-import { AdjustableClock } from '../app/clock';
-import type { Config } from '../app/config';
+import { isMovableClock } from '../schedulers/time-travel';
 import type { CallbackCrypto } from '../bot/wecom/crypto';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
@@ -19,7 +18,7 @@ import type { JobRunner } from '../schedulers/runner';
 import type { Database } from '../store/db';
 import { createConsoleRoutes } from './console-api';
 import { createFakeWecomRouter } from './fake-wecom';
-import { CONSOLE_PATH, FAKE_API_PATH, FAKE_OAUTH_PATH, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, consoleUrl, fakeApiBase, fakeOauthBase } from './identity';
+import { CONSOLE_PATH, FAKE_API_PATH, FAKE_OAUTH_PATH, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, consoleUrl, fakeApiBase, fakeOauthBase, type SandboxConfig } from './identity';
 import { createFakeOauthRouter } from './fake-oauth';
 import { createMemberCallbacks, type CallbackResult, type SelectedItemInput } from './member-callbacks';
 import { restoreClock, saveClock, seedDemoCompany } from './seed';
@@ -30,7 +29,7 @@ export { consoleUrl } from './identity';
 export type { ChatMessage } from './wecom-state';
 
 export interface SandboxDeps {
-  config: Config;
+  config: SandboxConfig;
   database: Database;
   clock: Clock;
   runner: JobRunner;
@@ -129,7 +128,7 @@ export function createSandbox(deps: SandboxDeps) {
     settle: () => runDueJobs(runner),
     /** Before the server listens: the time machine's position from the last run, then the demo company. */
     async prepare(): Promise<void> {
-      if (clock instanceof AdjustableClock) await restoreClock(deps.database.db, clock);
+      if (isMovableClock(clock)) await restoreClock(deps.database.db, clock);
       await seedDemoCompany(deps.database, clock, deps.process, log);
     },
     url: () => consoleUrl(config.port),
@@ -154,7 +153,7 @@ export async function freePort(): Promise<number> {
  * The sandbox configuration completed for a port: PORT=0 becomes a free port, and the WeCom client is pointed at
  * this server's fake API. A configuration with real credentials is never turned into a sandbox here.
  */
-export async function withSandboxPort(config: Config): Promise<Config> {
+export async function withSandboxPort<C extends SandboxConfig>(config: C): Promise<C> {
   if (!config.sandbox) return config;
   if (config.corpId !== SANDBOX_CORP_ID || config.agentId !== SANDBOX_AGENT_ID) {
     throw new Error('sandbox mode runs only with the sandbox app, never with real WeCom credentials');

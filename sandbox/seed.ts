@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { AdjustableClock } from '../app/clock';
+import type { MovableClock } from '../schedulers/time-travel';
 import type { ProcessDefinition } from '../domain/types';
 import { addTouchpoint, createCustomer, listCustomers } from '../store/customers';
 import type { Database, DbOrTx } from '../store/db';
@@ -56,7 +56,7 @@ export async function seedDemoCompany(database: Database, clock: { now(): Date }
 }
 
 /** Moves a fresh clock to where the time machine was when the previous run stopped (never backwards). */
-export async function restoreClock(on: DbOrTx, clock: AdjustableClock): Promise<void> {
+export async function restoreClock(on: DbOrTx, clock: MovableClock): Promise<void> {
   const [row] = await on.select().from(appState).where(eq(appState.key, CLOCK_KEY)).limit(1);
   const at = row ? new Date(String((row.value as { now?: string }).now)) : null;
   if (at && Number.isFinite(at.getTime()) && at.getTime() > clock.now().getTime()) clock.set(at);

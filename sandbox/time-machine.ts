@@ -5,8 +5,7 @@
  * own time, then handlers and deliveries run. The console calls `POST /sandbox/api/clock`, which needs no admin
  * token (the page cannot know an ADMIN_TOKEN set in the environment) and adds "next monday".
  */
-import { AdjustableClock } from '../app/clock';
-import { settle, travelTo } from '../schedulers/time-travel';
+import { isMovableClock, settle, travelTo } from '../schedulers/time-travel';
 import type { Clock } from '../domain/clock';
 import { localDayNumber, nextLocalTime, startOfDayNumber } from '../domain/business-time';
 import { parseDuration } from '../domain/duration';
@@ -45,7 +44,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 export async function advance(deps: TimeMachineDeps, spec: AdvanceSpec): Promise<{ from: Date; to: Date }> {
   const clock = deps.clock;
-  if (!(clock instanceof AdjustableClock)) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
+  if (!isMovableClock(clock)) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
   const run = queue.then(async () => {
     const from = clock.now();
     const target = targetOf(spec, from, deps.tz);

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import { createContext, type Actor } from '../bot/context';
+import { emitter } from '../usecases/emit';
 import type { WecomEvent } from '../bot/wecom/events';
 import type { Router } from '../bot/router';
 import { errorMessage } from '../bot/errors';
@@ -13,6 +14,7 @@ import type { Database, Tx } from '../store/db';
 import type { InboxRepo, InboxRow } from '../store/inbox';
 import type { OutboxRepo } from '../store/outbox';
 import { findPerson } from '../store/people';
+import type { LeaseKeeper } from '../store/leases';
 
 export interface InboxWorkerOptions {
   database: Database;
@@ -26,6 +28,8 @@ export interface InboxWorkerOptions {
   onHandled?(outcome: 'done' | 'retry' | 'failed'): void;
   maxAttempts?: number;
   leaseMs?: number;
+  /** Renews the leases of claimed rows while they are handled (short leases: fast recovery after a crash). */
+  leases?: LeaseKeeper;
   batch?: number;
   /** Rows handled at once (keep it under half the database pool). */
   lanes?: number;
@@ -33,7 +37,7 @@ export interface InboxWorkerOptions {
 
 export function createInboxWorker(opts: InboxWorkerOptions) {
   const maxAttempts = opts.maxAttempts ?? 5;
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
   const batch = opts.batch ?? 32;
   const lanes = opts.lanes ?? 4;
 
@@ -55,7 +59,10 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
       await opts.database.db.transaction(async (tx) => {
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
         const actor = await resolveActor(tx, event.userId);
-        const ctx = createContext({ event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue });
+        const ctx = createContext({
+          event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue,
+          emit: (to, message, cause) => emitter(tx, opts.outbox.enqueue, now, cause)(to, message),
+        });
         await opts.router.dispatch(ctx);
         wrote = ctx.outboxCount;
       });
@@ -76,9 +83,17 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
     for (;;) {
       const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
       if (!rows.length) return;
+      opts.leases?.hold('inbox', rows.map((r) => r.id));
       let next = 0;
       const lane = async () => {
-        while (next < rows.length) await handle(rows[next++]!);
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          try {
+            await handle(row);
+          } finally {
+            opts.leases?.release('inbox', [row.id]);
+          }
+        }
       };
       await Promise.all(Array.from({ length: Math.min(lanes, rows.length) }, lane));
     }

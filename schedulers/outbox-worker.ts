@@ -9,6 +9,7 @@ import { classifyWecomError } from '../bot/wecom/api';
 import { errorMessage, WecomApiError } from '../bot/errors';
 import type { CardUpdate, OutboundMessage } from '../bot/wecom/outbound';
 import type { OutboxRepo, OutboxRow, RateLimits } from '../store/outbox';
+import type { LeaseKeeper } from '../store/leases';
 
 export interface DeliveryClient {
   sendMessage(body: Record<string, unknown>): Promise<{ msgId?: string; responseCode?: string; invalidUser?: string[] }>;
@@ -27,10 +28,18 @@ export interface OutboxWorkerOptions {
   resolveMedia?<T>(ref: string, send: (mediaId: string) => Promise<T>): Promise<T>;
   maxAttempts?: number;
   leaseMs?: number;
+  /** Renews the `sending` lease while a plan is delivered (short leases: fast recovery after a crash). */
+  leases?: LeaseKeeper;
   onResult?(outcome: 'sent' | 'retry' | 'failed', errcode?: number): void;
 }
 
-/** Backoff for transient failures: 5 s, 20 s, 80 s … capped at 30 min; rate limits wait at least a minute. */
+/**
+ * WeCom's frequency limit: the block lasts the limit's window (60 s for per-minute limits), so waiting less is
+ * pointless. 45033 (too many concurrent calls) clears as soon as the load drops: normal backoff.
+ */
+const FREQUENCY_LIMIT = 45009;
+
+/** Backoff for transient failures: 5 s, 20 s, 80 s … capped at 30 min; frequency limits wait at least a minute. */
 export function outboxBackoffMs(attempts: number, rateLimited: boolean): number {
   const base = Math.min(5_000 * 4 ** Math.max(0, attempts - 1), 30 * 60_000);
   return rateLimited ? Math.max(base, 60_000) : base;
@@ -39,7 +48,7 @@ export function outboxBackoffMs(attempts: number, rateLimited: boolean): number 
 export function createOutboxWorker(opts: OutboxWorkerOptions) {
   const limits = opts.limits ?? { perMinute: 30, perHour: 1000 };
   const maxAttempts = opts.maxAttempts ?? 8;
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
 
   async function deliver(row: OutboxRow): Promise<void> {
     const log = opts.log.child({ outboxId: row.id, to: row.recipient, msgtype: row.msgtype });
@@ -68,7 +77,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
       const errcode = err instanceof WecomApiError ? err.errcode : null;
       const retryable = kind === 'transient' || kind === 'rate_limited' || kind === 'token';
       const retryAt = retryable && row.attempts < maxAttempts
-        ? new Date(opts.clock.now().getTime() + outboxBackoffMs(row.attempts, kind === 'rate_limited'))
+        ? new Date(opts.clock.now().getTime() + outboxBackoffMs(row.attempts, errcode === FREQUENCY_LIMIT))
         : null;
       await opts.outbox.markFailed(row.id, errorMessage(err), errcode, retryAt);
       log[retryAt ? 'warn' : 'error']({ err: errorMessage(err), errcode, kind, attempts: row.attempts }, retryAt ? 'delivery failed; will retry' : 'delivery failed; parked');
@@ -79,7 +88,14 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
   async function deliverRecipient(recipient: string): Promise<void> {
     const plan = await opts.outbox.planRecipient(recipient, opts.clock.now(), limits, leaseMs, opts.digest);
     if (!plan) return;
-    for (const row of plan.send) await deliver(row); // in order, one member at a time
+    opts.leases?.hold('outbox', plan.send.map((r) => r.id));
+    for (const row of plan.send) { // in order, one member at a time
+      try {
+        await deliver(row);
+      } finally {
+        opts.leases?.release('outbox', [row.id]);
+      }
+    }
   }
 
   /** Delivers everything due, a few recipients at a time, until nothing is due. */

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { OutboundMessage } from '../bot/wecom/outbound';
 import { errorMessage } from '../bot/errors';
-import { summarize } from '../bot/wecom/outbound';
+import { outboxRows } from '../usecases/emit';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
 import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
@@ -21,6 +21,7 @@ import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';
 import type { NewOutboxMessage, OutboxRepo } from '../store/outbox';
 import type { PersonRow } from '../store/people';
+import type { LeaseKeeper } from '../store/leases';
 import {
   addTaskEvents, claimDueTimers, getTasksForFiring, loadPeopleChains, markTimersFired, raiseEscalations, timerFailed,
   type NewTaskEvent, type TaskRow, type TimerRow,
@@ -46,6 +47,8 @@ export interface TimerWorkerOptions {
   onOutbox(): void;
   onFired?(kind: string, lateMs: number): void;
   leaseMs?: number;
+  /** Renews the `firing` lease while claimed timers fire (short leases: fast recovery after a crash). */
+  leases?: LeaseKeeper;
   /** Timers claimed, and fired in one transaction, at a time (per lane). */
   batch?: number;
   /** Concurrent claim-and-fire loops while a backlog lasts. */
@@ -62,17 +65,12 @@ class Effects {
   readonly messages: NewOutboxMessage[] = [];
   readonly events: NewTaskEvent[] = [];
   emit(cause: string, to: string[], m: OutboundMessage) {
-    for (const recipient of [...new Set(to)].filter(Boolean)) {
-      this.messages.push({
-        recipient, kind: 'message', msgtype: m.msgtype, body: m, summary: summarize(m), cause,
-        taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
-      });
-    }
+    this.messages.push(...outboxRows(to, m, cause));
   }
 }
 
 export function createTimerWorker(opts: TimerWorkerOptions) {
-  const leaseMs = opts.leaseMs ?? 60_000;
+  const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
   const batch = opts.batch ?? 100;
   const lanes = opts.lanes ?? 4;
 
@@ -252,7 +250,15 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
    * falls due meanwhile has its own wake-up (and the sweep).
    */
   async function lane(first?: TimerRow[]): Promise<void> {
-    for (let due = first ?? (await claim()); due.length; due = due.length < batch ? [] : await claim()) await fireClaimed(due);
+    for (let due = first ?? (await claim()); due.length; due = due.length < batch ? [] : await claim()) {
+      const ids = due.map((t) => t.id);
+      opts.leases?.hold('timers', ids);
+      try {
+        await fireClaimed(due);
+      } finally {
+        opts.leases?.release('timers', ids);
+      }
+    }
   }
 
   /**

@@ -8,6 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, OrgPerson, Scope, StalledCandidate } from '../domain/dashboard';
 import { asDate, type Database, type DbOrTx } from './db';
+import { dwellFromRollup } from './dwell-rollup';
 import { customers, touchpoints } from './schema';
 
 /** History rows that put a customer into a stage (refusals and ownership changes do not). */
@@ -51,6 +52,9 @@ export interface DwellQuery {
  */
 export async function dwellAggregates(database: Database, q: DwellQuery, on?: DbOrTx): Promise<DwellAggregate[]> {
   if (q.scope.kind === 'none' || !q.stages.length) return [];
+  // From the per-day rollup when it can answer exactly (a period to now starting at a business day's start).
+  const fromRollup = await dwellFromRollup(database, q, on);
+  if (fromRollup) return fromRollup;
   const asOf = new Date(Math.min(q.to.getTime(), q.now.getTime()));
   // A long period covers most of the history: one window over all of it is then cheaper (same figures).
   if (asOf.getTime() - q.from.getTime() > FULL_SCAN_AFTER_MS) return dwellAggregatesFullScan(database, q, on);
@@ -209,35 +213,39 @@ export interface StallRow {
   officeId: string | null;
   ownerId: string;
   ownerName: string | null;
+  stage: string;
   stageEnteredAt: Date;
   lastUpdate: Date;
 }
 
 /**
- * R5 candidates: customers in `stage` whose last update — the later of their last stage change and their last
- * touchpoint — is before `before` (the caller applies the exact calendar-day rule). Oldest first.
+ * R5 candidates: customers in `stage` whose last update is before `before` (the caller applies the exact
+ * calendar-day rule, domain/dashboard.ts isStalled). The one definition of a customer's last update (最后更新):
+ * the latest of entering its stage, a communication record (touchpoint) and a document uploaded (upload page or
+ * API) — the daily flag job, `GET /api/customers?flag=stalled` and the dashboard all read it here. Oldest first.
  */
 export async function stallCandidates(
   database: Database, q: { scope: Scope; stage: string; before: Date; limit?: number }, on?: DbOrTx,
 ): Promise<StallRow[]> {
   if (q.scope.kind === 'none') return [];
   const rows = await database.rows<{
-    id: number; name: string; office_id: string | null; owner_id: string; owner_name: string | null;
+    id: number; name: string; office_id: string | null; owner_id: string; owner_name: string | null; stage: string;
     stage_entered_at: Date | string; last_update: Date | string;
   }>(sql`
     select * from (
-      select c.id, c.name, c.office_id, c.owner_id, p.name as owner_name, c.stage_entered_at,
-             greatest(c.stage_entered_at, t.last_at) as last_update
+      select c.id, c.name, c.office_id, c.owner_id, p.name as owner_name, c.stage, c.stage_entered_at,
+             greatest(c.stage_entered_at, t.last_at, d.last_at) as last_update
       from customers c
       left join people p on p.user_id = c.owner_id
       left join lateral (select max(at) as last_at from touchpoints where customer_id = c.id) t on true
+      left join lateral (select max(uploaded_at) as last_at from documents where customer_id = c.id) d on true
       where c.stage = ${q.stage}${scopeCondition(q.scope, sql`c.office_id`)}
     ) x
     where x.last_update < ${q.before}
     order by x.last_update, x.id
     limit ${q.limit ?? 200}`, on);
   return rows.map((r) => ({
-    customerId: Number(r.id), name: r.name, officeId: r.office_id, ownerId: r.owner_id, ownerName: r.owner_name,
+    customerId: Number(r.id), name: r.name, officeId: r.office_id, ownerId: r.owner_id, ownerName: r.owner_name, stage: r.stage,
     stageEnteredAt: asDate(r.stage_entered_at), lastUpdate: asDate(r.last_update),
   }));
 }

@@ -32,21 +32,20 @@ export async function getCustomer(on: DbOrTx, id: number): Promise<CustomerRow |
 
 export interface CustomerFilter {
   stage?: string; officeId?: string; ownerId?: string; ownerIds?: string[]; q?: string; limit?: number; offset?: number;
-  /** `stalled`: only customers with an open stall flag (R5). */
-  flag?: 'stalled';
+  /** Only these customers (e.g. the ones the R5 stall rule flags now). */
+  ids?: number[];
 }
 
 export async function listCustomers(on: DbOrTx, f: CustomerFilter = {}): Promise<CustomerRow[]> {
-  const conds: SQL[] = [];
+  // A customer merged into another (two reps, one customer) lives on only in its history.
+  const conds: SQL[] = [sql`${customers.mergedInto} is null`];
   if (f.stage) conds.push(eq(customers.stage, f.stage));
   if (f.officeId) conds.push(eq(customers.officeId, f.officeId));
   if (f.ownerId) conds.push(eq(customers.ownerId, f.ownerId));
   if (f.ownerIds) conds.push(f.ownerIds.length ? inArray(customers.ownerId, f.ownerIds) : sql`false`);
-  if (f.flag) {
-    conds.push(sql`exists (select 1 from customer_flags f where f.customer_id = ${customers.id} and f.kind = ${f.flag} and f.cleared_at is null)`);
-  }
+  if (f.ids) conds.push(f.ids.length ? inArray(customers.id, f.ids) : sql`false`);
   if (f.q) conds.push(ilike(customers.name, `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`));
-  return on.select().from(customers).where(conds.length ? and(...conds) : undefined)
+  return on.select().from(customers).where(and(...conds))
     .orderBy(asc(customers.id)).limit(Math.min(f.limit ?? 500, 5000)).offset(f.offset ?? 0);
 }
 

@@ -135,36 +135,67 @@ async function openPglite(dataDir: string): Promise<Database> {
 
 /**
  * PGlite corrupts a data directory opened by two processes at once. Take `<dir>/bot.lock` exclusively; a lock
- * left by a dead process is taken over, a live one is refused with a clear message.
+ * left by a dead process is taken over, a live one is refused with a clear message. The lock records the pid and
+ * the process start time (Linux: /proc/<pid>/stat), so a pid reused by an unrelated process is not mistaken for
+ * the holder.
  */
 export function takeDirectoryLock(dir: string): () => void {
   const lockPath = path.join(dir, 'bot.lock');
+  const mine = lockStamp(process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(lockPath, 'wx');
-      fs.writeSync(fd, String(process.pid));
+      fs.writeSync(fd, mine);
       fs.closeSync(fd);
       return () => {
         try {
-          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
+          if (fs.readFileSync(lockPath, 'utf8') === mine) fs.unlinkSync(lockPath);
         } catch {
           /* already gone */
         }
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
-      if (holder && holder !== process.pid && isAlive(holder)) {
+      const recorded = fs.readFileSync(lockPath, 'utf8').trim();
+      const holder = Number(recorded.split(':')[0]);
+      if (holder && holder !== process.pid && holdsLock(holder, recorded)) {
         throw new Error(
           `The embedded database in ${dir} is already in use by process ${holder}. ` +
             'Only one bot process may use an embedded (PGlite) data directory; stop the other process, ' +
             'or set DATABASE_URL to a PostgreSQL server to run several instances.',
         );
       }
-      fs.unlinkSync(lockPath); // stale lock from a dead process
+      fs.unlinkSync(lockPath); // stale lock from a dead process (or from a pid now used by another program)
     }
   }
   throw new Error(`could not lock ${dir}`);
+}
+
+/** `pid:starttime` where the OS tells the start time (Linux), else `pid`. */
+export function lockStamp(pid: number): string {
+  const start = processStartTime(pid);
+  return start === null ? String(pid) : `${pid}:${start}`;
+}
+
+/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot; null when unknown. */
+function processStartTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The recorded holder still runs: the pid is alive and, when a start time was recorded, it is the same process. */
+function holdsLock(pid: number, recorded: string): boolean {
+  if (!isAlive(pid)) return false;
+  const recordedStart = recorded.split(':')[1];
+  if (!recordedStart) return true; // an old-format lock: pid only
+  const now = processStartTime(pid);
+  return now === null || now === recordedStart;
 }
 
 function isAlive(pid: number): boolean {

@@ -10,7 +10,7 @@ import { appState, offices, people } from './schema';
 
 export type { PersonRow } from './people';
 export type OfficeRow = typeof offices.$inferSelect;
-export type OrgSource = 'wecom' | 'api';
+export type OrgSource = 'wecom' | 'dingtalk' | 'api';
 
 export interface OfficeInput {
   id: string;

@@ -11,6 +11,8 @@ export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'merged';
 
 export interface NewOutboxMessage {
+  /** The channel that delivers it (bot/channel.ts ChannelName); WeCom when absent. */
+  channel?: string;
   recipient: string;
   kind: 'message' | 'card_update';
   msgtype: string;
@@ -80,7 +82,7 @@ export function createOutboxRepo(database: Database) {
     const rows = await on
       .insert(outbox)
       .values(messages.map((m) => ({
-        recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
+        channel: m.channel ?? 'wecom', recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
         cause: m.cause ?? null, taskId: m.taskId ?? null, responseCode: m.responseCode ?? null,
         status: 'pending', nextAttemptAt: m.notBefore ?? now, createdAt: now,
       })))
@@ -129,8 +131,8 @@ export function createOutboxRepo(database: Database) {
         await tx.update(outbox).set({ nextAttemptAt: budget.freesAt, lastError: DEFERRED_NOTE })
           .where(inArray(outbox.id, split.defer.map((m) => m.id)));
       }
-      // The lease covers the whole plan (rows are sent one after another), so no other worker re-sends them.
-      const until = new Date(now.getTime() + leaseMs * Math.max(1, Math.min(30, messages.length + updates.length)));
+      // The worker renews this lease while it sends the plan's rows one after another (store/leases.ts).
+      const until = new Date(now.getTime() + leaseMs);
       if (merge.length === 1) {
         send.push(merge[0]!);
         merge = [];

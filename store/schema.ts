@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
+  bigserial, boolean, customType, date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /** bytea: pg returns a Buffer, PGlite a Uint8Array; both become a Buffer. */
@@ -38,7 +38,9 @@ export const inbox = pgTable('inbox', {
 /** Every outbound WeCom call, one recipient a row, written in the transaction of the change that caused it. */
 export const outbox = pgTable('outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /** WeCom userid of the recipient (for card updates: the clicker whose copy changes). */
+  /** The channel that delivers it (bot/channel.ts ChannelName); 'wecom' for every row before the channel seam. */
+  channel: text('channel').notNull().default('wecom'),
+  /** The channel's user id of the recipient (for card updates: the clicker whose copy changes). */
   recipient: text('recipient').notNull(),
   /** `message` (message/send) or `card_update` (message/update_template_card). */
   kind: text('kind').notNull(),
@@ -108,6 +110,8 @@ export const customers = pgTable('customers', {
   fields: jsonb('fields').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
   version: integer('version').notNull().default(1),
   lastCustomerMessageAt: tz('last_customer_message_at'),
+  /** Set when a supervisor merged this customer into another (its history stays under this id). */
+  mergedInto: integer('merged_into'),
   createdAt: tz('created_at').notNull(),
   updatedAt: tz('updated_at').notNull(),
 }, (t) => [
@@ -142,6 +146,28 @@ export const customerEvents = pgTable('customer_events', {
   // customer_events_to_stage_at_idx (to_stage, at) INCLUDE (customer_id, kind) is created by the hand-written
   // migration 0004: drizzle cannot declare INCLUDE columns.
 ]);
+
+/**
+ * Per business day (Asia/Shanghai), office and stage: the stays that ended that day (count and seconds), split by
+ * the day the same customer last left the same stage before (null: never). Kept by triggers on customer_events and
+ * customers (migration 0006, which also declares the unique key on the coalesced columns); read by the heatmap.
+ */
+export const stageDwellDaily = pgTable('stage_dwell_daily', {
+  day: date('day', { mode: 'string' }).notNull(),
+  officeId: text('office_id'),
+  stage: text('stage').notNull(),
+  prevDay: date('prev_day', { mode: 'string' }),
+  leaves: integer('leaves').notNull(),
+  secs: numeric('secs').notNull(),
+});
+
+/** Each customer's last entry into and last exit from each stage (migration 0006 triggers keep it). */
+export const customerStageMarks = pgTable('customer_stage_marks', {
+  customerId: integer('customer_id').notNull(),
+  stage: text('stage').notNull(),
+  lastEnteredAt: tz('last_entered_at'),
+  lastLeftAt: tz('last_left_at'),
+}, (t) => [primaryKey({ columns: [t.customerId, t.stage] })]);
 
 /** Documents attached to a customer (e.g. 报价单). The file itself is kept in `content`. */
 export const documents = pgTable('documents', {
@@ -211,6 +237,9 @@ export const tasks = pgTable('tasks', {
   index('tasks_open_idx').on(t.status, t.dueAt),
   index('tasks_customer_idx').on(t.customerId, t.kind),
   index('tasks_assignee_idx').on(t.assigneeId, t.status),
+  /** One open task of a kind per customer (migration 0008; reviews excepted: one per review). */
+  uniqueIndex('tasks_one_open_per_kind').on(t.customerId, t.kind)
+    .where(sql`${t.status} = 'open' AND ${t.customerId} IS NOT NULL AND ${t.kind} <> 'review'`),
 ]);
 
 /** What happened to a task, append-only: reminded, warned, nudged (催办), extended (延期), handled, escalated. */
@@ -323,3 +352,79 @@ export const coachAssignments = pgTable('coach_assignments', {
   reason: text('reason').notNull(),
   at: tz('at').notNull(),
 }, (t) => [uniqueIndex('coach_assignments_week_uq').on(t.repId, t.week)]);
+
+/** New versions of a material (config/materials.yaml) uploaded through the admin API; the file itself in `content`. */
+export const materialVersions = pgTable('material_versions', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  materialKey: text('material_key').notNull(),
+  version: integer('version').notNull(),
+  fileName: text('file_name').notNull(),
+  mimeType: text('mime_type').notNull(),
+  size: integer('size').notNull(),
+  sha256: text('sha256').notNull(),
+  content: bytea('content').notNull(),
+  uploadedBy: text('uploaded_by').notNull(),
+  uploadedAt: tz('uploaded_at').notNull(),
+}, (t) => [uniqueIndex('material_versions_key_version_uq').on(t.materialKey, t.version)]);
+
+/** A material pack (资料包, R6) sent for a customer: which pack, by whom, when the customer entered its stage. */
+export const packSends = pgTable('pack_sends', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  repId: text('rep_id').notNull(),
+  officeId: text('office_id'),
+  packKey: text('pack_key').notNull(),
+  packName: text('pack_name').notNull(),
+  stage: text('stage').notNull(),
+  /** text | card | api | sandbox */
+  source: text('source').notNull(),
+  stageEnteredAt: tz('stage_entered_at').notNull(),
+  sentAt: tz('sent_at').notNull(),
+  /** When every required item had been opened (资料已接收). */
+  receivedAt: tz('received_at'),
+}, (t) => [index('pack_sends_customer_idx').on(t.customerId, t.id), index('pack_sends_sent_at_idx').on(t.sentAt)]);
+
+/** One numbered item of a sent pack: the signed link's target, and the customer's opens (the first one counts). */
+export const packLinks = pgTable('pack_links', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  sendId: integer('send_id').notNull(),
+  customerId: integer('customer_id').notNull(),
+  repId: text('rep_id').notNull(),
+  itemNo: integer('item_no').notNull(),
+  materialKey: text('material_key').notNull(),
+  title: text('title').notNull(),
+  version: integer('version').notNull(),
+  required: boolean('required').notNull(),
+  openCount: integer('open_count').notNull().default(0),
+  firstOpenedAt: tz('first_opened_at'),
+  lastOpenedAt: tz('last_opened_at'),
+}, (t) => [uniqueIndex('pack_links_send_item_uq').on(t.sendId, t.itemNo), index('pack_links_customer_idx').on(t.customerId)]);
+
+/** WeCom external contacts (客户联系) of a member, bound by the rep to a customer. */
+export const externalContacts = pgTable('external_contacts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  externalUserId: text('external_user_id').notNull(),
+  memberUserId: text('member_user_id').notNull(),
+  customerId: integer('customer_id'),
+  /** pending (waiting for the rep) | bound | removed */
+  status: text('status').notNull().default('pending'),
+  lastChangeType: text('last_change_type').notNull(),
+  firstEventAt: tz('first_event_at').notNull(),
+  lastEventAt: tz('last_event_at').notNull(),
+  boundBy: text('bound_by'),
+  boundAt: tz('bound_at'),
+}, (t) => [uniqueIndex('external_contacts_pair_uq').on(t.externalUserId, t.memberUserId), index('external_contacts_customer_idx').on(t.customerId)]);
+
+/** A new customer whose name matches another rep's active customer: open until merged, assigned or dismissed. */
+export const customerDuplicates = pgTable('customer_duplicates', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  customerId: integer('customer_id').notNull(),
+  otherId: integer('other_id').notNull(),
+  matchKind: text('match_kind').notNull(),
+  /** open | merged | assigned | dismissed */
+  status: text('status').notNull().default('open'),
+  raisedAt: tz('raised_at').notNull(),
+  resolvedAt: tz('resolved_at'),
+  resolvedBy: text('resolved_by'),
+  resolution: jsonb('resolution'),
+}, (t) => [index('customer_duplicates_customer_idx').on(t.customerId)]);

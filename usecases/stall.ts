@@ -1,39 +1,47 @@
 /**
  * Stall flags (R5): customers left in a stage (default 价格谈判中) with no update for more than N calendar days in
- * Asia/Shanghai are flagged (⚠️超期7天); the owner and the owner's supervisor get one message a day listing them with
+ * the business time zone are flagged (⚠️超期7天); the owner and the owner's supervisor get one message a day listing them with
  * each one's last 3 communication records. Flags are raised and cleared, never deleted.
  */
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { OutboundMessage } from '../bot/wecom/outbound';
 import { stallText } from '../cards/stall-texts';
-import { calendarDaysBetween } from '../domain/schedule';
+import { calendarDaysBetween, isStalled, stalledBefore, type Scope } from '../domain/dashboard';
+import { stallCandidates } from '../store/analytics';
 import type { ProcessDefinition } from '../domain/types';
 import { recentTouchpoints } from '../store/customers';
 import type { Database, DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
 import { customerFlags } from '../store/schema';
 
-export interface StalledCustomer { id: number; name: string; ownerId: string; stage: string; lastUpdate: Date; days: number; flag: string }
+export interface StalledCustomer {
+  id: number; name: string; ownerId: string; ownerName: string | null; officeId: string | null; stage: string;
+  stageEnteredAt: Date; lastUpdate: Date; days: number; flag: string;
+}
 
-/** Customers stalled now, per the process's stall rules. */
-export async function findStalled(database: Database, on: DbOrTx, process: ProcessDefinition, now: Date): Promise<StalledCustomer[]> {
+/**
+ * The one R5 rule: customers stalled now, per the process's stall rules (stage, calendar days in the business time zone),
+ * last update as store/analytics.ts stallCandidates defines it (stage entry, touchpoint or document). The daily
+ * flag job, `GET /api/customers?flag=stalled` and the dashboard's list all call this. Oldest update first.
+ */
+export async function stalledCustomers(database: Database, on: DbOrTx | undefined, process: ProcessDefinition, now: Date,
+  scope: Scope = { kind: 'all' }, tz?: string): Promise<StalledCustomer[]> {
   const out: StalledCustomer[] = [];
   for (const rule of process.stall) {
-    const rows = await database.rows<{ id: number; name: string; owner_id: string; stage: string; last_update: Date | string }>(sql`
-      select c.id, c.name, c.owner_id, c.stage, greatest(
-          c.stage_entered_at,
-          coalesce((select max(t.at) from touchpoints t where t.customer_id = c.id), c.stage_entered_at),
-          coalesce((select max(d.uploaded_at) from documents d where d.customer_id = c.id), c.stage_entered_at)
-        ) as last_update
-      from customers c where c.stage = ${rule.stage}`, on);
+    const rows = await stallCandidates(database, { scope, stage: rule.stage, before: stalledBefore(now, rule.days, tz), limit: 100_000 }, on);
     for (const r of rows) {
-      const last = new Date(r.last_update);
-      const days = calendarDaysBetween(last, now);
-      if (days > rule.days) out.push({ id: r.id, name: r.name, ownerId: r.owner_id, stage: r.stage, lastUpdate: last, days, flag: rule.flag });
+      if (!isStalled(r.lastUpdate, now, rule.days, tz)) continue;
+      out.push({
+        id: r.customerId, name: r.name, ownerId: r.ownerId, ownerName: r.ownerName, officeId: r.officeId, stage: r.stage,
+        stageEnteredAt: r.stageEnteredAt, lastUpdate: r.lastUpdate, days: calendarDaysBetween(r.lastUpdate, now, tz), flag: rule.flag,
+      });
     }
   }
   return out;
 }
+
+/** Customers stalled now (the daily job's name for it). */
+export const findStalled = (database: Database, on: DbOrTx, process: ProcessDefinition, now: Date) => stalledCustomers(database, on, process, now);
 
 /** Raises flags for newly stalled customers and clears flags of customers that moved on. */
 export async function syncStallFlags(on: DbOrTx, stalled: StalledCustomer[], now: Date): Promise<void> {

@@ -3,7 +3,6 @@
  * to a customer, schedules their durable timers, and builds the facts cards need. Runs inside the caller's
  * transaction; messages go out through `emit` (the outbox of that transaction).
  */
-import type { OutboundMessage } from '../bot/wecom/outbound';
 import { taskTexts, type TaskFacts } from '../cards/task-cards';
 import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
 import type { TaskDef } from '../domain/task-schema';
@@ -11,9 +10,9 @@ import type { ProcessDefinition } from '../domain/types';
 import { getCustomer } from '../store/customers';
 import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
-import { closeTasks, openTask, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
+import { closeTasks, openTask, openTasksOf, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
 
-export type Emit = (to: string[], message: OutboundMessage) => Promise<void>;
+export type { Emit } from './emit';
 
 export interface TaskServiceDeps {
   process: ProcessDefinition;
@@ -45,8 +44,8 @@ export async function scheduleTaskTimers(on: DbOrTx, deps: TaskServiceDeps, def:
 }
 
 /**
- * Applies something that happened to a customer: closes the tasks it completes, opens the tasks it triggers.
- * Returns the opened tasks.
+ * Applies something that happened to a customer: closes the tasks it completes, opens the tasks it triggers
+ * (never a second open task of one kind for one customer). Returns the tasks it opened.
  */
 export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
   customerId: number; event: TaskEventIn; actorId: string; deliverable?: unknown; now: Date;
@@ -61,7 +60,11 @@ export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
   const customer = await getCustomer(on, input.customerId);
   if (!customer) return [];
   const opened: TaskRow[] = [];
+  // One open task of a kind per customer: re-entering a stage (back, then forward again) or ending a second visit
+  // keeps the task already running, with its deadline and its warnings, instead of opening a twin of it.
+  const running = new Set((await openTasksOf(on, customer.id, opening.map((d) => d.key))).map((t) => t.kind));
   for (const def of opening) {
+    if (running.has(def.key)) continue;
     const task = await openTask(on, {
       kind: def.key, customerId: customer.id, assigneeId: customer.ownerId, trigger: triggerName(input.event),
       openedAt: input.now, dueAt: dueAt(def, input.now, deps.addTime),
@@ -84,6 +87,7 @@ function triggerName(e: TaskEventIn): string {
   if (e.kind === 'stage_entered') return `stage:${e.stage}`;
   if (e.kind === 'form_submitted') return `form:${e.form}`;
   if (e.kind === 'document_added') return 'document';
+  if (e.kind === 'pack_sent' || e.kind === 'pack_opened') return `${e.kind}:${e.stage}`;
   return 'visit_ended';
 }
 

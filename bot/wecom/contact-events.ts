@@ -50,7 +50,8 @@ function replay(p: Prefetched): WecomClient {
   });
 }
 
-export function registerOrg(router: Router, deps: OrgHandlerDeps): void {
+/** Registers WeCom's change_contact events (the directory keeps itself current between full syncs). */
+export function registerContactEvents(router: Router, deps: OrgHandlerDeps): void {
   router.prepare('event.change_contact', (e) => prefetch(deps.client, e));
   router.on('event.change_contact', async (ctx) => {
     const { changeType, subjectUserId, newUserId, departmentId } = ctx.event;

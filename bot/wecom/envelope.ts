@@ -22,15 +22,56 @@ const parser = new XMLParser({
 
 type XmlNode = Record<string, unknown>;
 
-/** Parses untrusted XML into a plain object under <xml>, or throws CallbackMalformedError. */
-export function parseXml(text: string): XmlNode {
+/** WeCom's envelopes and payloads are a handful of levels deep (card events: 5); anything deeper is refused. */
+export const XML_MAX_DEPTH = 16;
+/** The receiver's body limit is 64 KB; a decrypted payload is smaller than its Base64 envelope. */
+export const XML_MAX_CHARS = 64 * 1024;
+
+/**
+ * Characters PostgreSQL cannot store in text/jsonb (U+0000) and other C0 controls XML 1.0 forbids: removed, so a
+ * message that carries one is still stored and answered (tab, newline and carriage return are kept).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+export function stripUnstorable(text: string): string {
+  return text.replace(UNSTORABLE, '').replace(BIDI_CONTROLS, '');
+}
+/** Bidirectional controls (U+202E …) are dropped too: they would reorder names shown in cards. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Nesting depth of the elements, counted in one linear pass (CDATA, comments and PIs skipped); stops past `max`. */
+function depthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  const tag = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)[A-Za-z_][^>]*?(\/?)>/g;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
+    if (m[0].startsWith('<!') || m[0].startsWith('<?') || m[2] === '/') continue;
+    depth += m[1] === '/' ? -1 : 1;
+    if (depth > max) return true;
+  }
+  return false;
+}
+
+/**
+ * Parses untrusted XML into a plain object under <xml>, or throws CallbackMalformedError — for any failure of
+ * the parser too, so bad input is always a 400, never a 5xx with a stack. Size and depth are checked first.
+ */
+export function parseXml(input: string): XmlNode {
+  if (input.length > XML_MAX_CHARS) throw new CallbackMalformedError(`XML longer than ${XML_MAX_CHARS} characters`);
+  const text = stripUnstorable(input);
   // Declarations are refused wherever they could take effect; inside CDATA (a rep pasting HTML) they are just text.
   if (/<!DOCTYPE|<!ENTITY/i.test(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, ''))) {
     throw new CallbackMalformedError('DOCTYPE/ENTITY declarations are refused');
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new CallbackMalformedError(`invalid XML: ${valid.err.msg}`);
-  const doc = parser.parse(text) as XmlNode;
+  if (depthExceeds(text, XML_MAX_DEPTH)) throw new CallbackMalformedError(`XML nested deeper than ${XML_MAX_DEPTH} levels`);
+  let doc: XmlNode;
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) throw new CallbackMalformedError(`invalid XML: ${valid.err.msg}`);
+    doc = parser.parse(text) as XmlNode;
+  } catch (err) {
+    if (err instanceof CallbackMalformedError) throw err;
+    throw new CallbackMalformedError(`XML parser failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const root = doc.xml;
   if (!root || typeof root !== 'object') throw new CallbackMalformedError('missing <xml> root');
   return root as XmlNode;
@@ -38,6 +79,20 @@ export function parseXml(text: string): XmlNode {
 
 export interface OuterEnvelope { toUserName: string; agentId: string | null; encrypt: string }
 
+const ENCRYPT = /<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]{1,65536})\]\]>|([A-Za-z0-9+/=]{1,65536}))\s*<\/Encrypt>/g;
+
+/**
+ * The `<Encrypt>` value, found without parsing the XML (one linear regex pass), so the signature over it can be
+ * checked before anything expensive is done with an unauthenticated body. Exactly one is required.
+ */
+export function peekEncrypt(body: string): string {
+  if (body.length > XML_MAX_CHARS) throw new CallbackMalformedError('envelope too long');
+  const found = [...body.matchAll(ENCRYPT)];
+  if (found.length !== 1) throw new CallbackMalformedError(found.length ? 'more than one <Encrypt>' : 'missing <Encrypt>');
+  return found[0]![1] ?? found[0]![2]!;
+}
+
+/** The whole envelope, parsed with the limits above; call it after the signature over `peekEncrypt` held. */
 export function readOuter(body: string): OuterEnvelope {
   const root = parseXml(body);
   const encrypt = str(root.Encrypt);

@@ -6,8 +6,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CallbackCrypto, CallbackQuery } from './crypto';
-import { readOuter, toEvent } from './envelope';
-import { BotError, BotErrorCode, CallbackMalformedError } from '../errors';
+import { peekEncrypt, readOuter, toEvent } from './envelope';
+import { BotError, BotErrorCode, CallbackMalformedError, errorMessage } from '../errors';
 import { dedupeKey, type WecomEvent } from './events';
 
 export type CallbackOutcome = 'accepted' | 'duplicate' | 'verified' | 'unauthorized' | 'malformed' | 'too_large' | 'error';
@@ -20,12 +20,24 @@ export interface ReceiverOptions {
   onAccepted(): void;
   log: Logger;
   onOutcome?(outcome: CallbackOutcome): void;
-  /** Reject callbacks whose timestamp is further than this from the wall clock; 0 = only log (default). */
+  /**
+   * Reject callbacks whose timestamp is further than this from our clock (seconds). 0 turns the window off
+   * (only a warning is logged); app/config.ts defaults CALLBACK_MAX_SKEW_SEC to 300.
+   */
   maxSkewSec?: number;
+  /** Seconds since the epoch, from the one clock (app/clock.ts). */
+  nowSec(): number;
   bodyLimit?: string;
 }
 
 const UNAUTHORIZED = 'unauthorized';
+
+/** Anything thrown before the event is stored (parsing, decoding) that is not already a BotError. */
+class ParseStageError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('callback could not be parsed');
+  }
+}
 
 function query(req: Request, withEcho: boolean): CallbackQuery {
   const q = req.query as Record<string, unknown>;
@@ -34,8 +46,11 @@ function query(req: Request, withEcho: boolean): CallbackQuery {
     if (typeof v !== 'string') throw new CallbackMalformedError(`query parameter ${k} missing or repeated`);
     return v;
   };
+  const timestamp = pick('timestamp');
+  // A Unix time in seconds; anything else (NaN would pass every comparison) is refused before any crypto.
+  if (!/^\d{1,12}$/.test(timestamp)) throw new CallbackMalformedError('timestamp is not a number of seconds');
   return {
-    msg_signature: pick('msg_signature'), timestamp: pick('timestamp'), nonce: pick('nonce'),
+    msg_signature: pick('msg_signature'), timestamp, nonce: pick('nonce'),
     ...(withEcho ? { echostr: pick('echostr') } : {}),
   };
 }
@@ -53,6 +68,11 @@ export function createReceiver(opts: ReceiverOptions): express.Router {
       log.warn({ reason: err.message }, 'callback refused: malformed');
       outcome('malformed');
       res.status(400).type('text/plain').send('bad request');
+    } else if (err instanceof ParseStageError) {
+      // Whatever a parser threw on unauthenticated input: bad input, not our failure. No stack in the log.
+      log.warn({ reason: errorMessage(err.cause) }, 'callback refused: unparseable');
+      outcome('malformed');
+      res.status(400).type('text/plain').send('bad request');
     } else {
       log.error({ err }, 'callback failed');
       outcome('error');
@@ -61,7 +81,7 @@ export function createReceiver(opts: ReceiverOptions): express.Router {
   }
 
   function checkSkew(q: CallbackQuery, log: Logger) {
-    const skew = Math.abs(Date.now() / 1000 - Number(q.timestamp));
+    const skew = Math.abs(opts.nowSec() - Number(q.timestamp));
     if (skew > 300) log.warn({ skewSec: Math.round(skew) }, 'callback timestamp far from our clock');
     if (opts.maxSkewSec && skew > opts.maxSkewSec) {
       throw new BotError(BotErrorCode.CallbackAuthenticity, 'timestamp outside the allowed window');
@@ -86,13 +106,19 @@ export function createReceiver(opts: ReceiverOptions): express.Router {
     async (req, res) => {
       const log = (req as Request & { log?: Logger }).log ?? opts.log;
       try {
-        const q = query(req, false);
-        const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-        if (!body) throw new CallbackMalformedError('empty body');
-        const outer = readOuter(body);
-        const plaintext = opts.crypto.open(q, outer.encrypt);
-        checkSkew(q, log);
-        const event = toEvent(plaintext);
+        let event: WecomEvent;
+        try {
+          const q = query(req, false);
+          const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+          if (!body) throw new CallbackMalformedError('empty body');
+          // Signature and time window first (a regex and one sha1), then the XML parses.
+          const plaintext = opts.crypto.open(q, peekEncrypt(body));
+          checkSkew(q, log);
+          readOuter(body);
+          event = toEvent(plaintext);
+        } catch (err) {
+          throw err instanceof BotError ? err : new ParseStageError(err);
+        }
         const key = dedupeKey(event);
         const { duplicate } = await opts.accept(event, key);
         if (duplicate) {

@@ -1,5 +1,6 @@
 /** Starts the real bot on an ephemeral port, on a fresh database, with WeCom's API nock'd by the caller. */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import { AdjustableClock } from '../../app/clock';
 import type { Config } from '../../app/config';
 import { createBot, type Bot } from '../../app/server';
@@ -28,14 +29,14 @@ export const TEST_START = new Date('2026-11-26T14:00:00+08:00');
 
 export async function startTestBot(opts: {
   driver?: Driver; redis?: boolean; db?: TestDatabase; clock?: AdjustableClock; config?: Partial<Config>;
-  inboxLeaseMs?: number; sweepMs?: number; beforeStart?: (bot: Bot) => void;
+  inboxLeaseMs?: number; sweepMs?: number; beforeStart?: (bot: Bot) => void; log?: Logger;
 } = {}): Promise<TestBot> {
   const db = opts.db ?? (await openTestDatabase(opts.driver ?? 'postgres'));
   const clock = opts.clock ?? new AdjustableClock(TEST_START);
   const config = testConfig({ ...(opts.redis ? { redisUrl: TEST_REDIS_URL } : {}), ...opts.config });
   const bot = await createBot(config, {
     database: db, clock, redisPrefix: `spbt${randomBytes(4).toString('hex')}`, sleep: async () => undefined,
-    inboxLeaseMs: opts.inboxLeaseMs, sweepMs: opts.sweepMs ?? 100,
+    inboxLeaseMs: opts.inboxLeaseMs, sweepMs: opts.sweepMs ?? 100, log: opts.log,
   });
   opts.beforeStart?.(bot);
   const port = await bot.start(0);

@@ -13,10 +13,11 @@ import { createUploadRoutes, type UploadedInfo } from '../../app/upload-routes';
 import { addTouchpoint, changeStage, createCustomer, getCustomer, recordRefusal, type CustomerRow } from '../../store/customers';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { ADMIN_TOKEN, mockWecom, testConfig } from '../helpers/wecom';
+import { samplePdf } from '../../app/pdf-check';
 
 const MB = 1024 * 1024;
 const key = uploadKey(testConfig());
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const PDF = samplePdf('quotation');
 const DOCX = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('[Content_Types].xml fake zip body')]);
 const XLS = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(64, 1)]);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -45,11 +46,11 @@ describe('upload page and customer API', () => {
       name, industry: null, ownerId: o.ownerId ?? 'lina', officeId: o.officeId ?? 'east', stage: o.stage ?? 'lead', source: 'api',
     }, t.clock.now());
 
-  const linkPath = (c: { id: number }, userId = 'lina', expiresAt = uploadExpiry(t.clock.now())) =>
-    `/upload/${createUploadToken({ customerId: c.id, userId, expiresAt }, key)}`;
+  const linkPath = async (c: { id: number }, userId = 'lina', expiresAt = uploadExpiry(t.clock.now())) =>
+    `/upload/${await createUploadToken({ customerId: c.id, userId, expiresAt }, key)}`;
 
-  async function upload(path: string, body: Buffer, name: string, type = 'application/pdf') {
-    const res = await fetch(t.base + path, {
+  async function upload(path: string | Promise<string>, body: Buffer, name: string, type = 'application/pdf') {
+    const res = await fetch(t.base + (await path), {
       method: 'POST', body, headers: { 'content-type': type, 'x-file-name': encodeURIComponent(name) },
     });
     return { status: res.status, json: (await res.json()) as Json };
@@ -76,7 +77,7 @@ describe('upload page and customer API', () => {
   describe('the upload page', () => {
     it('renders the customer, the stage and the document rule, mobile-first, with a locked-down policy', async () => {
       const c = await newCustomer('华夏医疗 <b>&"', { stage: 'proposal_submitted' });
-      const res = await fetch(t.base + linkPath(c));
+      const res = await fetch(t.base + (await linkPath(c)));
       const html = await res.text();
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -131,20 +132,30 @@ describe('upload page and customer API', () => {
       expect(await count('documents')).toBe(0);
     });
 
+    it('refuses a file that starts with %PDF- but is not a PDF (HTML behind it) with a clear answer; a real PDF passes', async () => {
+      const c = await newCustomer('华夏医疗');
+      const fake = Buffer.from('%PDF-1.7\n<html><body><script>alert(1)</script>报价</body></html>\n');
+      const res = await upload(linkPath(c), fake, '华夏医疗报价单.pdf');
+      expect(res).toEqual({ status: 415, json: { error: 'not_a_pdf', message: expect.stringContaining('无法作为 PDF 打开') } });
+      expect(await count('documents')).toBe(0);
+      expect((await upload(linkPath(c), samplePdf('quotation'), '华夏医疗报价单.pdf')).status).toBe(201);
+      expect(await count('documents')).toBe(1);
+    });
+
     it('refuses 21 MB with 413 and a zh-CN message, an empty file and a missing name with 400', async () => {
       const c = await newCustomer('华夏医疗');
       const big = Buffer.concat([PDF, Buffer.alloc(21 * MB - PDF.length, 0x20)]);
       const res = await upload(linkPath(c), big, '大报价单.pdf');
       expect(res).toEqual({ status: 413, json: { error: 'too_large', message: '文件超过 20 MB，请压缩或拆分后再上传。' } });
       expect((await upload(linkPath(c), Buffer.alloc(0), '报价单.pdf')).json.error).toBe('empty');
-      const noName = await fetch(t.base + linkPath(c), { method: 'POST', body: PDF, headers: { 'content-type': 'application/pdf' } });
+      const noName = await fetch(t.base + (await linkPath(c)), { method: 'POST', body: PDF, headers: { 'content-type': 'application/pdf' } });
       expect(noName.status).toBe(400);
       expect(await count('documents')).toBe(0);
     });
 
     it('answers an expired link with 410 (page and upload) and stores nothing', async () => {
       const c = await newCustomer('华夏医疗');
-      const link = linkPath(c); // 24 hours from now
+      const link = await linkPath(c); // 24 hours from now
       t.clock.advance(24 * 3_600_000 + 1000);
       const page = await fetch(t.base + link);
       expect(page.status).toBe(410);
@@ -158,19 +169,20 @@ describe('upload page and customer API', () => {
     it('answers a tampered or garbled link with 403 and stores nothing', async () => {
       const c = await newCustomer('华夏医疗');
       const other = await newCustomer('别人的客户');
-      const [, sig] = linkPath(c).slice('/upload/'.length).split('.');
+      const [head, body, sig] = (await linkPath(c)).slice('/upload/'.length).split('.');
       // The same signature on a payload pointing at another customer, valid until 2100.
-      const forged = Buffer.from(JSON.stringify({ c: other.id, u: 'lina', e: 4102444800 })).toString('base64url');
-      const page = await fetch(`${t.base}/upload/${forged}.${sig}`);
+      const claims = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, c: other.id, exp: 4102444800 })).toString('base64url')}.${sig}`;
+      const page = await fetch(`${t.base}/upload/${forged}`);
       expect(page.status).toBe(403);
       expect(await page.text()).toContain('链接无效');
-      expect((await upload(`/upload/${forged}.${sig}`, PDF, '报价单.pdf')).json.error).toBe('bad_signature');
+      expect((await upload(`/upload/${forged}`, PDF, '报价单.pdf')).json.error).toBe('bad_signature');
       expect((await fetch(`${t.base}/upload/not-a-token`)).status).toBe(403);
       expect(await count('documents')).toBe(0);
     });
 
     it('answers a link to a customer that no longer exists with 404', async () => {
-      const res = await fetch(t.base + linkPath({ id: 999 }));
+      const res = await fetch(t.base + (await linkPath({ id: 999 })));
       expect(res.status).toBe(404);
       expect(await res.text()).toContain('客户不存在');
     });
@@ -180,7 +192,7 @@ describe('upload page and customer API', () => {
       let fail = false;
       const app = express();
       app.use(createUploadRoutes({
-        database: t.db, clock: t.clock, config: testConfig(), log: pino({ level: 'silent' }), process: null,
+        database: t.db, clock: t.clock, config: testConfig(), log: pino({ level: 'silent' }), process: null, useCases: t.bot.useCases,
         onUploaded: async (info) => {
           calls.push(info);
           if (fail) throw new Error('outbox down');
@@ -191,7 +203,8 @@ describe('upload page and customer API', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {
         const c = await newCustomer('华夏医疗');
-        const send = () => fetch(base + linkPath(c, 'wangfang'), { method: 'POST', body: PDF, headers: { 'x-file-name': encodeURIComponent('报价单.pdf') } });
+        const path = await linkPath(c, 'wangfang');
+        const send = () => fetch(base + path, { method: 'POST', body: PDF, headers: { 'x-file-name': encodeURIComponent('报价单.pdf') } });
         const first = await send();
         expect(first.status).toBe(201);
         const doc = ((await first.json()) as Json).document;

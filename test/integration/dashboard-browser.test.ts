@@ -55,7 +55,7 @@ describeWithChromium('the dashboard page in headless Chromium', () => {
     p.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    await p.goto(dashboardLink(t.base, userId, keys, NOW));
+    await p.goto(await dashboardLink(t.base, userId, keys, NOW));
     expect(new URL(p.url()).pathname).toBe('/dashboard');
     await p.waitForFunction(() => (globalThis as unknown as { __dashboard?: { ready?: boolean } }).__dashboard?.ready === true, null, { timeout: 20_000 });
     expect(errors).toEqual([]);

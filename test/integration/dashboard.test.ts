@@ -36,7 +36,7 @@ describe('process health dashboard (issue 6)', () => {
   /** Signs in through a signed link and keeps the session cookie. */
   async function login(userId: string): Promise<string> {
     if (cookies.has(userId)) return cookies.get(userId)!;
-    const res = await fetch(dashboardLink(t.base, userId, keys, NOW), { redirect: 'manual' });
+    const res = await fetch(await dashboardLink(t.base, userId, keys, NOW), { redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard');
     const cookie = res.headers.get('set-cookie')!;
@@ -173,13 +173,13 @@ describe('process health dashboard (issue 6)', () => {
     });
 
     it('refuses forged, expired and over-long links', async () => {
-      const link = dashboardLink(t.base, 'zhang', keys, NOW);
+      const link = await dashboardLink(t.base, 'zhang', keys, NOW);
       const forged = link.replace('/dashboard?t=', '/dashboard?t=x');
       expect((await fetch(forged, { redirect: 'manual' })).status).toBe(403);
-      const old = dashboardLink(t.base, 'zhang', keys, new Date(NOW.getTime() - 4 * 24 * H));
+      const old = await dashboardLink(t.base, 'zhang', keys, new Date(NOW.getTime() - 4 * 24 * H));
       expect((await fetch(old, { redirect: 'manual' })).status).toBe(410);
-      expect(() => createAccessToken({ userId: 'zhang', issuedAt: NOW, expiresAt: new Date(NOW.getTime() + 8 * 24 * H) }, keys.link)).toThrow(/7 days/);
-      const otherKey = dashboardLink(t.base, 'boss', dashboardKeys({ secret: 'x', encodingAesKey: 'y' }), NOW);
+      await expect(createAccessToken({ userId: 'zhang', issuedAt: NOW, expiresAt: new Date(NOW.getTime() + 8 * 24 * H) }, keys.link)).rejects.toThrow(/7 days/);
+      const otherKey = await dashboardLink(t.base, 'boss', dashboardKeys({ secret: 'x', encodingAesKey: 'y' }), NOW);
       expect((await fetch(otherKey, { redirect: 'manual' })).status).toBe(403);
       // A session cookie is not a link, and a link is not a session.
       const token = new URL(link).searchParams.get('t')!;

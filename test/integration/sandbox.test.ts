@@ -10,6 +10,7 @@ import { withSandboxPort } from '../../sandbox';
 import { startSandbox, type DemoDriver } from '../../app/demo-driver';
 import { nextMonday0900 } from '../../sandbox/time-machine';
 import { waitFor } from '../helpers/wecom';
+import { samplePdf } from '../../app/pdf-check';
 
 const REAL = {
   WECOM_CORP_ID: 'ww123', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's3cret-value', WECOM_TOKEN: 'Tok123',
@@ -269,7 +270,7 @@ describe('demo driver (the API `npm run demo` plays the story with)', () => {
     const refusal = demo.inbox('huangwei').at(-1)!.text;
     const link = /https?:\/\/\S+\/upload\/\S+/.exec(refusal)?.[0];
     expect(link).toBeDefined();
-    const up = await demo.upload(link!, '南山中医院报价单.pdf', Buffer.from('%PDF-1.4 报价单'));
+    const up = await demo.upload(link!, '南山中医院报价单.pdf', samplePdf('quotation'));
     expect(up.status).toBe(201);
     expect(demo.inbox('huangwei').at(-1)!.text).toContain('南山中医院报价单.pdf');
     await demo.say('huangwei', '南山中医院 推进 价格谈判中');

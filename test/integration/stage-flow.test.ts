@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { people, offices } from '../../store/schema';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+import { samplePdf } from '../../app/pdf-check';
 
 type Card = { card_type: string; main_title: { title: string; desc?: string }; button_list?: { text: string; key: string }[] };
 const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
@@ -110,7 +111,7 @@ describe('stage changes from chat (R1, R2)', () => {
     const [reply] = await say(textXml('lina', '华夏医疗 上传'));
     const link = textOf(reply!).match(/http:\/\/\S+/)![0];
     const up = await fetch(link, {
-      method: 'POST', body: Buffer.from('%PDF-1.4\n% 华夏医疗 报价单\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
+      method: 'POST', body: samplePdf('quotation'),
       headers: { 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('华夏医疗-报价单.pdf') },
     });
     expect(up.status).toBeLessThan(300);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, takeDirectoryLock } from '../../store/db';
+import { lockStamp, openDatabase, takeDirectoryLock } from '../../store/db';
 import { createInboxRepo } from '../../store/inbox';
 import { migrate } from '../../store/migrate';
 import { createOutboxRepo } from '../../store/outbox';
@@ -101,9 +101,21 @@ describe('embedded database directory lock', () => {
     expect(() => takeDirectoryLock(dir)).toThrow(/already in use by process \d+.*DATABASE_URL/s);
     fs.writeFileSync(path.join(dir, 'bot.lock'), '999999999'); // a dead process
     const release = takeDirectoryLock(dir);
-    expect(fs.readFileSync(path.join(dir, 'bot.lock'), 'utf8')).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'bot.lock'), 'utf8')).toBe(lockStamp(process.pid));
     release();
     expect(fs.existsSync(path.join(dir, 'bot.lock'))).toBe(false);
+  });
+
+  it('takes over a lock whose pid now belongs to an unrelated live process (pid reuse)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spb-lock-'));
+    // The parent is alive, but it started at another time than the process that wrote this lock.
+    fs.writeFileSync(path.join(dir, 'bot.lock'), `${process.ppid}:1`);
+    const release = takeDirectoryLock(dir);
+    expect(fs.readFileSync(path.join(dir, 'bot.lock'), 'utf8')).toBe(lockStamp(process.pid));
+    release();
+    // The same live process with its real start time still holds the directory.
+    fs.writeFileSync(path.join(dir, 'bot.lock'), lockStamp(process.ppid));
+    expect(() => takeDirectoryLock(dir)).toThrow(/already in use/);
   });
 
   it('a PGlite data directory keeps its data across restarts', async () => {

@@ -7,8 +7,8 @@ import Redis from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { seedSmallOrg } from '../helpers/org';
 import { claimDueTimers, openTask, scheduleTimers } from '../../store/tasks';
-import { startTestBot, type TestBot } from '../helpers/bot';
 import { AdjustableClock } from '../../app/clock';
+import { startTestBot, type TestBot } from '../helpers/bot';
 import { TEST_REDIS_URL } from '../helpers/env';
 import { ADMIN_TOKEN, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
 

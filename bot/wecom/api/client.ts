@@ -1,5 +1,11 @@
 import { classifyWecomError, WecomPayloadError } from './error-policy';
 import { createCallRunner, createWecomHttp, type RetryOptions } from './http';
+
+/**
+ * WeCom's duplicate-check window for message/send (max 4 h). 30 min covers every re-send of one outbox row whose
+ * earlier outcome is unknown: lease expiry after a crash (seconds) and the backoffs of attempts 2–6 (≈ 28 min).
+ */
+export const DUPLICATE_CHECK_INTERVAL_SEC = 1800;
 import { createTokenProvider, type TokenStore } from './token-provider';
 import type {
   ApiLogger, FetchedToken, NewsArticle, SendMessageBody, SendResult, UpdateTemplateCardArgs, UploadedMedia,
@@ -95,7 +101,12 @@ export function createWecomClient(opts: WecomClientOptions): WecomClient {
 
   // https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)
   async function sendMessage(body: SendMessageBody): Promise<SendResult> {
-    const raw = await call<RawSendResult>({ method: 'POST', path: '/cgi-bin/message/send', data: { ...body, agentid: agentId } });
+    // WeCom drops a request identical to one it accepted within the interval: a re-send of the same outbox row
+    // (after a crash or an unknown outcome) reaches the person once (docs/decisions/0006-delivery-semantics.md).
+    const raw = await call<RawSendResult>({
+      method: 'POST', path: '/cgi-bin/message/send', effectful: true,
+      data: { ...body, agentid: agentId, enable_duplicate_check: 1, duplicate_check_interval: DUPLICATE_CHECK_INTERVAL_SEC },
+    });
     return {
       msgId: raw.msgid || undefined,
       responseCode: raw.response_code || undefined,
@@ -162,6 +173,7 @@ export function createWecomClient(opts: WecomClientOptions): WecomClient {
       await call({
         method: 'POST',
         path: '/cgi-bin/message/update_template_card',
+        effectful: true, // a response_code works once: a second try after an unknown outcome can only fail, never double
         data: {
           userids: userIds, partyids: partyIds, tagids: tagIds, atall: atAll ? 1 : 0, agentid: agentId,
           response_code: responseCode,
@@ -177,6 +189,7 @@ export function createWecomClient(opts: WecomClientOptions): WecomClient {
       const raw = await call<{ media_id: string; created_at: string | number }>({
         method: 'POST',
         path: '/cgi-bin/media/upload',
+        effectful: true, // an unknown outcome at worst leaves an unused media_id (expires in 3 days)
         params: { type },
         data: () => {
           const form = new FormData();

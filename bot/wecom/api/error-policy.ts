@@ -62,6 +62,21 @@ export function classifyWecomError(err: unknown): WecomErrorClass {
   return 'transient';
 }
 
+/** Socket errors raised before any byte of the request reached WeCom: the call certainly did nothing. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * True when a failed call may still have taken effect at WeCom: a timeout, a reset connection or a 5xx from a
+ * proxy. Such a call is never repeated blindly inside the client; the outbox re-sends it later, protected by
+ * WeCom's duplicate check (docs/decisions/0006-delivery-semantics.md).
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof WecomTransportError)) return false;
+  const original = err.original as { code?: unknown; status?: unknown } | undefined;
+  if (typeof original?.status === 'number') return original.status >= 500;
+  return !(typeof original?.code === 'string' && NOT_SENT_CODES.has(original.code));
+}
+
 /** HTTP status of a transport failure, when WeCom (or a proxy) answered at all. */
 export function transportStatus(err: WecomTransportError): number | undefined {
   const original = err.original as { status?: unknown } | undefined;

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { BotError, WecomApiError, WecomTransportError, errorMessage } from '../../errors';
-import { backoffDelayMs, classifyWecomError, hintFor, redactSecrets } from './error-policy';
+import { backoffDelayMs, classifyWecomError, hintFor, outcomeUnknown, redactSecrets } from './error-policy';
 import type { TokenProvider } from './token-provider';
 import type { ApiLogger } from './types';
 
@@ -58,6 +58,12 @@ export interface CallSpec {
   data?: unknown | (() => unknown);
   /** gettoken is the one call without an access_token. */
   withToken?: boolean;
+  /**
+   * A call with an effect people see (message/send, update_template_card) or that creates something (media/upload).
+   * When its outcome is unknown (timeout, reset, 5xx) it is not repeated here: the caller decides (the outbox re-sends
+   * later under WeCom's duplicate check). Known failures (errcode -1, 45009, refused connection) are still retried.
+   */
+  effectful?: boolean;
 }
 
 export interface CallRunnerDeps {
@@ -106,7 +112,9 @@ export function createCallRunner({ http, tokens, log, retry = {} }: CallRunnerDe
         if (kind === 'config' && errcode !== undefined) {
           reportConfigError(path, errcode, err as WecomApiError);
         }
-        if ((kind === 'transient' || kind === 'rate_limited') && attempt < maxAttempts) {
+        const blind = spec.effectful === true && outcomeUnknown(err);
+        if (blind) log.warn({ path, kind }, 'wecom call outcome unknown; not retrying it here');
+        if ((kind === 'transient' || kind === 'rate_limited') && attempt < maxAttempts && !blind) {
           const delayMs = backoffDelayMs(kind, attempt, baseDelayMs);
           log.warn({ path, errcode, kind, attempt, delayMs }, 'wecom call failed; retrying after backoff');
           await sleep(delayMs);

@@ -1,10 +1,10 @@
 /** The WeCom REST client: token cache, one error interceptor, retry policy, typed methods. */
-export { createWecomClient, type WecomClientOptions } from './client';
+export { createWecomClient, DUPLICATE_CHECK_INTERVAL_SEC, type WecomClientOptions } from './client';
 export {
   createMemoryTokenStore, createRedisTokenStore, createTokenProvider,
   type TokenProvider, type TokenProviderOptions, type TokenStore,
 } from './token-provider';
-export { classifyWecomError, hintFor, WecomPayloadError, type WecomErrorClass } from './error-policy';
+export { classifyWecomError, hintFor, outcomeUnknown, WecomPayloadError, type WecomErrorClass } from './error-policy';
 export type { RetryOptions } from './http';
 export { MAX_CONTENT_BYTES, MAX_USER_IDS, MEDIA_MAX_BYTES } from './validate';
 export type {

@@ -1,5 +1,6 @@
 import { parseCommand, type Command } from '../../../domain/commands';
 import { TEXTS_ZH } from '../../../domain/texts.zh';
+import { COMMANDS, HELP_TEXT, parseChat } from '../../../domain/command-table';
 
 const cases: [string, Command][] = [
   // help and lists
@@ -78,7 +79,7 @@ describe('parseCommand', () => {
 
 describe('help text', () => {
   it.each(['新客户', '推进', '→', '签约', '丢单', '强制推进', '留言', '上传', '查看', '我的客户', '帮助'])('mentions %s with an example', (word) => {
-    const line = TEXTS_ZH.help.split('\n').find((l) => l.includes(word));
+    const line = HELP_TEXT.split('\n').find((l) => l.includes(word));
     expect(line).toBeDefined();
     expect(line).toContain('例');
   });
@@ -91,8 +92,18 @@ describe('help text', () => {
   });
 
   it('has examples that parse to a command', () => {
-    const examples = [...TEXTS_ZH.help.matchAll(/例：([^（\n]+)/g)].map((m) => m[1].trim());
+    const examples = [...HELP_TEXT.matchAll(/例：([^（\n]+)/g)].map((m) => m[1].trim());
     expect(examples.length).toBeGreaterThanOrEqual(9);
-    for (const example of examples) expect(parseCommand(example).kind).not.toMatch(/unknown|incomplete/);
+    for (const example of examples) expect(parseChat(example).kind).not.toMatch(/unknown|incomplete/);
+  });
+
+  it('is generated from the one command table: each entry’s example parses to one of that entry’s kinds', () => {
+    for (const entry of COMMANDS) {
+      for (const line of entry.help) {
+        const example = /例：([^（\n]+)/.exec(line)?.[1].trim();
+        expect(HELP_TEXT).toContain(line);
+        if (example && entry.kinds.length) expect(entry.kinds).toContain(parseChat(example).kind);
+      }
+    }
   });
 });

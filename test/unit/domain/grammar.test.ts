@@ -5,8 +5,7 @@
  */
 import { parseCommand, type Command } from '../../../domain/commands';
 import { suggestCommands } from '../../../domain/suggest';
-import { parseMyWork } from '../../../handlers/my-work';
-import { VISIT_ENDED } from '../../../handlers/visits';
+import { parseChat } from '../../../domain/command-table';
 import { normalizeText } from '../../../domain/text-normalize';
 
 type Expect = Partial<Command> & { kind: Command['kind'] };
@@ -94,22 +93,21 @@ describe('the grammar table: what reps type, and what it means', () => {
 
 const MY_WORK: [string, string][] = [
   ['我的任务', 'my_tasks'], ['待办', 'my_tasks'], ['我的待办？', 'my_tasks'], ['代办', 'my_tasks'], ['今天的任务', 'my_tasks'],
-  ['看看我的任务', 'my_tasks'], ['团队', 'team'], ['我的团队', 'team'], ['停滞', 'stalled'], ['停滞客户', 'stalled'], ['待评分', 'reviews'],
+  ['看看我的任务', 'my_tasks'], ['团队', 'team'], ['我的团队', 'team'], ['停滞', 'stalled'], ['停滞客户', 'stalled'], ['待评分', 'reviews_waiting'],
 ];
-describe('my work phrasings', () => {
+describe('my work phrasings (through the command table)', () => {
   it.each(MY_WORK)('%j → %s', (text, kind) => {
-    expect(parseMyWork(text)).toBe(kind);
+    expect(parseChat(text).kind).toBe(kind);
   });
 });
 
 const VISITS: [string, string | undefined][] = [
-  ['拜访完了', undefined], ['华夏 拜访完了', '华夏'], ['华夏医疗拜访结束。', '华夏医疗'], ['刚拜访完', undefined], ['东华，拜访结束了', '东华,'],
+  ['拜访完了', undefined], ['华夏 拜访完了', '华夏'], ['华夏医疗拜访结束。', '华夏医疗'], ['刚拜访完', undefined], ['东华，拜访结束了', '东华'],
 ];
 describe('visit phrasings', () => {
   it.each(VISITS)('%j', (text, customer) => {
-    const m = VISIT_ENDED.exec(normalizeText(text));
-    expect(m).not.toBeNull();
-    expect(m![1]?.trim()).toBe(customer);
+    const c = parseChat(text);
+    expect(c).toEqual({ kind: 'visit_ended', customer: customer ?? null });
   });
 });
 
@@ -118,6 +116,7 @@ describe('pain-point phrasings', () => {
   const START = /^(?:(.+?)\s*)?(?:填写痛点|痛点记录|填痛点|写痛点)$/;
   it.each(PAIN)('%j starts the guided form', (text) => {
     expect(START.test(normalizeText(text))).toBe(true);
+    expect(parseChat(text).kind).toBe('pain_point_start');
   });
 });
 

@@ -93,7 +93,8 @@ describe('parseProcessConfig', () => {
     const p = parseProcessConfig(variant({}), 'x.yaml');
     expect(p.version).toBe('3');
     expect(p.transitions.skip).toBe(false);
-    expect(p.notify).toEqual({ stageChange: ['direct_supervisor'], override: ['direct_supervisor'] });
+    // Issue 11: a forced move tells the owner, the supervisor and the supervisor's supervisor by default.
+    expect(p.notify).toEqual({ stageChange: ['direct_supervisor'], override: ['owner', 'direct_supervisor', 'second_supervisor'] });
     expect(p.stages.find((s) => s.key === 'lost')?.reasonRequired).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { BotError, BotErrorCode, WecomApiError, WecomTransportError } from '../../../../bot/errors';
 import {
-  classifyWecomError, createMemoryTokenStore, createRedisTokenStore, createWecomClient, WecomPayloadError,
+  classifyWecomError, createMemoryTokenStore, createRedisTokenStore, createWecomClient, outcomeUnknown, WecomPayloadError,
   type ApiLogger, type WecomClientOptions, type WecomErrorClass,
 } from '../../../../bot/wecom/api';
 
@@ -115,19 +115,22 @@ describe('access token', () => {
       .reply(200, OK);
     const { client } = makeClient();
     await client.sendMarkdown(['zhangsan', 'lisi'], '**bold**');
-    expect(body).toEqual({ touser: 'zhangsan|lisi', msgtype: 'markdown', agentid: AGENT, markdown: { content: '**bold**' } });
+    expect(body).toEqual({
+      touser: 'zhangsan|lisi', msgtype: 'markdown', agentid: AGENT, markdown: { content: '**bold**' },
+      enable_duplicate_check: 1, duplicate_check_interval: 1800, // a re-send of the same row is dropped by WeCom
+    });
   });
 
   it('never logs the token or the secret, even on retries and transport errors', async () => {
     mockGettoken('tok-sensitive-1');
     mockSend('tok-sensitive-1', { errcode: 40014, errmsg: 'invalid access_token' });
     mockGettoken('tok-sensitive-2');
-    // A transport failure (timeout): axios errors carry the full URL, token included, in their config.
+    // A 502 from a proxy: axios errors carry the full URL, token included, in their config.
     // (nock's replyWithError is avoided: with several test files in one process it can surface as an unhandled error.)
-    nock(BASE).post('/cgi-bin/message/send').query(true).delay(1_000).reply(200, OK);
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
     mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
-    const { client, log } = makeClient({ timeoutMs: 100 });
+    mockSend('tok-sensitive-2', { errcode: -1, errmsg: 'system busy' });
+    const { client, log } = makeClient();
     const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WecomApiError);
     const logged = JSON.stringify([log.debug, log.info, log.warn, log.error].map((m) => m.mock.calls));
@@ -200,26 +203,39 @@ describe('retries', () => {
     expect(sleeps).toEqual([1]);
   });
 
-  it('retries network errors and 5xx as transport errors, then succeeds', async () => {
+  it('retries network errors and 5xx of a read-only call as transport errors, then succeeds', async () => {
     mockGettoken('tok');
-    nock(BASE).post('/cgi-bin/message/send').query(true).delay(1_000).reply(200, OK); // times out
-    nock(BASE).post('/cgi-bin/message/send').query(true).reply(502, 'bad gateway');
-    mockSend('tok', { ...OK, msgid: 'm3' });
-    const { client, sleeps } = makeClient({ timeoutMs: 100 });
-    await expect(client.sendText(['zhangsan'], 'hi')).resolves.toMatchObject({ msgId: 'm3' });
+    nock(BASE).get('/cgi-bin/user/get').query(true).delay(4_000).reply(200, OK); // times out
+    nock(BASE).get('/cgi-bin/user/get').query(true).reply(502, 'bad gateway');
+    nock(BASE).get('/cgi-bin/user/get').query(true).reply(200, { ...OK, userid: 'zhangsan', name: '张三' });
+    const { client, sleeps } = makeClient({ timeoutMs: 1_000 });
+    await expect(client.getUser('zhangsan')).resolves.toMatchObject({ userId: 'zhangsan' });
     expect(sleeps).toEqual([10, 20]);
   });
 
-  it('retries a timed-out call and surfaces WecomTransportError when every attempt times out', async () => {
+  it('never repeats a message/send whose outcome is unknown (timeout, 502) inside the call', async () => {
     const tokenStore = createMemoryTokenStore();
     await tokenStore.set(`wecom:token:${CORP}:${AGENT}`, 'tok', 60_000); // only the send may time out
-    nock(BASE).post('/cgi-bin/message/send').query(true).times(3).delay(1_000).reply(200, OK);
+    let calls = 0;
+    nock(BASE).post('/cgi-bin/message/send').query(true).times(3).delay(1_000).reply(() => {
+      calls++;
+      return [200, OK];
+    });
     const { client, sleeps } = makeClient({ timeoutMs: 100, tokenStore });
     const err = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WecomTransportError);
     expect((err as Error).message).toMatch(/timeout/);
-    expect(classifyWecomError(err)).toBe('transient');
-    expect(sleeps).toEqual([10, 20]);
+    expect(classifyWecomError(err)).toBe('transient'); // the outbox re-sends later, under WeCom's duplicate check
+    expect(outcomeUnknown(err)).toBe(true);
+    expect(sleeps).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(calls).toBe(1);
+    nock.cleanAll();
+
+    nock(BASE).post('/cgi-bin/message/send').query(true).reply(502, 'bad gateway');
+    const err502 = await client.sendText(['zhangsan'], 'hi').catch((e: unknown) => e);
+    expect(outcomeUnknown(err502)).toBe(true);
+    expect(sleeps).toEqual([]);
   });
 
   it('does not retry a permanent errcode such as 81013 and gives its hint', async () => {

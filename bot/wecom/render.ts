@@ -1,0 +1,57 @@
+/**
+ * The WeCom renderer: channel-neutral messages (bot/channel.ts) → WeCom's message/send bodies, and card updates →
+ * update_template_card bodies (the click's response_code goes with the update, delivery adds it). A card model
+ * with buttons becomes a `button_interaction` template_card (a select becomes `button_selection`), one without
+ * becomes a `text_notice`. Texts are cut to WeCom's limits here, so card builders need not know them.
+ * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card), 94888 (update_template_card)
+ */
+import type { ButtonStyle, CardModel, CardUpdate as NeutralCardUpdate, OutMessage } from '../channel';
+import type { CardUpdate, OutboundMessage, TemplateCard } from './outbound';
+
+/** WeCom button styles: 1 blue, 2 red, 4 grey (3 is unused by us). */
+const STYLE: Record<ButtonStyle, number> = { primary: 1, danger: 2, default: 4 };
+const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+
+export function renderCard(card: CardModel): TemplateCard {
+  const buttons = [...card.buttons, ...(card.select ? [card.select.submit] : [])].slice(0, 6);
+  const body: TemplateCard = {
+    card_type: buttons.length ? 'button_interaction' : 'text_notice',
+    task_id: card.id,
+    ...(card.source ? { source: { desc: cut(card.source, 13), desc_color: 0 } } : {}),
+    main_title: { title: cut(card.title, 26), ...(card.subtitle ? { desc: cut(card.subtitle, 30) } : {}) },
+    ...(card.fields.length ? { horizontal_content_list: card.fields.slice(0, 6).map((f) => ({ keyname: cut(f.label, 5), value: cut(f.value, 26) })) } : {}),
+    ...(card.note ? { sub_title_text: cut(card.note, 112) } : {}),
+    ...(card.url ? { card_action: { type: 1, url: card.url } } : {}),
+  };
+  if (card.select) {
+    body.button_selection = {
+      question_key: card.select.key, title: cut(card.select.label, 12),
+      option_list: card.select.options.slice(0, 10).map((o) => ({ id: o.id, text: cut(o.label, 16) })),
+      ...(card.select.defaultId ? { selected_id: card.select.defaultId } : {}),
+    };
+  }
+  if (buttons.length) body.button_list = buttons.map((b) => ({ text: cut(b.label, 10), style: STYLE[b.style ?? 'primary'], key: b.key }));
+  else if (!card.url) body.card_action = { type: 1, url: 'https://work.weixin.qq.com/' }; // text_notice requires an action
+  return body;
+}
+
+/** A neutral message as WeCom's message/send body (without touser/agentid). Files and images need a media id first. */
+export function renderMessage(message: OutMessage, mediaId?: (ref: { path: string; name: string }) => string): OutboundMessage {
+  switch (message.type) {
+    case 'text': return { msgtype: 'text', text: { content: message.text } };
+    case 'markdown': return { msgtype: 'markdown', markdown: { content: message.text } };
+    case 'link': return { msgtype: 'textcard', textcard: { title: message.title, description: message.description, url: message.url, ...(message.buttonText ? { btntxt: message.buttonText } : {}) } };
+    case 'card': return { msgtype: 'template_card', template_card: renderCard(message.card) };
+    case 'file':
+    case 'image': {
+      if (!mediaId) throw new Error(`a ${message.type} needs its media uploaded before it is rendered`);
+      const id = mediaId(message.media);
+      return message.type === 'file' ? { msgtype: 'file', file: { media_id: id } } : { msgtype: 'image', image: { media_id: id } };
+    }
+  }
+}
+
+/** A neutral card update as WeCom's update body: the whole card again, or its buttons greyed out with one label. */
+export function renderCardUpdate(update: NeutralCardUpdate): CardUpdate {
+  return update.type === 'replace' ? { template_card: renderCard(update.card) } : { button: { replace_name: cut(update.label, 20) } };
+}

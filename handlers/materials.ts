@@ -1,0 +1,95 @@
+/**
+ * Chat for material packs and the customer's side (R6, issue 13): `<客户> 资料包` (and the 资料包 button on the stage
+ * card) sends the pack's numbered links; `绑定 <客户>` / `绑定 新客户 <名称> [行业]` binds the rep's latest WeCom
+ * customer contact; the bind card and the duplicate-customer card's buttons; change_external_contact events. Each
+ * turns into one use case call (usecases/). Registered before the customer commands.
+ */
+import type { BotContext } from '../bot/context';
+import type { Router } from '../bot/router';
+import { parseMaterialAction } from '../cards/material-cards';
+import { materialTexts as T } from '../cards/material-texts';
+import { parseCommand } from '../domain/commands';
+import { openStages } from '../domain/stages';
+import { normalizeText } from '../domain/text-normalize';
+import { createCustomer } from '../store/customers';
+import { findPerson } from '../store/people';
+import { resolveDuplicate, warnIfDuplicate } from '../usecases/duplicates';
+import { bindExternalContact, onExternalContactEvent } from '../usecases/external-contacts';
+import type { MaterialDeps } from '../usecases/material-deps';
+import { sendPack } from '../usecases/send-pack';
+import { resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { applyTaskEvent } from '../usecases/tasks';
+
+export type MaterialHandlerDeps = StageDeps & { materialDeps: Omit<MaterialDeps, 'emit'> };
+
+const PACK_AFTER = /^(.+?)\s*(?:资料包|发资料包|发送资料包|发资料)$/;
+const PACK_BEFORE = /^(?:资料包|发资料包|发送资料包|发资料)\s*:?\s*(.+)$/;
+const BIND_NEW = /^绑定\s*:?\s*(?:新客户|新建客户)\s*:?\s*(.+)$/;
+const BIND = /^绑定\s*:?\s*(.+)$/;
+
+const emitOf = (ctx: BotContext): MaterialDeps['emit'] => (to, m) => ctx.send(m, to);
+const depsOf = (ctx: BotContext, deps: MaterialHandlerDeps): MaterialDeps => ({ ...deps.materialDeps, emit: emitOf(ctx) });
+
+async function pack(ctx: BotContext, deps: MaterialHandlerDeps, customerId: number) {
+  const r = await sendPack(ctx.tx, depsOf(ctx, deps), { customerId, actorId: ctx.event.userId, source: ctx.event.kind === 'message.text' ? 'text' : 'card', now: ctx.now });
+  await ctx.say(r.text);
+}
+
+export function registerMaterials(router: Router, deps: MaterialHandlerDeps): void {
+  router.on('message.text', async (ctx, next) => {
+    const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
+    // Only when no other command reads it ("华夏医疗 留言 请发资料" is a logged message).
+    const p = parseCommand(text).kind === 'unknown' ? PACK_AFTER.exec(text) ?? PACK_BEFORE.exec(text) : null;
+    if (p) {
+      const c = await resolveCustomer(ctx, p[1]!.trim(), (id) => `pack:${id}`, deps);
+      if (c) await pack(ctx, deps, c.id);
+      return;
+    }
+    const created = BIND_NEW.exec(text);
+    const bind = created ? null : BIND.exec(text);
+    if (!created && !bind) return next();
+    const me = ctx.event.userId;
+    if (created) {
+      const person = await findPerson(ctx.tx, me);
+      if (!person) return ctx.say('您还不在销售组织架构中，请联系管理员添加后再使用。');
+      const words = created[1]!.trim().split(' ');
+      const [name, industry] = words.length > 1 ? [words.slice(0, -1).join(' '), words[words.length - 1]!] : [words[0]!, null];
+      const first = openStages(deps.process)[0]!;
+      const c = await createCustomer(ctx.tx, { name, industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text' }, ctx.now);
+      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
+      await warnIfDuplicate(ctx.tx, { process: deps.process, emit: emitOf(ctx) }, { customer: c, now: ctx.now });
+      const r = await bindExternalContact(ctx.tx, null, { contactId: null, customerId: c.id, actorId: me, now: ctx.now });
+      await ctx.say(r.text);
+      return sendStageCard(ctx, deps, c, `已新建客户“${c.name}”`);
+    }
+    const c = await resolveCustomer(ctx, bind![1]!.trim(), (id) => `xbind:0:${id}`, deps);
+    if (!c) return;
+    const r = await bindExternalContact(ctx.tx, null, { contactId: null, customerId: c.id, actorId: me, now: ctx.now });
+    return ctx.say(r.text);
+  });
+
+  router.action(/^(pack|xbind|xbindnew|dup):/, async (ctx) => {
+    if (ctx.event.kind !== 'event.template_card_event') return;
+    if (ctx.event.eventKey.startsWith('xbindnew:')) return ctx.say(T.contact.usage);
+    const a = parseMaterialAction(ctx.event.eventKey);
+    if (!a) return;
+    if (a.kind === 'pack') return pack(ctx, deps, a.customerId);
+    if (a.kind === 'bind') {
+      const r = await bindExternalContact(ctx.tx, null, { contactId: a.contactId || null, customerId: a.customerId, actorId: ctx.event.userId, now: ctx.now });
+      if (r.ok && a.contactId) await ctx.updateCard({ button: { replace_name: `已绑定 ${r.customer.name}`.slice(0, 20) } });
+      return ctx.say(r.text);
+    }
+    const r = await resolveDuplicate(ctx.tx, { process: deps.process, emit: emitOf(ctx) }, {
+      duplicateId: a.dupId, action: a.action, ownerId: a.action === 'assign' ? a.userId : null, actorId: ctx.event.userId, source: 'card', now: ctx.now,
+    });
+    if (r.ok) await ctx.updateCard({ button: { replace_name: (a.action === 'dismiss' ? '已确认不重复' : '已合并').slice(0, 20) } });
+    return ctx.say(r.text);
+  });
+
+  router.on('event.change_external_contact', async (ctx) => {
+    const e = ctx.event;
+    await onExternalContactEvent(ctx.tx, { emit: emitOf(ctx) }, {
+      changeType: e.changeType, memberUserId: e.memberUserId, externalUserId: e.externalUserId, at: new Date(e.createTime * 1000), now: ctx.now,
+    });
+  });
+}
