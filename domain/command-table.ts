@@ -21,6 +21,9 @@ export type ChatCommand =
   | { kind: 'hand_over'; customer: string; to: string }
   | { kind: 'pain_point_start'; customer: string | null }
   | { kind: 'pain_point_form'; text: string }
+  /** Material packs and external contacts (issue 13): `<客户> 资料包`, `绑定 <客户>`, `绑定 新客户 <名称> [行业]`. */
+  | { kind: 'send_pack'; customer: string }
+  | { kind: 'bind_contact'; customer: string | null; create: { name: string; industry: string | null } | null }
   /** My work (我的任务/待办) and, for supervisors, 团队, 停滞, 待评分. */
   | { kind: 'my_tasks' }
   | { kind: 'team' }
@@ -51,6 +54,10 @@ const PAIN_POINT_LABELS = [/担忧|焦虑|顾虑|痛点|担心/, /承诺|交付�
 const DASHBOARD = /^(?:看板|仪表盘|数据看板|流程看板|健康看板|热力图)$/;
 /** `<客户> 拜访结束` and how reps say it (拜访完了, 刚拜访完, 见完客户了); without a name: the customer last worked on. */
 export const VISIT_ENDED = /^(?:(.+?)\s*)?(?:拜访结束了?|拜访完成了?|拜访完毕|结束拜访|拜访完了|刚拜访完|见完客户了?)$/;
+const PACK_AFTER = /^(.+?)\s*(?:资料包|发资料包|发送资料包|发资料)$/;
+const PACK_BEFORE = /^(?:资料包|发资料包|发送资料包|发资料)\s*:?\s*(.+)$/;
+const BIND_NEW = /^绑定\s*:?\s*(?:新客户|新建客户)\s*:?\s*(.+)$/;
+const BIND = /^绑定\s*:?\s*(.+)$/;
 /** My-work phrasings, whole message only (after normalising punctuation and a polite 请/帮我看看 around them). */
 export const MY_WORK_COMMANDS: { kind: 'my_tasks' | 'team' | 'stalled' | 'reviews_waiting'; re: RegExp }[] = [
   { kind: 'my_tasks', re: /^(?:我的)?(?:任务|待办|待办事项|代办|任务列表|今日任务|今天的任务|今天任务)$/ },
@@ -101,6 +108,28 @@ export const COMMANDS: readonly CommandEntry[] = [
       // 东华，填写痛点 — a comma (or a colon) after the name is fine.
       if (start) return { kind: 'pain_point_start', customer: start[1]?.replace(/[\s,，、;；:：]+$/, '').trim() || null };
       return looksLikePainPointForm(t) ? { kind: 'pain_point_form', text: t } : null;
+    },
+  },
+  {
+    kinds: ['send_pack', 'bind_contact'],
+    words: ['资料包', '发资料包', '发送资料包', '发资料', '绑定'],
+    args: '<客户>',
+    help: [],
+    // Before the core grammar, but only when it reads no verb in the message ("华夏医疗 留言 请发资料" is a log).
+    priority: 45,
+    parse(text) {
+      const t = withoutEndPunctuation(text);
+      if (!['unknown', 'name_only'].includes(parseCommand(t).kind)) return null;
+      const p = PACK_AFTER.exec(t) ?? PACK_BEFORE.exec(t);
+      if (p) return { kind: 'send_pack', customer: p[1]!.trim() };
+      const created = BIND_NEW.exec(t);
+      if (created) {
+        const words = created[1]!.trim().split(' ');
+        const [name, industry] = words.length > 1 ? [words.slice(0, -1).join(' '), words[words.length - 1]!] : [words[0]!, null];
+        return { kind: 'bind_contact', customer: null, create: { name, industry } };
+      }
+      const bind = BIND.exec(t);
+      return bind ? { kind: 'bind_contact', customer: bind[1]!.trim(), create: null } : null;
     },
   },
   {

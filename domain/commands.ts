@@ -117,7 +117,13 @@ function splitOnVerb(text: string): Split | null {
       if (alone) return { customer: before, verb: alone, rest: after };
     }
     const lead = glued.find(([word]) => tokens[i]!.startsWith(word));
-    if (lead) return { customer: before, verb: lead[1], rest: `${tokens[i]!.slice(lead[0].length)} ${after}` };
+    if (lead) {
+      // A first word that only starts like a verb (强推甲 强制推进 5 …, a customer named 强推甲) is the name when a
+      // verb follows it; 推到谈判 alone stays a move of the customer last worked on.
+      const alt = i === 0 && tokens[0]!.length > lead[0].length && after ? splitOnVerb(after) : null;
+      if (alt) return { ...alt, customer: [tokens[0]!, alt.customer].filter(Boolean).join(' ') };
+      return { customer: before, verb: lead[1], rest: `${tokens[i]!.slice(lead[0].length)} ${after}` };
+    }
     let best: { at: number; word: string; verb: Verb } | null = null;
     for (const [word, verb] of glued) {
       const at = tokens[i]!.indexOf(word, 1);

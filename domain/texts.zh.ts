@@ -59,7 +59,7 @@ const USAGE: Record<CommandKind, string> = {
 /** Help lines of the chat commands beyond the core grammar (the table in domain/command-table.ts lists them all). */
 const MORE_USAGE = {
   move_next: '<客户> 下一步 — 推进一个阶段，例：华夏医疗 下一步（退回一个阶段：华夏医疗 退回；不写客户时指你刚操作的客户）',
-  my_work: '我的任务 — 列出我的待办（也可写 待办），例：我的任务；主管可发送 团队、停滞、待评分',
+  my_work: '我的任务 — 列出我的待办；主管还可发送 团队、停滞、待评分，例：我的任务（也可写 待办）',
   move_arrow: '<客户> → <阶段> — 例：华夏医疗 → 5（也可写 ->、=>、到、推进到）',
   pain_point: '客户：<客户> + 担忧1/2/3、承诺、下次联系 各一行 — 提交客户痛点记录；或发送“<客户> 填写痛点”逐项填写（回复“取消”退出），例：华夏医疗 填写痛点',
   visit_ended: '<客户> 拜访结束 — 记录拜访，48小时内提交痛点清单和3个方案草稿，例：华夏医疗 拜访结束',

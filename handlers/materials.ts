@@ -8,9 +8,7 @@ import type { BotContext } from '../bot/context';
 import type { Router } from '../bot/router';
 import { parseMaterialAction } from '../cards/material-cards';
 import { materialTexts as T } from '../cards/material-texts';
-import { parseCommand } from '../domain/commands';
 import { openStages } from '../domain/stages';
-import { normalizeText } from '../domain/text-normalize';
 import { createCustomer } from '../store/customers';
 import { findPerson } from '../store/people';
 import { resolveDuplicate, warnIfDuplicate } from '../usecases/duplicates';
@@ -36,24 +34,16 @@ async function pack(ctx: BotContext, deps: MaterialHandlerDeps, customerId: numb
 }
 
 export function registerMaterials(router: Router, deps: MaterialHandlerDeps): void {
-  router.on('message.text', async (ctx, next) => {
-    const text = normalizeText(ctx.event.text).replace(/[。！!]+$/, '').trim();
-    // Only when no other command reads it ("华夏医疗 留言 请发资料" is a logged message).
-    const p = parseCommand(text).kind === 'unknown' ? PACK_AFTER.exec(text) ?? PACK_BEFORE.exec(text) : null;
-    if (p) {
-      const c = await resolveCustomer(ctx, p[1]!.trim(), (id) => `pack:${id}`, deps);
-      if (c) await pack(ctx, deps, c.id);
-      return;
-    }
-    const created = BIND_NEW.exec(text);
-    const bind = created ? null : BIND.exec(text);
-    if (!created && !bind) return next();
+  router.command('send_pack', async (ctx, cmd) => {
+    const c = await resolveCustomer(ctx, cmd.customer, (id) => `pack:${id}`, deps);
+    if (c) await pack(ctx, deps, c.id);
+  });
+  router.command('bind_contact', async (ctx, cmd) => {
     const me = ctx.event.userId;
-    if (created) {
+    if (cmd.create) {
       const person = await findPerson(ctx.tx, me);
       if (!person) return ctx.say('您还不在销售组织架构中，请联系管理员添加后再使用。');
-      const words = created[1]!.trim().split(' ');
-      const [name, industry] = words.length > 1 ? [words.slice(0, -1).join(' '), words[words.length - 1]!] : [words[0]!, null];
+      const { name, industry } = cmd.create;
       const first = openStages(deps.process)[0]!;
       const c = await createCustomer(ctx.tx, { name, industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text' }, ctx.now);
       await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
@@ -62,12 +52,11 @@ export function registerMaterials(router: Router, deps: MaterialHandlerDeps): vo
       await ctx.say(r.text);
       return sendStageCard(ctx, deps, c, `已新建客户“${c.name}”`);
     }
-    const c = await resolveCustomer(ctx, bind![1]!.trim(), (id) => `xbind:0:${id}`, deps);
+    const c = await resolveCustomer(ctx, cmd.customer ?? '', (id) => `xbind:0:${id}`, deps);
     if (!c) return;
     const r = await bindExternalContact(ctx.tx, null, { contactId: null, customerId: c.id, actorId: me, now: ctx.now });
     return ctx.say(r.text);
   });
-
   router.action(/^(pack|xbind|xbindnew|dup):/, async (ctx) => {
     if (ctx.event.kind !== 'event.template_card_event') return;
     if (ctx.event.eventKey.startsWith('xbindnew:')) return ctx.say(T.contact.usage);
