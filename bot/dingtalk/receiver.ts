@@ -9,7 +9,8 @@
  * Card callbacks are not taken over HTTP (DingTalk's HTTP card-callback signature is undocumented): in both
  * modes they come over the Stream connection (stream.ts), see docs/decisions/0009.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { bodyErrors } from '../body-errors';
+import express, { type Request, type Response } from 'express';
 import type { ChatEvent } from '../channel';
 import { verifyRobotSign, type EventCrypto, type EventQuery } from './crypto';
 import { DingtalkCallbackError, malformed } from './errors';
@@ -121,16 +122,7 @@ export function createDingtalkReceiver(opts: DingtalkReceiverOptions): express.R
   });
 
   // Body-parser errors (too large, aborted): a clear status, never a stack trace.
-  router.use(['/dingtalk/callback', '/dingtalk/events'], (err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (!err) return next();
-    if (err.type === 'entity.too.large' || err.status === 413) {
-      outcome('too_large');
-      res.status(413).type('text/plain').send('payload too large');
-      return;
-    }
-    outcome('malformed');
-    res.status(400).type('text/plain').send('bad request');
-  });
+  router.use(['/dingtalk/callback', '/dingtalk/events'], bodyErrors(outcome));
 
   return router;
 }

@@ -3,7 +3,8 @@
  * calls. Bad signature or corp → 401 (one body for both); malformed → 400; oversized → 413; never a 500 or a
  * stack trace for bad input. 详情请参阅 https://developer.work.weixin.qq.com/document/path/90238
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { bodyErrors } from '../body-errors';
+import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CallbackCrypto, CallbackQuery } from './crypto';
 import { peekEncrypt, readOuter, toEvent } from './envelope';
@@ -136,16 +137,7 @@ export function createReceiver(opts: ReceiverOptions): express.Router {
   );
 
   // Body-parser errors on this route (too large, aborted): a clear status, never a stack trace.
-  router.use('/wecom/callback', (err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (!err) return next();
-    if (err.type === 'entity.too.large' || err.status === 413) {
-      outcome('too_large');
-      res.status(413).type('text/plain').send('payload too large');
-      return;
-    }
-    outcome('malformed');
-    res.status(400).type('text/plain').send('bad request');
-  });
+  router.use('/wecom/callback', bodyErrors(outcome));
 
   return router;
 }

@@ -15,6 +15,7 @@ import { offices, people } from '../../store/schema';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { seedSmallOrg } from '../helpers/org';
 import { ADMIN_TOKEN, AGENT_ID, CORP_ID, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+import { samplePdf } from '../../app/pdf-check';
 
 const NOW = new Date('2026-12-01T02:00:00Z'); // Tuesday 10:00 in Shanghai
 const CHROMIUM = '/usr/bin/chromium';
@@ -171,12 +172,13 @@ describe('material packs and the customer\'s side (issue 13)', () => {
     const [{ id }] = await t.db.rows<{ id: number }>(sql`select id from customers where name = '南山中医院'`);
     await t.db.db.execute(sql`update customers set stage = 'proposal_submitted' where id = ${id}`);
     // A 报价单 uploaded now; no customer message is known yet, so the guard cannot anchor its 72 h window.
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n').toString('base64');
+    const pdf = samplePdf('quotation').toString('base64');
     const up = await t.post(`/api/customers/${id}/documents`, JSON.stringify({ name: '南山中医院报价单.pdf', mimeType: 'application/pdf', contentBase64: pdf, uploaderId: 'lina' }),
       { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(up.status).toBe(201);
-    const [refused] = await say(textXml('lina', '南山中医院 推进 价格谈判中', undefined, sec()));
-    expect(textOf(refused!)).toContain('无法将“南山中医院”推进到「价格谈判中」');
+    // The API upload is confirmed to the uploader in chat (one door: as the upload page does); the move is refused.
+    const replies = await say(textXml('lina', '南山中医院 推进 价格谈判中', undefined, sec()));
+    expect(replies.map((m) => textOf(m)).join('\n')).toContain('无法将“南山中医院”推进到「价格谈判中」');
 
     // The customer accepted lina's WeCom friend request an hour ago.
     const [card] = await say(contactXml('add_external_contact', 'lina', 'wmNanshan0001', sec() - 3600));

@@ -10,12 +10,13 @@
 import { sql } from 'drizzle-orm';
 import { AdjustableClock } from '../../app/clock';
 import { createUploadToken, uploadExpiry, uploadKey } from '../../app/upload-link';
+import { samplePdf } from '../../app/pdf-check';
 import { offices, people } from '../../store/schema';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { ADMIN_TOKEN, mockWecom, testConfig, textXml } from '../helpers/wecom';
 
 const START = new Date('2026-12-01T02:00:00Z'); // Tue 10:00 in Asia/Shanghai
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const PDF = samplePdf('one door');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
@@ -111,7 +112,7 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     await t.bot.runner.runNow('timers'); // the at-once reminders of both visits go out before we compare
 
     let mark = await lastOutboxId();
-    const token = createUploadToken({ customerId: a, userId: 'lina', expiresAt: uploadExpiry(t.clock.now()) }, uploadKey(testConfig()));
+    const token = await createUploadToken({ customerId: a, userId: 'lina', expiresAt: uploadExpiry(t.clock.now()) }, uploadKey(testConfig()), t.clock.now());
     const page = await fetch(`${t.base}/upload/${token}`, {
       method: 'POST', body: PDF, headers: { 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('解决方案草稿.pdf') },
     });
