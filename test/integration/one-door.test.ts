@@ -134,7 +134,8 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     expect(await done(a)).toEqual(await done(b));
     expect(await done(a)).toEqual([{ kind: 'done', actor_id: 'lina', data: { document: '解决方案草稿.pdf' } }]);
     // The same message to the same person.
-    expect(viaPage).toEqual(['lina: 已收到“<客户>”的文件《解决方案草稿.pdf》。现在可以再次推进阶段，例如：<客户> 推进 价格谈判中']);
+    // Honest (issue 14): no stage rule asks for this file, so no promise that the next move will pass.
+    expect(viaPage).toEqual(['lina: 已收到“<客户>”的文件《解决方案草稿.pdf》，已存档。']);
     expect(viaApi).toEqual(viaPage);
   });
 
@@ -162,9 +163,14 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     const flags = await t.db.rows<{ customer_id: number }>(sql`select customer_id from customer_flags where kind = 'stalled' and cleared_at is null`);
     expect(flags.map((f) => f.customer_id)).toContain(quiet);
     expect(flags.map((f) => f.customer_id)).not.toContain(uploaded);
-    const notices = (await messagesSince(mark, '停滞甲')).filter((m) => m.includes('超过7天没有更新'));
-    expect(notices.map((m) => m.split(':')[0])).toEqual(['lina', 'zhangwei']);
-    expect(notices.join('\n')).not.toContain('停滞乙');
+    const since = await messagesSince(mark, '停滞甲');
+    // A working day: the owner has it in the 08:45 morning digest (issue 14), the 09:00 notice goes to the supervisor.
+    const notices = since.filter((m) => m.includes('超过7天没有更新'));
+    expect(notices.map((m) => m.split(':')[0])).toEqual(['zhangwei']);
+    const digest = since.filter((m) => m.startsWith('lina:') && m.includes('停滞客户'));
+    expect(digest).toHaveLength(1);
+    expect(digest[0]).toContain('<客户>');
+    expect([...notices, ...digest].join('\n')).not.toContain('停滞乙');
   });
 
   it('a forced move (强制推进) notifies the owner and the supervisor’s supervisor, and every card says it was forced', async () => {
