@@ -2,7 +2,7 @@
  * Chat for material packs and the customer's side (R6, issue 13): `<客户> 资料包` (and the 资料包 button on the stage
  * card) sends the pack's numbered links; `绑定 <客户>` / `绑定 新客户 <名称> [行业]` binds the rep's latest WeCom
  * customer contact; the bind card and the duplicate-customer card's buttons; change_external_contact events. Each
- * turns into one use case call (usecases/). Registered before the customer commands.
+ * turns into one use case call (usecases/). The phrasings are entries of the command table (domain/command-table.ts).
  */
 import type { BotContext } from '../bot/context';
 import type { Router } from '../bot/router';
@@ -20,10 +20,6 @@ import { applyTaskEvent } from '../usecases/tasks';
 
 export type MaterialHandlerDeps = StageDeps & { materialDeps: Omit<MaterialDeps, 'emit'> };
 
-const PACK_AFTER = /^(.+?)\s*(?:资料包|发资料包|发送资料包|发资料)$/;
-const PACK_BEFORE = /^(?:资料包|发资料包|发送资料包|发资料)\s*:?\s*(.+)$/;
-const BIND_NEW = /^绑定\s*:?\s*(?:新客户|新建客户)\s*:?\s*(.+)$/;
-const BIND = /^绑定\s*:?\s*(.+)$/;
 
 const emitOf = (ctx: BotContext): MaterialDeps['emit'] => (to, m) => ctx.send(m, to);
 const depsOf = (ctx: BotContext, deps: MaterialHandlerDeps): MaterialDeps => ({ ...deps.materialDeps, emit: emitOf(ctx) });
