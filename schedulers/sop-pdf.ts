@@ -6,6 +6,7 @@
  * Without a CJK font (Debian: `apt-get install fonts-noto-cjk`) or a writable config/sop, the start goes on: one
  * clear warning, and the pushes send the `.md` as before.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -76,8 +77,10 @@ export function prepareSopPdfs(opts: { root: string; log: { info(o: object, m: s
         const [src, out] = await Promise.all([fsp.stat(path.join(dir, md)), fsp.stat(pdf).catch(() => null)]);
         if (!out || out.mtimeMs < src.mtimeMs) {
           const bytes = await renderSopPdf(await fsp.readFile(path.join(dir, md), 'utf8'), font, md.replace(/\.md$/, ''));
-          await fsp.writeFile(`${pdf}.tmp`, bytes);
-          await fsp.rename(`${pdf}.tmp`, pdf);
+          // A temporary name of our own: several processes (instances, parallel test runs) may lay out the same SOP.
+          const tmp = `${pdf}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+          await fsp.writeFile(tmp, bytes);
+          await fsp.rename(tmp, pdf);
           opts.log.info({ file: path.basename(pdf), bytes: bytes.length }, 'SOP PDF generated');
         }
         ready.add(md);
