@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import type { MaterialsConfig } from '../domain/materials';
@@ -24,6 +23,7 @@ import type { Database, Tx } from '../store/db';
 import { latestMaterialVersion } from '../store/materials';
 import type { OutboxRepo } from '../store/outbox';
 import { mergeCustomer, resolveDuplicate } from '../usecases/duplicates';
+import { emitter } from '../usecases/emit';
 import type { MaterialDeps } from '../usecases/material-deps';
 import { uploadMaterialVersion, viewMaterial } from '../usecases/material-file';
 import { materialMeasures } from '../usecases/material-measures';
@@ -56,15 +56,10 @@ export function createMaterialRoutes(d: MaterialRoutesDeps): express.Router {
     const now = d.clock.now();
     let wrote = 0;
     const result = await db.transaction(async (tx) => {
-      const emit = async (to: string[], m: OutboundMessage) => {
-        const rows = [...new Set(to)].filter(Boolean).map((recipient) => ({
-          recipient, kind: 'message' as const, msgtype: m.msgtype, body: m, summary: summarize(m), cause,
-          taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined,
-        }));
-        await d.outbox.enqueue(tx, rows, now);
-        wrote += rows.length;
-      };
-      return fn(tx, { ...d.deps, emit }, now);
+      const emit = emitter(tx, d.outbox.enqueue, now, cause);
+      const out = await fn(tx, { ...d.deps, emit }, now);
+      wrote = emit.count();
+      return out;
     });
     if (wrote) d.onEnqueued();
     return result;

@@ -8,7 +8,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { encrypt, getSignature } from '@wecom/crypto';
+import { createCallbackCrypto } from '../bot/wecom/crypto';
+import { createMemberCallbacks } from '../bot/wecom/member-callbacks';
 
 export const CORP_ID = 'wwchaoscorp001';
 export const TOKEN = 'ChaosToken1';
@@ -107,28 +108,25 @@ export async function startServer(port: number, apiPort: number, storage: Storag
 export interface Message { i: number; user: string; msgId: string; text: string; acked: boolean; ackedAt?: number }
 
 export function makeMessages(prefix: string, n: number): Message[] {
-  const base = 7_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n;
+  const base = 7_000_000_000_000_000_000n + BigInt(randomBytes(6).readUIntBE(0, 6)) * 1000n;
   return Array.from({ length: n }, (_, i) => ({
     i, user: `${prefix}${i}`, msgId: (base + BigInt(i)).toString(), text: `今天天气怎么样 ${i}`, acked: false,
   }));
 }
 
-/** One WeCom delivery attempt of a callback: sealed, signed, 5 s timeout. True when answered 200. */
+/** The member's side of WeCom (bot/wecom/member-callbacks.ts) pointed at the chaos server on `port`. */
+function members(port: number) {
+  return createMemberCallbacks({
+    crypto: createCallbackCrypto({ token: TOKEN, encodingAesKey: AES_KEY, corpId: CORP_ID }), corpId: CORP_ID, agentId: 1000002,
+    clock: { now: () => new Date() }, // WeCom's own clock: CreateTime as the platform stamps it
+    callbackUrl: () => `http://127.0.0.1:${port}/wecom/callback`,
+  });
+}
+
+/** One WeCom delivery attempt of a callback: sealed, signed, same MsgId on every attempt, 5 s timeout. True when answered 200. */
 export async function deliverCallback(port: number, m: Message): Promise<boolean> {
-  const ts = String(Math.floor(Date.now() / 1000));
-  const nonce = String(randomBytes(4).readUInt32BE(0));
-  const inner = `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[${m.user}]]></FromUserName>` +
-    `<CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${m.text}]]></Content>` +
-    `<MsgId>${m.msgId}</MsgId><AgentID>1000002</AgentID></xml>`;
-  const enc = encrypt(AES_KEY, inner, CORP_ID);
-  const sig = getSignature(TOKEN, ts, nonce, enc);
-  const body = `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[${enc}]]></Encrypt></xml>`;
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/wecom/callback?msg_signature=${sig}&timestamp=${ts}&nonce=${nonce}`, {
-      method: 'POST', body, headers: { 'content-type': 'text/xml' }, signal: AbortSignal.timeout(5000),
-    });
-    await res.text();
-    return res.status === 200;
+    return (await members(port).text(m.user, m.text, { msgId: m.msgId, timeoutMs: 5000 })).status === 200;
   } catch {
     return false;
   }

@@ -21,7 +21,7 @@ import { applyTaskEvent } from '../usecases/tasks';
 export type MaterialHandlerDeps = StageDeps & { materialDeps: Omit<MaterialDeps, 'emit'> };
 
 
-const emitOf = (ctx: BotContext): MaterialDeps['emit'] => (to, m) => ctx.send(m, to);
+const emitOf = (ctx: BotContext): MaterialDeps['emit'] => (to, m) => ctx.send(m, [...to]);
 const depsOf = (ctx: BotContext, deps: MaterialHandlerDeps): MaterialDeps => ({ ...deps.materialDeps, emit: emitOf(ctx) });
 
 async function pack(ctx: BotContext, deps: MaterialHandlerDeps, customerId: number) {

@@ -11,7 +11,7 @@ import type { Database } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
 import { consolePage } from './console-page';
 import { sendMedia } from './fake-wecom';
-import type { CallbackResult, SelectedItemInput } from './member-callbacks';
+import type { CallbackResult, SelectedItemInput } from '../bot/wecom/member-callbacks';
 import type { AdvanceSpec } from './time-machine';
 import type { ChatMessage, FakeWecomState } from './wecom-state';
 

@@ -20,7 +20,7 @@ import { createConsoleRoutes } from './console-api';
 import { createFakeWecomRouter } from './fake-wecom';
 import { CONSOLE_PATH, FAKE_API_PATH, FAKE_OAUTH_PATH, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, consoleUrl, fakeApiBase, fakeOauthBase, type SandboxConfig } from './identity';
 import { createFakeOauthRouter } from './fake-oauth';
-import { createMemberCallbacks, type CallbackResult, type SelectedItemInput } from './member-callbacks';
+import { createMemberCallbacks, type CallbackResult, type SelectedItemInput } from '../bot/wecom/member-callbacks';
 import { restoreClock, saveClock, seedDemoCompany } from './seed';
 import { advance, runDueJobs, type AdvanceSpec } from './time-machine';
 import { FakeWecomState, type ChatMessage } from './wecom-state';

@@ -13,6 +13,7 @@ import { changeOwner, getCustomer, listCustomers, type CustomerRow } from '../st
 import type { Tx } from '../store/db';
 import { getDuplicate, insertDuplicate, mergeCustomers, openDuplicatesOf, resolveDuplicateRow } from '../store/duplicates';
 import { findPerson, type PersonRow } from '../store/people';
+import { card, text } from './emit';
 import { maySupervise, type Emit, type Source } from './material-deps';
 
 export interface DuplicateDeps { process: ProcessDefinition; emit: Emit }
@@ -30,14 +31,14 @@ export async function warnIfDuplicate(tx: Tx, deps: DuplicateDeps, input: { cust
   const dup = await insertDuplicate(tx, { customerId: c.id, otherId: other.id, matchKind: hits[0]!.kind }, input.now);
   const [rep, otherRep] = [await findPerson(tx, c.ownerId), await findPerson(tx, other.ownerId)];
   const stageName = (x: CustomerRow) => findStage(deps.process, x.stage)?.name ?? x.stage;
-  await deps.emit([c.ownerId], { msgtype: 'text', text: { content: T.duplicate.warnRep(c.name, other.name, otherRep?.name ?? other.ownerId) } });
+  await deps.emit([c.ownerId], text(T.duplicate.warnRep(c.name, other.name, otherRep?.name ?? other.ownerId)));
   const supervisors = [...new Set([rep?.supervisorId, otherRep?.supervisorId].filter((s): s is string => !!s))];
   if (supervisors.length) {
-    await deps.emit(supervisors, { msgtype: 'template_card', template_card: duplicateCard({
+    await deps.emit(supervisors, card(duplicateCard({
       dupId: dup.id, kind: dup.matchKind,
       created: { id: c.id, name: c.name, ownerId: c.ownerId, ownerName: rep?.name ?? c.ownerId, stageName: stageName(c) },
       other: { id: other.id, name: other.name, ownerId: other.ownerId, ownerName: otherRep?.name ?? other.ownerId, stageName: stageName(other) },
-    }) });
+    })));
   }
   return 1;
 }
@@ -73,7 +74,7 @@ export async function mergeCustomer(tx: Tx, deps: DuplicateDeps, input: {
   }
   const ownerName = newOwner?.name ?? owners[1]?.name ?? kept.ownerId;
   const reps = [...new Set([drop.ownerId, keep.ownerId, kept.ownerId])].filter((u) => u.toLowerCase() !== input.actorId.toLowerCase());
-  if (reps.length) await deps.emit(reps, { msgtype: 'text', text: { content: T.duplicate.toRep(drop.name, kept.name, ownerName) } });
+  if (reps.length) await deps.emit(reps, text(T.duplicate.toRep(drop.name, kept.name, ownerName)));
   return { ok: true, kept, text: T.duplicate.merged(drop.name, kept.name, ownerName) };
 }
 

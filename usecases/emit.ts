@@ -3,7 +3,7 @@
  * keeps both the state change and its messages, or neither). Chat replies (bot/context.ts), use cases, the timer
  * worker and the cron jobs all build their rows here.
  */
-import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
+import { cardMessage, outboxFields, textMessage, type OutboundMessage } from '../bot/wecom/outbound';
 import type { DbOrTx } from '../store/db';
 import type { NewOutboxMessage } from '../store/outbox';
 
@@ -15,10 +15,8 @@ export type Enqueue = (on: DbOrTx, messages: NewOutboxMessage[], now: Date) => P
 
 /** The outbox rows for one message to several people. */
 export function outboxRows(to: readonly string[], message: OutboundMessage, cause: string): NewOutboxMessage[] {
-  const taskId = message.msgtype === 'template_card' ? message.template_card.task_id : undefined;
-  return [...new Set(to)].filter(Boolean).map((recipient) => ({
-    recipient, kind: 'message' as const, msgtype: message.msgtype, body: message, summary: summarize(message), cause, taskId,
-  }));
+  const fields = outboxFields(message);
+  return [...new Set(to)].filter(Boolean).map((recipient) => ({ recipient, kind: 'message' as const, body: message, cause, ...fields }));
 }
 
 /** An Emit bound to one transaction, instant and cause. `count()` tells how many rows it wrote. */
@@ -33,5 +31,6 @@ export function emitter(on: DbOrTx, enqueue: Enqueue, now: Date, cause: string):
   return Object.assign(emit, { count: () => n });
 }
 
-/** A text message (the most common kind). */
-export const text = (content: string): OutboundMessage => ({ msgtype: 'text', text: { content } });
+/** A text message (the most common kind), and a card message. */
+export const text = textMessage;
+export const card = cardMessage;

@@ -5,6 +5,7 @@
  * contact, removing the rep, agreeing to archiving) are customer→rep and move 客户上次留言, which the 报价单 guard
  * reads. Binding also records the contact's first event, so the add that started it counts.
  */
+import { card } from './emit';
 import { bindContactCard } from '../cards/material-cards';
 import { materialTexts as T } from '../cards/material-texts';
 import { addTouchpoint, getCustomer, listCustomers, type CustomerRow } from '../store/customers';
@@ -45,7 +46,7 @@ export async function onExternalContactEvent(tx: Tx, deps: Pick<MaterialDeps, 'e
   if (!isNew || row.status !== 'pending' || !rep?.active) return { contact: row, carded: false, touched: false };
   const mine = await listCustomers(tx, { ownerId: rep.userId, limit: 500 });
   const recent = [...mine].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
-  await deps.emit([rep.userId], { msgtype: 'template_card', template_card: bindContactCard(row.id, row.externalUserId, recent) });
+  await deps.emit([rep.userId], card(bindContactCard(row.id, row.externalUserId, recent)));
   return { contact: row, carded: true, touched: false };
 }
 

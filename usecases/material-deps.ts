@@ -3,14 +3,14 @@
  * `(tx, deps, input) => result`: permissions are checked inside, and messages go out through `deps.emit`, which
  * writes outbox rows in the caller's transaction (so a change and its messages commit together).
  */
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { Emit } from './emit';
+import { isAdmin, sameUser } from './permissions';
 import type { MaterialsConfig } from '../domain/materials';
 import type { ProcessDefinition } from '../domain/types';
 import type { TaskServiceDeps } from './tasks';
 import type { PersonRow } from '../store/people';
-import type { CustomerRow } from '../store/customers';
 
-export type Emit = (to: string[], message: OutboundMessage) => Promise<void>;
+export type { Emit } from './emit';
 
 export interface MaterialDeps {
   process: ProcessDefinition;
@@ -26,15 +26,10 @@ export interface MaterialDeps {
 /** The caller's source, recorded in history rows. */
 export type Source = 'text' | 'card' | 'api' | 'page' | 'sandbox';
 
-const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
-export const isAdmin = (p: PersonRow | null | undefined) => !!p?.roles.includes('admin');
-
-/** The owner, the owner's direct supervisor (直属上级) or an admin may act on a customer. */
-export function mayActOn(actorId: string, actor: PersonRow | null, c: CustomerRow, owner: PersonRow | null): boolean {
-  return isAdmin(actor) || same(c.ownerId, actorId) || same(owner?.supervisorId, actorId);
-}
+/** The owner, the owner's direct supervisor (直属上级) or an admin may act on a customer: the move rule (permissions.ts). */
+export { isAdmin, mayMove as mayActOn } from './permissions';
 
 /** A supervisor of either owner, or an admin, decides about two customers. */
 export function maySupervise(actorId: string, actor: PersonRow | null, owners: (PersonRow | null)[]): boolean {
-  return isAdmin(actor) || owners.some((o) => same(o?.supervisorId, actorId));
+  return isAdmin(actor) || owners.some((o) => sameUser(o?.supervisorId, actorId));
 }

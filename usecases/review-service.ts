@@ -4,6 +4,7 @@
  * its evidence, opening a review (review row + its `review` task and timers + the scoring card), the card's facts,
  * and signed links to the delivered documents. Runs inside the caller's transaction.
  */
+import { card } from './emit';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { OutboundMessage } from '../bot/wecom/outbound';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
@@ -132,7 +133,7 @@ export async function openReview(on: DbOrTx, deps: ReviewServiceDeps, input: {
     await scheduleTaskTimers(on, deps.tasks, reviewDef, reviewTask, now, now);
   }
   const facts = await reviewFacts(on, deps, review, { task, evidence, quality });
-  await input.emit([a.reviewerId], { msgtype: 'template_card', template_card: reviewCard(facts, newReviewCardId(review.id)) });
+  await input.emit([a.reviewerId], card(reviewCard(facts, newReviewCardId(review.id))));
   return review;
 }
 

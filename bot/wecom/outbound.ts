@@ -43,3 +43,14 @@ function firstLine(s: string): string {
   const line = s.trim().split('\n')[0] ?? '';
   return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 }
+
+/** A text message. */
+export const textMessage = (content: string): OutboundMessage => ({ msgtype: 'text', text: { content } });
+
+/** A template card message. */
+export const cardMessage = (card: TemplateCard): OutboundMessage => ({ msgtype: 'template_card', template_card: card });
+
+/** What the outbox records beside a message: its type, the card's id (for updates) and a one-line summary. */
+export function outboxFields(m: OutboundMessage): { msgtype: string; taskId: string | undefined; summary: string } {
+  return { msgtype: m.msgtype, taskId: m.msgtype === 'template_card' ? m.template_card.task_id : undefined, summary: summarize(m) };
+}
