@@ -5,7 +5,7 @@ import { AdjustableClock } from '../../app/clock';
 import type { Config } from '../../app/config';
 import { createBot, type Bot } from '../../app/server';
 import { openTestDatabase, type Driver, type TestDatabase } from './db';
-import { TEST_REDIS_URL } from './env';
+import { TEST_REDIS_URL, TEST_START } from './env';
 import { sealCallback, testConfig } from './wecom';
 
 export interface TestBot {
@@ -25,7 +25,7 @@ export interface TestBot {
  * ordinary working afternoon. Tests never start at the real "now", so no result depends on when the suite runs;
  * a test about a particular hour or weekday passes its own `clock` (new AdjustableClock(instant)).
  */
-export const TEST_START = new Date('2026-11-26T14:00:00+08:00');
+export { TEST_START };
 
 export async function startTestBot(opts: {
   driver?: Driver; redis?: boolean; db?: TestDatabase; clock?: AdjustableClock; config?: Partial<Config>;

@@ -6,20 +6,43 @@ import fs from 'node:fs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+const inCi = () => process.env.CI === 'true' || process.env.CI === '1';
+const chromiumMissing = () => `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium; .ci/run does)`;
+
+/**
+ * A test that needs something of the machine (Chromium, a CJK font). With it, an ordinary test. Without it: in CI a
+ * failing test naming what is missing; locally a skip whose reason is printed.
+ */
+export function itRequiring(has: boolean, why: () => string): (name: string, fn: () => Promise<void>, timeout?: number) => void {
+  if (has) return (name, fn, timeout) => it(name, fn, timeout);
+  return (name, fn, timeout) => {
+    if (inCi()) {
+      it(name, () => { throw new Error(`CI=true but ${why()}`); });
+      return;
+    }
+    console.warn(`SKIPPED: ${name} — ${why()}`);
+    // Skipped for the reason printed above: the machine lacks what the test needs (see why()); CI never skips it.
+    it.skip(name, fn, timeout);
+  };
+}
+
+/** A test that needs headless Chromium. */
+export const itWithChromium = itRequiring(fs.existsSync(CHROMIUM), chromiumMissing);
+
 export function describeWithChromium(name: string, body: () => void): void {
   if (fs.existsSync(CHROMIUM)) {
     describe(name, body);
     return;
   }
-  const why = `${CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium; .ci/run does)`;
-  if (process.env.CI === 'true' || process.env.CI === '1') {
+  if (inCi()) {
     describe(name, () => {
       it('has headless Chromium to run in (CI must not skip browser suites)', () => {
-        throw new Error(`CI=true but ${why}`);
+        throw new Error(`CI=true but ${chromiumMissing()}`);
       });
     });
     return;
   }
-  console.warn(`SKIPPED: ${name} — ${why}`);
+  console.warn(`SKIPPED: ${name} — ${chromiumMissing()}`);
+  // Skipped for the reason printed above (no Chromium on this machine); CI fails instead of skipping.
   describe.skip(name, body);
 }

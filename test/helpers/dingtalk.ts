@@ -10,6 +10,7 @@ import { FAKE_APP, startFakeDingtalk, type FakeDingtalkOptions } from '../../bot
 import { createInboxRepo } from '../../store/inbox';
 import { inbox as inboxTable } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from './db';
+import { TEST_START } from './env';
 
 export const TEMPLATE_ID = 'spb-sales-card-test.schema';
 export const quietLog = pino({ level: 'silent' });
@@ -41,7 +42,7 @@ export async function testInbox(): Promise<{ db: TestDatabase; inbox: ReturnType
   const inbox = createInboxRepo(db);
   return {
     db, inbox,
-    accept: (e, key) => inbox.accept({ dedupeKey: key, kind: e.kind, userId: e.userId, payload: e }, new Date()),
+    accept: (e, key) => inbox.accept({ dedupeKey: key, kind: e.kind, userId: e.userId, payload: e }, TEST_START),
     rows: async () => (await inbox.list({ limit: 1000 })).reverse(),
     clear: async () => void (await db.db.delete(inboxTable)),
   };
@@ -51,7 +52,7 @@ export async function testInbox(): Promise<{ db: TestDatabase; inbox: ReturnType
 export function robotMessage(userId: string, text: string, msgId = `msg${randomUUID().replace(/-/g, '')}`) {
   return {
     conversationId: `cid${userId}`, chatbotCorpId: FAKE_APP.corpId, chatbotUserId: '$:LWCP_v1:$robot', msgId, senderNick: userId, isAdmin: false,
-    senderStaffId: userId, sessionWebhookExpiredTime: Date.now() + 5_400_000, createAt: Date.now(), senderCorpId: FAKE_APP.corpId,
+    senderStaffId: userId, sessionWebhookExpiredTime: TEST_START.getTime() + 5_400_000, createAt: TEST_START.getTime(), senderCorpId: FAKE_APP.corpId,
     conversationType: '1', senderId: '$:LWCP_v1:$encrypted', sessionWebhook: 'https://oapi.dingtalk.com/robot/sendBySession?session=x',
     text: { content: text }, robotCode: FAKE_APP.robotCode, msgtype: 'text',
   };
@@ -66,9 +67,9 @@ export function cardCallback(outTrackId: string, userId: string, params: Record<
 }
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // elapsed time only (monotonic), not the time of day
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import nock from 'nock';
 import { getSignature, encrypt } from '@wecom/crypto';
+import { systemClock } from '../../app/clock';
 import type { Config } from '../../app/config';
 
 export const CORP_ID = 'wwtestcorp0001';
@@ -30,7 +31,8 @@ export interface SealedCallback {
 
 /** Encrypts and signs an inner XML exactly as WeCom does, returning the query string and the envelope body. */
 export function sealCallback(innerXml: string, opts: { corpId?: string; token?: string; timestamp?: string; nonce?: string } = {}): SealedCallback {
-  const timestamp = opts.timestamp ?? String(Math.floor(Date.now() / 1000));
+  // The query timestamp is WeCom's wall clock: the receiver compares it with the system clock (app/clock.ts).
+  const timestamp = opts.timestamp ?? String(Math.floor(systemClock.now().getTime() / 1000));
   const nonce = opts.nonce ?? String(randomBytes(4).readUInt32BE(0));
   const enc = encrypt(AES_KEY, innerXml, opts.corpId ?? CORP_ID);
   const sig = getSignature(opts.token ?? TOKEN, timestamp, nonce, enc);
@@ -42,10 +44,13 @@ let msgSeq = 0n;
 /** A fresh MsgId beyond 2^53, as WeCom's are. */
 export function nextMsgId(): string {
   msgSeq += 1n;
-  return (4561255354251345929n + msgSeq + BigInt(Date.now()) * 1000n).toString();
+  return (4561255354251345929n + msgSeq + BigInt(randomBytes(5).readUIntBE(0, 5)) * 1000n).toString();
 }
 
-export function textXml(from: string, content: string, msgId = nextMsgId(), createTime = Math.floor(Date.now() / 1000)): string {
+/** CreateTime as WeCom stamps it (its own wall clock), when a test does not state one. */
+const wecomNowSec = () => Math.floor(systemClock.now().getTime() / 1000);
+
+export function textXml(from: string, content: string, msgId = nextMsgId(), createTime = wecomNowSec()): string {
   return `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
     `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content>` +
     `<MsgId>${msgId}</MsgId><AgentID>${AGENT_ID}</AgentID></xml>`;
@@ -56,7 +61,7 @@ export function cardClickXml(from: string, eventKey: string, taskId: string, opt
     ? `<SelectedItems>${opts.selected.map((s) => `<SelectedItem><QuestionKey><![CDATA[${s.q}]]></QuestionKey><OptionIds>${s.ids.map((i) => `<OptionId><![CDATA[${i}]]></OptionId>`).join('')}</OptionIds></SelectedItem>`).join('')}</SelectedItems>`
     : '';
   return `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
-    `<CreateTime>${opts.createTime ?? Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+    `<CreateTime>${opts.createTime ?? wecomNowSec()}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
     `<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[${eventKey}]]></EventKey>` +
     `<TaskId><![CDATA[${taskId}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>` +
     `<ResponseCode><![CDATA[${opts.responseCode ?? `rc-${randomBytes(6).toString('hex')}`}]]></ResponseCode><AgentID>${AGENT_ID}</AgentID>${sel}</xml>`;
@@ -129,9 +134,9 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
 
 /** Waits until `cond` holds (polling), or fails with `what`. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
+  const start = performance.now(); // elapsed time only (monotonic), not the time of day
   while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -2,6 +2,7 @@
  * Bad input that used to lose a message or trip alerts (issue 15): NUL in a signed text, deeply nested XML before
  * the signature, timestamps outside the window or not numbers. Real server and PostgreSQL; WeCom's API is nock'd.
  */
+import { systemClock } from '../../app/clock'; // WeCom's timestamps are its wall clock, checked against ours
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { getSignature } from '@wecom/crypto';
@@ -72,7 +73,7 @@ describe('hostile or odd callback input', () => {
   });
 
   it('refuses a timestamp outside the default window (401) and a non-numeric one (400)', async () => {
-    const old = sealCallback(textXml('u', 'x'), { timestamp: String(Math.floor(Date.now() / 1000) - 5 * 365 * 86400) });
+    const old = sealCallback(textXml('u', 'x'), { timestamp: String(Math.floor(systemClock.now().getTime() / 1000) - 5 * 365 * 86400) });
     expect((await t.post(`/wecom/callback?${old.query}`, old.body)).status).toBe(401);
     const nan = sealCallback(textXml('u', 'x'), { timestamp: 'abc' });
     expect((await t.post(`/wecom/callback?${nan.query}`, nan.body)).status).toBe(400);

@@ -15,10 +15,11 @@ import { offices, people } from '../../store/schema';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { seedSmallOrg } from '../helpers/org';
 import { ADMIN_TOKEN, AGENT_ID, CORP_ID, cardClickXml, mockWecom, textXml, waitFor, type SentMessage } from '../helpers/wecom';
+import { CHROMIUM, itWithChromium } from '../helpers/browser';
 import { samplePdf } from '../../app/pdf-check';
 
 const NOW = new Date('2026-12-01T02:00:00Z'); // Tuesday 10:00 in Shanghai
-const CHROMIUM = '/usr/bin/chromium';
+// Chromium's path: test/helpers/browser.ts (CHROMIUM_PATH or /usr/bin/chromium).
 const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
 type Card = { main_title: { title: string }; button_list?: { text: string; key: string }[] };
 const cardOf = (m: SentMessage) => m.template_card as Card;
@@ -129,7 +130,7 @@ describe('material packs and the customer\'s side (issue 13)', () => {
     expect(row!.open_count).toBe(5);
   });
 
-  (fs.existsSync(CHROMIUM) ? it : it.skip)('opened on the page in Chromium: rep told once per item, the pack received when every required item is opened', async () => {
+  itWithChromium('opened on the page in Chromium: rep told once per item, the pack received when every required item is opened', async () => {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'spb-chromium-'));
     let context: BrowserContext | null = null;
     try {

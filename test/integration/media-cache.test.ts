@@ -25,6 +25,7 @@ const quietLog: ApiLogger = { debug: () => undefined, info: () => undefined, war
 
 interface Upload { type: MediaType; filename: string; data: Buffer; contentType?: string; mediaId: string }
 
+/** WeCom's media upload; `created_at` as WeCom stamps it, here the test's stated clock. */
 function fakeClient(opts: { delayMs?: number } = {}) {
   const uploads: Upload[] = [];
   return {
@@ -33,10 +34,12 @@ function fakeClient(opts: { delayMs?: number } = {}) {
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       const mediaId = `media_${uploads.length + 1}`;
       uploads.push({ type, filename, data: Buffer.from(data), contentType, mediaId });
-      return { mediaId, createdAt: Math.floor(Date.now() / 1000) };
+      return { mediaId, createdAt: Math.floor(testNow().getTime() / 1000) };
     },
   };
 }
+
+let testNow: () => Date = () => { throw new Error('the test clock is set in beforeEach'); };
 
 describe('SOP media cache (PostgreSQL)', () => {
   let database: TestDatabase;
@@ -69,6 +72,7 @@ describe('SOP media cache (PostgreSQL)', () => {
     fs.cpSync(PROJECT_SOP_DIR, path.join(root, 'config', 'sop'), { recursive: true });
     fs.writeFileSync(path.join(root, 'package.json'), '{"name":"not-an-sop"}');
     clock = new AdjustableClock(new Date('2026-03-02T01:00:00Z'), { frozen: true });
+    testNow = () => clock.now();
     make();
   });
   afterEach(() => {

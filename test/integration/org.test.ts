@@ -3,6 +3,7 @@
  * sync (nock'd department/list, user/list, user/get), change_contact callbacks, and WeCom refusing at start.
  * Real PostgreSQL (and the repository on PGlite too); WeCom's API is nock'd.
  */
+import { systemClock } from '../../app/clock'; // CreateTime is WeCom's wall clock
 import { sql } from 'drizzle-orm';
 import nock from 'nock';
 import type { Actor } from '../../bot/context';
@@ -51,7 +52,7 @@ const putOrg = (t: TestBot, body: unknown) => call(t, 'PUT', '/api/org', body);
 const getOrg = async (t: TestBot, query = ''): Promise<OrgView> => (await call(t, 'GET', `/api/org${query}`)).body as unknown as OrgView;
 const byId = (org: OrgView) => Object.fromEntries(org.people.map((p) => [p.userId, p]));
 
-function contactXml(changeType: string, fields: Record<string, string>, createTime = Math.floor(Date.now() / 1000)): string {
+function contactXml(changeType: string, fields: Record<string, string>, createTime = Math.floor(systemClock.now().getTime() / 1000)): string {
   const extra = Object.entries(fields).map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`).join('');
   return `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>` +
     `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event>` +

@@ -3,6 +3,8 @@
  * clicks (twice, and DingTalk redelivers the frame after our ack was lost), the inbox holds one row, the action
  * runs once, and the card is updated in place once.
  */
+import { AdjustableClock } from '../../../app/clock';
+import { TEST_START } from '../../helpers/env';
 import type { CardActionEvent, CardModel } from '../../../bot/channel';
 import { createDingtalkStack, type DingtalkStack } from '../../../bot/dingtalk/stack';
 import { cardNonce } from '../../../bot/dingtalk/renderer';
@@ -23,7 +25,7 @@ describe('DingTalk card click → action once, card updated in place once', () =
     fake = await startFake({ redeliverMs: 300 });
     box = await testInbox();
     dt = createDingtalkStack(dingtalkConfig(fake.base, { cardTemplateId: TEMPLATE_ID }), {
-      clock: { now: () => new Date() }, log: quietLog, accept: box.accept, onAccepted: () => undefined,
+      clock: new AdjustableClock(TEST_START), log: quietLog, accept: box.accept, onAccepted: () => undefined,
       stream: { backoffInitialMs: 50, backoffMaxMs: 200 },
     });
     await dt.start();
@@ -46,14 +48,14 @@ describe('DingTalk card click → action once, card updated in place once', () =
     // The inbox worker's part, reduced to its essentials: claim, act, update the card, mark done.
     const actions: string[] = [];
     for (;;) {
-      const rows = await box.inbox.claim(new Date(), 10, 30_000);
+      const rows = await box.inbox.claim(TEST_START, 10, 30_000);
       if (!rows.length) break;
       for (const row of rows) {
         const e = row.payload as CardActionEvent;
         actions.push(`${e.userId}:${e.key}`);
         const r = await dt.channel.updateCard(e.card, { type: 'replace', card: { ...card, note: '张伟已催办', buttons: [] } }, `upd-${row.id}`);
         expect(r.ok).toBe(true);
-        await box.inbox.markDone(box.db.db, row, new Date());
+        await box.inbox.markDone(box.db.db, row, TEST_START);
       }
     }
     expect(actions).toEqual(['zhangwei:urge:42']);

@@ -2,6 +2,8 @@
  * The DingTalk sandbox's members: typing to the robot and pressing card buttons reach the bot as DingTalk would
  * send them (Stream frames), and their chat shows what the bot sent, cards with the buttons still pressable.
  */
+import { AdjustableClock } from '../../../app/clock';
+import { TEST_START } from '../../helpers/env';
 import type { CardModel } from '../../../bot/channel';
 import { createDingtalkStack, type DingtalkStack } from '../../../bot/dingtalk/stack';
 import type { FakeDingtalk } from '../../../bot/dingtalk/fake';
@@ -23,7 +25,7 @@ describe('DingTalk sandbox members', () => {
     fake = await startSandboxDingtalk({ now: () => new Date('2026-11-30T02:00:00Z') });
     box = await testInbox();
     dt = createDingtalkStack(dingtalkConfig(fake.base, { cardTemplateId: SANDBOX_DINGTALK_TEMPLATE }), {
-      clock: { now: () => new Date() }, log: quietLog, accept: box.accept, onAccepted: () => undefined,
+      clock: new AdjustableClock(TEST_START), log: quietLog, accept: box.accept, onAccepted: () => undefined,
     });
     await dt.start();
     members = createDingtalkMembers(fake);
@@ -56,7 +58,7 @@ describe('DingTalk sandbox members', () => {
 
   it('fallback cards (no template) are pressed through their links', async () => {
     await box.clear();
-    const plain = createDingtalkStack(dingtalkConfig(fake.base), { clock: { now: () => new Date() }, log: quietLog, accept: box.accept, onAccepted: () => undefined });
+    const plain = createDingtalkStack(dingtalkConfig(fake.base), { clock: new AdjustableClock(TEST_START), log: quietLog, accept: box.accept, onAccepted: () => undefined });
     await plain.channel.send('zhanghui', { type: 'card', card: { ...card, id: 'warn-2' } }, 'k2');
     expect(members.inbox('zhanghui').at(-1)).toMatchObject({ taskId: 'warn-2', keys: ['task:1:nudge:1', 'task:1:extend:1'] });
     await members.press('zhanghui', 'warn-2', 'task:1:extend:1');

@@ -2,6 +2,8 @@
  * app/dingtalk-setup.ts in sandbox mode (SANDBOX=dingtalk): the fake DingTalk with the demo company, the Stream
  * connection into the real inbox, the directory sync, and Redis holding the shared token and the month's call count.
  */
+import { AdjustableClock } from '../../../app/clock';
+import { TEST_START } from '../../helpers/env';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { loadConfig } from '../../../app/config';
@@ -25,7 +27,7 @@ describe('DingTalk wiring (sandbox)', () => {
     redis = new IORedis(TEST_REDIS_URL);
     const config = loadConfig({ SANDBOX: 'dingtalk', LOG_LEVEL: 'silent' }, process.cwd());
     setup = await setupDingtalk({
-      config, clock: { now: () => new Date() }, log: quietLog, metrics: createMetrics(), database: box.db, inbox: box.inbox,
+      config, clock: new AdjustableClock(TEST_START), log: quietLog, metrics: createMetrics(), database: box.db, inbox: box.inbox,
       redis, prefix, onAccepted: () => void (woken += 1), runner: createInProcessRunner(quietLog), process: loadProcessFile(config.processConfig),
     });
     await setup.start();

@@ -1,4 +1,5 @@
 /** SOPs as PDF: the Markdown source laid out with the Chinese font embedded; without a font, the .md is sent. */
+import { itRequiring } from '../../helpers/browser';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,8 @@ describe('SOP documents', () => {
   });
 
   const font = findCjkFont();
-  (font ? it : it.skip)('lays the SOP out as a PDF with the Chinese font embedded (a subset), so a phone shows Chinese', async () => {
+  const itWithFont = itRequiring(!!font, () => 'no Chinese font found (apt-get install -y fonts-noto-cjk; .ci/run does)');
+  itWithFont('lays the SOP out as a PDF with the Chinese font embedded (a subset), so a phone shows Chinese', async () => {
     const pdf = await renderSopPdf(fs.readFileSync(SOP, 'utf8'), font!, '方案撰写SOP');
     const raw = pdf.toString('latin1');
     expect(raw.startsWith('%PDF-')).toBe(true);
@@ -35,7 +37,7 @@ describe('SOP documents', () => {
     expect(pdf.length).toBeLessThan(2_000_000);
   });
 
-  (font ? it : it.skip)('generates the PDF next to its source at start and then prefers it for the push', async () => {
+  itWithFont('generates the PDF next to its source at start and then prefers it for the push', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sop-'));
     fs.mkdirSync(path.join(root, 'config', 'sop'), { recursive: true });
     fs.copyFileSync(SOP, path.join(root, 'config', 'sop', '方案撰写SOP.md'));
