@@ -18,7 +18,7 @@
 import { addLocalDays, parseLocal } from '../domain/business-time';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
 import { emitter } from '../usecases/emit';
 import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
@@ -169,7 +169,7 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
   }));
 
   /** Runs a job body in one transaction whose messages go to the outbox, like a timer would. */
-  async function inTransaction<T>(fn: (ctx: { tx: Tx; now: Date; log: Logger; emit(to: string[], m: OutboundMessage): Promise<void> }) => Promise<T>): Promise<T> {
+  async function inTransaction<T>(fn: (ctx: { tx: Tx; now: Date; log: Logger; emit(to: string[], m: OutMessage): Promise<void> }) => Promise<T>): Promise<T> {
     const now = deps.clock.now();
     const result = await deps.database.db.transaction(async (tx) => fn({
       tx, now, log: deps.log,

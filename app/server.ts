@@ -2,6 +2,8 @@
  * The composition root: builds the bot from configuration — database, queues, WeCom client, receiver, router,
  * workers and HTTP routes — and owns start and graceful stop. Tests build it the same way on an ephemeral port.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { createHttpApp } from './http-app';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +31,8 @@ import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import type { UseCaseDeps } from '../usecases/deps';
 import { registerContactEvents } from '../bot/wecom/contact-events';
-import { WECOM_LIMITS } from '../bot/wecom/limits';
+import { createWecomChannel } from '../bot/wecom/channel';
+import { storedChatEvent, toChatEvent } from '../bot/wecom/events';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { sandboxProcess } from '../sandbox/demo-company';
 import { AdjustableClock, systemClock } from './clock';
@@ -161,19 +164,18 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   registerContactEvents(router, { client });
 
   const inboxWorker = createInboxWorker({
-    database, inbox, outbox, router, clock, log,
+    database, inbox, outbox, router, clock, log, decode: storedChatEvent,
     maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs, leases,
     onOutbox: () => runner.kick('outbox'),
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
   const sops = prepareSopPdfs({ root: projectRoot(), log });
+  // SOP pushes send the PDF laid out from the Markdown source once it is ready (schedulers/sop-pdf.ts).
+  const channel = createWecomChannel({ client, media: timers.media, preferSop: (ref) => sops.preferred(ref), root: projectRoot() });
   const outboxWorker = createOutboxWorker({
-    outbox, client, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
+    outbox, channel, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
     // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
-    limits: { perMinute: WECOM_LIMITS.perMemberPerMinute, perHour: WECOM_LIMITS.perMemberPerHour },
     digest: (rows) => buildDigest(rows.map(digestLine)),
-    // SOP pushes send the PDF laid out from the Markdown source once it is ready (schedulers/sop-pdf.ts).
-    resolveMedia: (ref, send) => timers.media.withMediaId(sops.preferred(ref), send),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
   });
   const sweepMs = overrides.sweepMs ?? 1000;
@@ -187,7 +189,10 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
     // WeCom's timestamps are real time: compared with the system clock even when the sandbox moves the bot's clock.
     nowSec: () => systemClock.now().getTime() / 1000,
-    accept: (event, key) => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),
+    accept: (wecomEvent, key) => {
+      const event = toChatEvent(wecomEvent);
+      return inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now());
+    },
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),
   }));
@@ -238,7 +243,9 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   /** Jobs for the scheduler (weekly): the heatmap picture to every manager, and R10 objection-word jumps. */
   const dashboardJobDeps = {
-    database, client, outbox, clock, log, process: processDef, link: dashLink, onEnqueued: () => runner.kick('outbox'),
+    database, outbox, clock, log, process: processDef, link: dashLink, onEnqueued: () => runner.kick('outbox'),
+    // Pictures the channel uploads at delivery: under DATA_DIR (a temporary folder for an in-memory database).
+    mediaDir: config.dataDir.startsWith('memory://') ? path.join(os.tmpdir(), 'spb-media') : path.join(config.dataDir, 'media'),
   };
   const dashboardJobs = {
     weeklyHeatmap: (o: { force?: boolean } = {}) => weeklyHeatmapJob({ ...dashboardJobDeps, ...o }),

@@ -68,7 +68,7 @@ export function setupTimers(deps: TimersSetupDeps) {
       name: 'morning_digest', time: digestTime,
       run: async (ctx: CronContext) => {
         const sent = await morningDigest(ctx.tx, { database: deps.database, process: deps.process, calendar }, {
-          now: ctx.now, emit: (to, text) => ctx.emit(to, { msgtype: 'text', text: { content: text } }),
+          now: ctx.now, emit: (to, text) => ctx.emit(to, { type: 'text', text: text }),
         });
         ctx.log.info({ sent }, 'morning digest');
       },

@@ -74,13 +74,17 @@ export interface MediaRef { path: string; name: string; contentType?: string }
 
 export type ButtonStyle = 'primary' | 'default' | 'danger';
 
+export type CardTone = 'neutral' | 'info' | 'alert' | 'success';
+
+export interface CardField { label: string; value: string; url?: string }
+
 export interface CardButton { label: string; key: string; style?: ButtonStyle }
 
 export interface CardSelect {
   key: string;
   label: string;
   options: { id: string; label: string }[];
-  /** The button that submits the choice. */
+  /** The button that submits the choice (it may also stand among the card's buttons, where it then shows). */
   submit: CardButton;
   /** The option chosen before anyone picks (optional). */
   defaultId?: string;
@@ -96,9 +100,16 @@ export interface CardModel {
   id: string;
   /** Small line above the title (source), e.g. 销售流程助手. */
   source?: string;
+  /** How the source line reads: neutral (grey, the default), info, alert (red: warnings), success (green). */
+  tone?: CardTone;
   title: string;
   subtitle?: string;
-  fields: { label: string; value: string }[];
+  /** One figure shown large (a deadline), with its label. */
+  emphasis?: { value: string; label?: string };
+  /** A quoted block (what was delivered, how to do a task). */
+  quote?: { title?: string; text: string };
+  /** Label/value lines; a field with `url` opens it (an attachment). */
+  fields: CardField[];
   /** A line of explanation under the fields. */
   note?: string;
   buttons: CardButton[];
@@ -135,7 +146,7 @@ export interface ChannelLimits {
 
 /** The outcome of one send, classified once by the channel. */
 export type SendResult =
-  | { ok: true; platformId?: string }
+  | { ok: true; platformId?: string; /** A handle to update this card later (WeCom's response_code). */ cardToken?: string; /** Delivered, with a note (e.g. some recipients invalid). */ warning?: string }
   | { ok: false; retry: 'later' | 'never' | 'unknown'; code: string; message: string; retryAfterMs?: number };
 
 export interface Channel {
@@ -143,6 +154,6 @@ export interface Channel {
   readonly limits: ChannelLimits;
   /** Sends one message to one person. `idempotencyKey` is stable across retries of the same outbox row. */
   send(to: string, message: OutMessage, idempotencyKey: string): Promise<SendResult>;
-  /** Updates a card in place (after a click: the click's ref; otherwise the card's id). */
-  updateCard(ref: CardRef, update: CardUpdate, idempotencyKey: string): Promise<SendResult>;
+  /** Updates a card in place (after a click: the click's ref; otherwise the card's id), as `to` sees it. */
+  updateCard(ref: CardRef, update: CardUpdate, idempotencyKey: string, to?: string): Promise<SendResult>;
 }

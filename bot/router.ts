@@ -8,18 +8,18 @@
  * handler that passes (`next()`), reaches the `fallback` (the help).
  */
 import type { BotContext } from './context';
-import type { EventKind, EventOf, TemplateCardEvent, TextMessage, WecomEvent } from './wecom/events';
+import type { CardActionEvent, ChatEvent, ChatEventKind, TextEvent } from './channel';
 import { asBotError, type BotError } from './errors';
 import { parseChat, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
 
 export type Next = () => Promise<void>;
-export type Middleware<E extends WecomEvent = WecomEvent> = (ctx: BotContext<E>, next: Next) => Promise<void>;
-export type Listener<E extends WecomEvent = WecomEvent> = (ctx: BotContext<E>, next: Next) => Promise<void> | void;
+export type Middleware<E extends ChatEvent = ChatEvent> = (ctx: BotContext<E>, next: Next) => Promise<void>;
+export type Listener<E extends ChatEvent = ChatEvent> = (ctx: BotContext<E>, next: Next) => Promise<void> | void;
 export type ErrorHook = (err: BotError, ctx: BotContext) => Promise<void> | void;
-export type CommandHandler<K extends ChatCommandKind> = (ctx: BotContext<TextMessage>, command: ChatCommandOf<K>, next: Next) => Promise<void> | void;
+export type CommandHandler<K extends ChatCommandKind> = (ctx: BotContext<TextEvent>, command: ChatCommandOf<K>, next: Next) => Promise<void> | void;
 
 interface Registration {
-  matches(event: WecomEvent): boolean;
+  matches(event: ChatEvent): boolean;
   listener: Listener;
 }
 
@@ -27,17 +27,17 @@ export class Router {
   private readonly middleware: Middleware[] = [];
   private readonly listeners: Registration[] = [];
   private errorHook: ErrorHook | null = null;
-  private readonly preparers = new Map<EventKind, (event: WecomEvent) => Promise<unknown>>();
-  private readonly conversations: Listener<TextMessage>[] = [];
+  private readonly preparers = new Map<ChatEventKind, (event: ChatEvent) => Promise<unknown>>();
+  private readonly conversations: Listener<TextEvent>[] = [];
   private readonly commands = new Map<ChatCommandKind, CommandHandler<ChatCommandKind>>();
-  private fallbackListener: Listener<TextMessage> | null = null;
+  private fallbackListener: Listener<TextEvent> | null = null;
 
   use(mw: Middleware): this {
     this.middleware.push(mw);
     return this;
   }
 
-  on<K extends EventKind>(kind: K, ...listeners: Listener<EventOf<K>>[]): this {
+  on<K extends ChatEventKind>(kind: K, ...listeners: Listener<Extract<ChatEvent, { kind: K }>>[]): this {
     for (const l of listeners) {
       this.listeners.push({ matches: (e) => e.kind === kind, listener: l as Listener });
     }
@@ -49,7 +49,7 @@ export class Router {
    * open for them). Conversations run before commands, in registration order: there are few, and each checks its
    * own state.
    */
-  conversation(listener: Listener<TextMessage>): this {
+  conversation(listener: Listener<TextEvent>): this {
     this.conversations.push(listener);
     return this;
   }
@@ -62,17 +62,17 @@ export class Router {
   }
 
   /** What answers a text nobody handled (the help). */
-  fallback(listener: Listener<TextMessage>): this {
+  fallback(listener: Listener<TextEvent>): this {
     this.fallbackListener = listener;
     return this;
   }
 
-  /** Card clicks (template_card_event and the card's top-right menu) whose EventKey matches. */
-  action(key: string | RegExp, ...listeners: Listener<TemplateCardEvent>[]): this {
+  /** Card actions (a button, or a select's submit) whose action key matches. */
+  action(key: string | RegExp, ...listeners: Listener<CardActionEvent>[]): this {
     const test = (k: string) => (typeof key === 'string' ? k === key || k.startsWith(`${key}:`) : key.test(k));
     for (const l of listeners) {
       this.listeners.push({
-        matches: (e) => (e.kind === 'event.template_card_event' || e.kind === 'event.template_card_menu_event') && test(e.eventKey),
+        matches: (e) => e.kind === 'card.action' && test(e.key),
         listener: l as Listener,
       });
     }
@@ -80,16 +80,16 @@ export class Router {
   }
 
   /**
-   * Work for an event that must happen before its transaction opens — calls to WeCom, which should never hold a
+   * Work for an event that must happen before its transaction opens — calls to the platform, which should never hold a
    * database transaction (or, on PGlite, the only connection). The result reaches the handler as `ctx.prepared`.
    * A throw is a handler failure: the inbox retries the row.
    */
-  prepare<K extends EventKind>(kind: K, fn: (event: EventOf<K>) => Promise<unknown>): this {
-    this.preparers.set(kind, fn as (event: WecomEvent) => Promise<unknown>);
+  prepare<K extends ChatEventKind>(kind: K, fn: (event: Extract<ChatEvent, { kind: K }>) => Promise<unknown>): this {
+    this.preparers.set(kind, fn as (event: ChatEvent) => Promise<unknown>);
     return this;
   }
 
-  async runPrepare(event: WecomEvent): Promise<unknown> {
+  async runPrepare(event: ChatEvent): Promise<unknown> {
     const fn = this.preparers.get(event.kind);
     return fn ? fn(event) : undefined;
   }
@@ -99,7 +99,7 @@ export class Router {
     return this;
   }
 
-  private async runCommand(ctx: BotContext<TextMessage>, next: Next): Promise<void> {
+  private async runCommand(ctx: BotContext<TextEvent>, next: Next): Promise<void> {
     const command = parseChat(ctx.event.text);
     const handler = this.commands.get(command.kind);
     if (!handler) return next();
@@ -109,7 +109,7 @@ export class Router {
   /** Runs the chain for one event. Errors reach the error hook and are rethrown so the inbox retries the row. */
   async dispatch(ctx: BotContext): Promise<void> {
     const text: Listener[] = ctx.event.kind === 'message.text'
-      ? [...(this.conversations as Listener[]), (c, next) => this.runCommand(c as BotContext<TextMessage>, next)] : [];
+      ? [...(this.conversations as Listener[]), (c, next) => this.runCommand(c as BotContext<TextEvent>, next)] : [];
     const chain: Listener[] = [
       ...this.middleware,
       ...text,

@@ -6,10 +6,9 @@
  * an earlier stage, 已签约, 丢单) sits in one select with a submit button, and the irreversible outcomes ask again
  * (已签约: a second tap on the same card; 丢单: a reason). Built so it maps onto the neutral card model
  * (bot/channel.ts CardModel): fields, a note, buttons with keys, one select with its submit button.
- * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card)
  */
 import { randomBytes } from 'node:crypto';
-import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import type { CardButton, CardModel, OutMessage } from '../bot/channel';
 import { clip, MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';
@@ -41,7 +40,7 @@ export interface StageChoices {
   others: StageDef[];
 }
 
-/** task_id: unique per card, ≤ 128 bytes of [A-Za-z0-9_-@]. */
+/** A card id: unique per card, [A-Za-z0-9_-], well under every platform's limit. */
 export function newTaskId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
@@ -59,10 +58,10 @@ export function optionLabel(current: StageDef, s: StageDef): string {
 
 function facts(c: CustomerFacts, now: Date) {
   return [
-    { keyname: '当前阶段', value: stageText(c.stage) },
-    { keyname: '负责人', value: c.ownerName },
-    { keyname: '本阶段已停留', value: TEXTS_ZH.formatElapsed(now.getTime() - c.stageEnteredAt.getTime()) },
-    ...(c.industry ? [{ keyname: '行业', value: clip(c.industry, MAX_INDUSTRY_CHARS) }] : []),
+    { label: '当前阶段', value: stageText(c.stage) },
+    { label: '负责人', value: c.ownerName },
+    { label: '本阶段已停留', value: TEXTS_ZH.formatElapsed(now.getTime() - c.stageEnteredAt.getTime()) },
+    ...(c.industry ? [{ label: '行业', value: clip(c.industry, MAX_INDUSTRY_CHARS) }] : []),
   ];
 }
 
@@ -71,64 +70,64 @@ function facts(c: CustomerFacts, now: Date) {
  * `taskId` keeps a card's id when it replaces itself in place after a click.
  */
 export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date,
-  opts: { headline?: string; task?: CardTask | null; taskId?: string; extra?: { text: string; key: string }[] } = {}): TemplateCard {
+  opts: { headline?: string; task?: CardTask | null; taskId?: string; extra?: { text: string; key: string }[] } = {}): CardModel {
   const base = {
-    card_type: 'button_interaction',
-    task_id: opts.taskId ?? newTaskId(`cust${c.id}`),
-    source: { desc: '销售流程助手', desc_color: 0 },
-    main_title: { title: clip(c.name, MAX_NAME_CHARS), desc: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40) },
-    horizontal_content_list: facts(c, now),
-    ...(opts.task ? {
-      quote_area: { type: 0, title: cut(T.taskTitle(opts.task.name, TEXTS_ZH.formatTime(opts.task.dueAt)), 40), quote_text: cut(opts.task.howTo, 200) },
-    } : {}),
+    id: opts.taskId ?? newTaskId(`cust${c.id}`),
+    source: '销售流程助手',
+    title: clip(c.name, MAX_NAME_CHARS),
+    subtitle: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40),
+    fields: facts(c, now),
+    ...(opts.task ? { quote: { title: cut(T.taskTitle(opts.task.name, TEXTS_ZH.formatTime(opts.task.dueAt)), 40), text: cut(opts.task.howTo, 200) } } : {}),
   };
   if (c.stage.outcome) {
-    return { ...base, sub_title_text: T.closed, button_list: [{ text: '查看', style: 4, key: ACTION.show(c.id) }] };
+    return { ...base, note: T.closed, buttons: [{ label: '查看', style: 'default', key: ACTION.show(c.id) }] };
   }
-  const buttons = choices.forward
-    ? [{ text: cut(T.forwardButton(choices.forward.name), 12), style: 1, key: ACTION.move(c.id, choices.forward.key, c.version) }]
+  const buttons: CardButton[] = choices.forward
+    ? [{ label: cut(T.forwardButton(choices.forward.name), 12), style: 'primary', key: ACTION.move(c.id, choices.forward.key, c.version) }]
     : [];
-  const options = choices.others.slice(0, 9).map((s) => ({ id: s.key, text: cut(optionLabel(c.stage, s), 16) }));
-  if (options.length) buttons.push({ text: T.moreButton, style: 4, key: ACTION.pick(c.id, c.version) });
+  const options = choices.others.slice(0, 9).map((s) => ({ id: s.key, label: cut(optionLabel(c.stage, s), 16) }));
+  const more: CardButton = { label: T.moreButton, style: 'default', key: ACTION.pick(c.id, c.version) };
+  if (options.length) buttons.push(more);
   // Extra actions (e.g. 资料包) after the stage buttons, only on a card that has stage buttons.
-  if (buttons.length) buttons.push(...(opts.extra ?? []).slice(0, 4).map((x) => ({ text: cut(x.text, 10), style: 4, key: x.key })));
-  if (!buttons.length) buttons.push({ text: '查看', style: 4, key: ACTION.show(c.id) });
+  if (buttons.length) buttons.push(...(opts.extra ?? []).slice(0, 4).map((x) => ({ label: cut(x.text, 10), style: 'default' as const, key: x.key })));
+  if (!buttons.length) buttons.push({ label: '查看', style: 'default', key: ACTION.show(c.id) });
   return {
     ...base,
-    sub_title_text: choices.forward ? T.forwardHint(choices.forward.name) : T.noForward,
+    note: choices.forward ? T.forwardHint(choices.forward.name) : T.noForward,
     ...(options.length ? {
-      button_selection: { question_key: STAGE_SELECT, title: T.selectTitle, option_list: [{ id: NO_CHOICE, text: T.selectPlaceholder }, ...options], selected_id: NO_CHOICE },
+      select: { key: STAGE_SELECT, label: T.selectTitle, options: [{ id: NO_CHOICE, label: T.selectPlaceholder }, ...options], defaultId: NO_CHOICE, submit: more },
     } : {}),
-    button_list: buttons,
+    buttons,
   };
 }
 
 /** The same card, asking for the second tap before an irreversible 已签约. */
-export function confirmWinCard(c: CustomerFacts, won: StageDef, now: Date, taskId: string): TemplateCard {
+export function confirmWinCard(c: CustomerFacts, won: StageDef, now: Date, taskId: string): CardModel {
   return {
-    card_type: 'button_interaction',
-    task_id: taskId,
-    source: { desc: '销售流程助手', desc_color: 2 },
-    main_title: { title: clip(c.name, MAX_NAME_CHARS), desc: cut(T.confirmWinTitle(won.name), 40) },
-    horizontal_content_list: facts(c, now),
-    sub_title_text: T.confirmWinHint(c.name, won.name),
-    button_list: [
-      { text: cut(T.confirmWinButton(won.name), 12), style: 1, key: ACTION.confirm(c.id, won.key, c.version) },
-      { text: '取消', style: 4, key: ACTION.show(c.id) },
+    id: taskId,
+    source: '销售流程助手',
+    tone: 'alert',
+    title: clip(c.name, MAX_NAME_CHARS),
+    subtitle: cut(T.confirmWinTitle(won.name), 40),
+    fields: facts(c, now),
+    note: T.confirmWinHint(c.name, won.name),
+    buttons: [
+      { label: cut(T.confirmWinButton(won.name), 12), style: 'primary', key: ACTION.confirm(c.id, won.key, c.version) },
+      { label: '取消', style: 'default', key: ACTION.show(c.id) },
     ],
   };
 }
 
 /** After a click that ended the card's use: the result, with one button to see the customer again. */
-export function stageCardDone(c: CustomerFacts, line: string, now: Date, taskId?: string): TemplateCard {
+export function stageCardDone(c: CustomerFacts, line: string, now: Date, taskId?: string): CardModel {
   return {
-    card_type: 'button_interaction',
-    task_id: taskId ?? newTaskId(`cust${c.id}`),
-    source: { desc: '销售流程助手', desc_color: 0 },
-    main_title: { title: cut(c.name, 26), desc: cut(line, 40) },
-    horizontal_content_list: facts(c, now),
-    sub_title_text: cut(line, 112),
-    button_list: [{ text: '查看客户', style: 4, key: ACTION.show(c.id) }],
+    id: taskId ?? newTaskId(`cust${c.id}`),
+    source: '销售流程助手',
+    title: cut(c.name, 26),
+    subtitle: cut(line, 40),
+    fields: facts(c, now),
+    note: cut(line, 112),
+    buttons: [{ label: '查看客户', style: 'default', key: ACTION.show(c.id) }],
   };
 }
 
@@ -140,27 +139,29 @@ export function stageCardDone(c: CustomerFacts, line: string, now: Date, taskId?
 export function stageChangeNotice(input: {
   customer: { id: number; name: string }; from: StageDef; to: StageDef; repName: string; actorName: string;
   dwellMs: number; at: Date; override?: { reason: string }; link: string | null;
-}): OutboundMessage {
+}): OutMessage {
   const backward = !input.to.outcome && (input.to.order ?? 0) < (input.from.order ?? 0);
   const name = clip(input.customer.name, MAX_NAME_CHARS);
   const title = input.override ? `【强制推进】${name}` : backward ? `【阶段退回】${name}` : `【阶段变更】${name}`;
-  const body = {
-    task_id: newTaskId(`note${input.customer.id}`),
-    source: { desc: '销售流程助手', desc_color: input.override || backward ? 2 : 0 },
-    main_title: { title: cut(title, 26), desc: `${stageText(input.from)} → ${stageText(input.to)}` },
-    horizontal_content_list: [
-      { keyname: '负责人', value: input.repName },
-      { keyname: '操作人', value: input.actorName },
-      { keyname: '上一阶段停留', value: TEXTS_ZH.formatElapsed(input.dwellMs) },
-      { keyname: '时间', value: TEXTS_ZH.formatTime(input.at) },
-      ...(input.override ? [{ keyname: '强推原因', value: input.override.reason.slice(0, 60) }] : []),
-    ],
-  };
   return {
-    msgtype: 'template_card',
-    template_card: input.link
-      ? { card_type: 'text_notice', ...body, card_action: { type: 1, url: input.link } }
-      : { card_type: 'button_interaction', ...body, button_list: [{ text: '查看客户', style: 4, key: ACTION.show(input.customer.id) }] },
+    type: 'card',
+    card: {
+      id: newTaskId(`note${input.customer.id}`),
+      source: '销售流程助手',
+      tone: input.override || backward ? 'alert' : 'neutral',
+      title: cut(title, 26),
+      subtitle: `${stageText(input.from)} → ${stageText(input.to)}`,
+      fields: [
+        { label: '负责人', value: input.repName },
+        { label: '操作人', value: input.actorName },
+        { label: '上一阶段停留', value: TEXTS_ZH.formatElapsed(input.dwellMs) },
+        { label: '时间', value: TEXTS_ZH.formatTime(input.at) },
+        ...(input.override ? [{ label: '强推原因', value: input.override.reason.slice(0, 60) }] : []),
+      ],
+      ...(input.link
+        ? { url: input.link, buttons: [] }
+        : { buttons: [{ label: '查看客户', style: 'default' as const, key: ACTION.show(input.customer.id) }] }),
+    },
   };
 }
 
@@ -170,7 +171,7 @@ export interface Candidate { id: number; name: string; stageName: string; ownerN
  * Several customers match what the rep typed: ask, never guess. Each candidate is told apart by what differs —
  * owner, stage, office — in its line and on its button (two 南山中医院 never show as two identical buttons).
  */
-export function choiceCard(query: string, candidates: Candidate[], keyFor: (id: number) => string): TemplateCard {
+export function choiceCard(query: string, candidates: Candidate[], keyFor: (id: number) => string): CardModel {
   const list = candidates.slice(0, 6);
   const sameName = (c: Candidate) => list.filter((o) => o.name === c.name).length > 1;
   const button = (c: Candidate, i: number) => {
@@ -180,12 +181,12 @@ export function choiceCard(query: string, candidates: Candidate[], keyFor: (id: 
     return `${i + 1}. ${byOwner ? c.ownerName : c.stageName}`;
   };
   return {
-    card_type: 'button_interaction',
-    task_id: newTaskId('pick'),
-    main_title: { title: cut(`“${query}”对应${list.length}个客户`, 26), desc: '请选择您指的是哪一个：' },
-    horizontal_content_list: list.map((c, i) => ({
-      keyname: `${i + 1}`, value: cut([c.name, c.ownerName, c.stageName, c.officeName].filter(Boolean).join(' · '), 40),
+    id: newTaskId('pick'),
+    title: cut(`“${query}”对应${list.length}个客户`, 26),
+    subtitle: '请选择您指的是哪一个：',
+    fields: list.map((c, i) => ({
+      label: `${i + 1}`, value: cut([c.name, c.ownerName, c.stageName, c.officeName].filter(Boolean).join(' · '), 40),
     })),
-    button_list: list.map((c, i) => ({ text: cut(button(c, i), 12), style: 1, key: keyFor(c.id) })),
+    buttons: list.map((c, i) => ({ label: cut(button(c, i), 12), style: 'primary' as const, key: keyFor(c.id) })),
   };
 }

@@ -1,12 +1,11 @@
+import type { OutMessage } from '../bot/channel';
 import { texts } from './texts';
 
-/** WeCom truncates app text beyond 2048 bytes; stay under with room for the footer. */
+/** WeCom truncates app text beyond 2048 bytes (the smallest limit of our channels); stay under with room for the footer. */
 const MAX_BYTES = 1900;
 /** One item's line is whole, up to this many characters; a longer first line is shortened at a sentence end. */
 const MAX_ITEM_CHARS = 120;
 
-type Body = { msgtype?: string; text?: { content?: string }; markdown?: { content?: string }; textcard?: { title?: string; description?: string };
-  template_card?: { main_title?: { title?: string; desc?: string }; sub_title_text?: string }; news?: { articles?: { title?: string }[] } };
 
 /** Shortens at the last sentence end (。！？；) that fits, never mid-sentence; a single overlong sentence is kept whole. */
 function wholeSentences(line: string): string {
@@ -21,21 +20,18 @@ function wholeSentences(line: string): string {
  * the 60-character summary that used to cut items mid-sentence.
  */
 export function digestLine(row: { body: unknown; summary: string }): string {
-  const b = (row.body ?? {}) as Body;
+  const b = (row.body ?? {}) as Partial<OutMessage>;
   const first = (s: string | undefined) => (s ?? '').replace(/[#*>`]|<[^>]+>/g, '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
   let line = '';
-  if (b.msgtype === 'text') line = first(b.text?.content);
-  else if (b.msgtype === 'markdown') line = first(b.markdown?.content);
-  else if (b.msgtype === 'textcard') line = [b.textcard?.title, first(b.textcard?.description)].filter(Boolean).join('：');
-  else if (b.msgtype === 'template_card') {
-    const t = b.template_card?.main_title;
-    line = [t?.title, t?.desc ?? b.template_card?.sub_title_text].filter(Boolean).join('：');
-  } else if (b.msgtype === 'news') line = b.news?.articles?.[0]?.title ?? '';
+  if (b.type === 'text') line = first(b.text);
+  else if (b.type === 'markdown') line = first(b.text);
+  else if (b.type === 'link') line = [b.title, first(b.description)].filter(Boolean).join('：');
+  else if (b.type === 'card' && b.card) line = [b.card.title, b.card.subtitle ?? b.card.note].filter(Boolean).join('：');
   return wholeSentences(line || row.summary);
 }
 
-/** Merges several pending notifications to one member into one text message (over WeCom's per-member limit). */
-export function buildDigest(items: string[]): { msgtype: 'text'; body: { msgtype: 'text'; text: { content: string } }; summary: string } {
+/** Merges several pending notifications to one member into one text message (over the platform's per-member limit). */
+export function buildDigest(items: string[]): { msgtype: 'text'; body: OutMessage; summary: string } {
   const title = texts.digest.title(items.length);
   const lines: string[] = [title, texts.digest.intro];
   let bytes = Buffer.byteLength(lines.join('\n'));
@@ -50,5 +46,5 @@ export function buildDigest(items: string[]): { msgtype: 'text'; body: { msgtype
   }
   if (shown < items.length) lines.push(texts.digest.more(items.length - shown));
   const content = lines.join('\n');
-  return { msgtype: 'text', body: { msgtype: 'text', text: { content } }, summary: title };
+  return { msgtype: 'text', body: { type: 'text', text: content }, summary: title };
 }

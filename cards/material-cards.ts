@@ -2,7 +2,7 @@
  * Cards for material packs and the customer's side: the rep's bind card for a new external contact (客户联系) and
  * the supervisors' card for a suspected duplicate customer (two reps, one customer). Pure builders.
  */
-import type { TemplateCard } from '../bot/wecom/outbound';
+import type { CardModel } from '../bot/channel';
 import { newTaskId } from './customer-cards';
 import { materialTexts as T } from './material-texts';
 
@@ -33,17 +33,18 @@ export function parseMaterialAction(key: string): MaterialAction | null {
 }
 
 /** To the rep who added a customer contact in WeCom: bind it to one of their customers (≤ 5 shown). */
-export function bindContactCard(contactId: number, externalUserId: string, customers: { id: number; name: string }[]): TemplateCard {
+export function bindContactCard(contactId: number, externalUserId: string, customers: { id: number; name: string }[]): CardModel {
   const shown = customers.slice(0, 5);
   return {
-    card_type: 'button_interaction',
-    task_id: newTaskId(`xc${contactId}`),
-    source: { desc: '客户联系', desc_color: 0 },
-    main_title: { title: T.contact.cardTitle, desc: T.contact.cardDesc(`（${externalUserId.slice(0, 12)}…）`) },
-    sub_title_text: T.contact.cardHint,
-    ...(shown.length
-      ? { button_list: shown.map((c) => ({ text: c.name.slice(0, 10), style: 1, key: MATERIAL_ACTION.bind(contactId, c.id) })) }
-      : { button_list: [{ text: T.contact.newButton, style: 2, key: `xbindnew:${contactId}` }] }),
+    id: newTaskId(`xc${contactId}`),
+    source: '客户联系',
+    title: T.contact.cardTitle,
+    subtitle: T.contact.cardDesc(`（${externalUserId.slice(0, 12)}…）`),
+    fields: [],
+    note: T.contact.cardHint,
+    buttons: shown.length
+      ? shown.map((c) => ({ label: c.name.slice(0, 10), style: 'primary' as const, key: MATERIAL_ACTION.bind(contactId, c.id) }))
+      : [{ label: T.contact.newButton, style: 'danger' as const, key: `xbindnew:${contactId}` }],
   };
 }
 
@@ -55,24 +56,25 @@ export interface DuplicateFacts {
 }
 
 /** To both reps' supervisors: 合并 (into the earlier customer), 归<rep> (merge and give it to that rep), 不是同一客户. */
-export function duplicateCard(f: DuplicateFacts): TemplateCard {
+export function duplicateCard(f: DuplicateFacts): CardModel {
   return {
-    card_type: 'button_interaction',
-    task_id: newTaskId(`dup${f.dupId}`),
-    source: { desc: '疑似重复客户', desc_color: 2 },
-    main_title: { title: T.duplicate.cardTitle(f.created.name).slice(0, 26), desc: T.duplicate.cardDesc },
-    horizontal_content_list: [
-      { keyname: '新建', value: `${f.created.name}（${f.created.ownerName}，${f.created.stageName}）` },
-      { keyname: '已有', value: `${f.other.name}（${f.other.ownerName}，${f.other.stageName}）` },
-      { keyname: '匹配', value: T.duplicate.kind[f.kind] ?? f.kind },
+    id: newTaskId(`dup${f.dupId}`),
+    source: '疑似重复客户',
+    tone: 'alert',
+    title: T.duplicate.cardTitle(f.created.name).slice(0, 26),
+    subtitle: T.duplicate.cardDesc,
+    fields: [
+      { label: '新建', value: `${f.created.name}（${f.created.ownerName}，${f.created.stageName}）` },
+      { label: '已有', value: `${f.other.name}（${f.other.ownerName}，${f.other.stageName}）` },
+      { label: '匹配', value: T.duplicate.kind[f.kind] ?? f.kind },
     ],
-    button_list: [
-      { text: T.duplicate.merge, style: 1, key: MATERIAL_ACTION.dupMerge(f.dupId) },
-      { text: T.duplicate.assignTo(f.other.ownerName).slice(0, 10), style: 1, key: MATERIAL_ACTION.dupAssign(f.dupId, f.other.ownerId) },
+    buttons: [
+      { label: T.duplicate.merge, style: 'primary', key: MATERIAL_ACTION.dupMerge(f.dupId) },
+      { label: T.duplicate.assignTo(f.other.ownerName).slice(0, 10), style: 'primary', key: MATERIAL_ACTION.dupAssign(f.dupId, f.other.ownerId) },
       ...(f.created.ownerId !== f.other.ownerId
-        ? [{ text: T.duplicate.assignTo(f.created.ownerName).slice(0, 10), style: 1, key: MATERIAL_ACTION.dupAssign(f.dupId, f.created.ownerId) }]
+        ? [{ label: T.duplicate.assignTo(f.created.ownerName).slice(0, 10), style: 'primary' as const, key: MATERIAL_ACTION.dupAssign(f.dupId, f.created.ownerId) }]
         : []),
-      { text: T.duplicate.dismiss, style: 4, key: MATERIAL_ACTION.dupDismiss(f.dupId) },
+      { label: T.duplicate.dismiss, style: 'default', key: MATERIAL_ACTION.dupDismiss(f.dupId) },
     ],
   };
 }

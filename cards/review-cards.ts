@@ -2,9 +2,8 @@
  * Quality review (R7, R8, R11) in chat: the scoring card a reviewer scores in two taps (quick tag, then 1–5), the
  * same card updated after a score, the replies around it, the weekly 方案提交及时率 leaderboard (markdown) and the
  * private coach (方案陪写师) offer. Pure builders; every zh-CN string of the feature is here.
- * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card: button_interaction)
  */
-import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import type { CardField, CardModel, OutMessage } from '../bot/channel';
 import { percentText, type Leaderboard } from '../domain/leaderboard';
 import type { QualityScore } from '../domain/quality-score';
 import { TEXTS_ZH } from '../domain/texts.zh';
@@ -90,17 +89,17 @@ export function qualityLine(q: QualityScore | null): string {
 }
 
 /** The scoring card; with `scored`, the same card showing the score (buttons stay for a re-score). */
-export function reviewCard(f: ReviewCardFacts, taskId: string, scored?: ScoreView): TemplateCard {
+export function reviewCard(f: ReviewCardFacts, taskId: string, scored?: ScoreView): CardModel {
   const late = f.closedAt.getTime() > f.taskDueAt.getTime();
-  const horizontal: Record<string, unknown>[] = [
-    { keyname: '负责人', value: cut(f.repName, 26) },
-    ...(f.customerName ? [{ keyname: '客户', value: cut(f.customerName, 26) }] : []),
-    { keyname: '完成时间', value: `${TEXTS_ZH.formatTime(f.closedAt)}${late ? '（超时）' : '（按时）'}` },
-    { keyname: '自动评分', value: f.quality ? `${f.quality.total}分` : '—' },
+  const horizontal: CardField[] = [
+    { label: '负责人', value: cut(f.repName, 26) },
+    ...(f.customerName ? [{ label: '客户', value: cut(f.customerName, 26) }] : []),
+    { label: '完成时间', value: `${TEXTS_ZH.formatTime(f.closedAt)}${late ? '（超时）' : '（按时）'}` },
+    { label: '自动评分', value: f.quality ? `${f.quality.total}分` : '—' },
   ];
   for (const d of f.documents) {
     if (horizontal.length >= 6) break;
-    horizontal.push(d.url ? { keyname: '附件', value: cut(d.name, 26), type: 1, url: d.url } : { keyname: '附件', value: cut(d.name, 26) });
+    horizontal.push(d.url ? { label: '附件', value: cut(d.name, 26), url: d.url } : { label: '附件', value: cut(d.name, 26) });
   }
   const quote = f.lines.length ? f.lines.join('\n') : '（该任务没有表单内容，交付物见附件或阶段记录）';
   const selectedTag = scored?.tags[0] ? f.tags.indexOf(scored.tags[0]) : -1;
@@ -110,25 +109,29 @@ export function reviewCard(f: ReviewCardFacts, taskId: string, scored?: ScoreVie
   const sub = scored
     ? `${scored.reviewerName} ${TEXTS_ZH.formatTime(scored.at)} 评 ${scored.score} 分（第${scored.version}版）。如需改分，再点一个分数；回复文字可补充评语。`
     : `${qualityLine(f.quality)}。先选快捷标签（可不选），再点分数。`;
+  const scoreButtons = [1, 2, 3, 4, 5].map((n) => ({
+    label: scored && scored.score === n ? `✓${n}分` : `${n}分`,
+    style: scored ? (scored.score === n ? 'primary' as const : 'default' as const) : n <= 2 ? 'danger' as const : 'primary' as const,
+    key: REVIEW_ACTION.score(f.reviewId, n),
+  }));
   return {
-    card_type: 'button_interaction',
-    task_id: taskId,
-    source: { desc: '质检抽查', desc_color: scored ? 3 : 1 },
-    main_title: { title: cut(`【质检】${f.taskName}`, 26), desc: cut(desc, 30) },
-    quote_area: { type: 0, title: '交付内容', quote_text: cut(quote, 300) },
-    horizontal_content_list: horizontal,
-    sub_title_text: cut(sub, 112),
-    button_selection: {
-      question_key: REVIEW_TAG_QUESTION,
-      title: '快捷标签',
-      option_list: [{ id: NO_TAG, text: '无标签' }, ...f.tags.map((t, i) => ({ id: tagId(i), text: t }))],
-      selected_id: selectedTag >= 0 ? tagId(selectedTag) : NO_TAG,
+    id: taskId,
+    source: '质检抽查',
+    tone: scored ? 'success' : 'info',
+    title: cut(`【质检】${f.taskName}`, 26),
+    subtitle: cut(desc, 30),
+    quote: { title: '交付内容', text: cut(quote, 300) },
+    fields: horizontal,
+    note: cut(sub, 112),
+    // The tag is picked in the select and sent with whichever score button is pressed.
+    select: {
+      key: REVIEW_TAG_QUESTION,
+      label: '快捷标签',
+      options: [{ id: NO_TAG, label: '无标签' }, ...f.tags.map((t, i) => ({ id: tagId(i), label: t }))],
+      defaultId: selectedTag >= 0 ? tagId(selectedTag) : NO_TAG,
+      submit: scoreButtons[scoreButtons.length - 1]!,
     },
-    button_list: [1, 2, 3, 4, 5].map((n) => ({
-      text: scored && scored.score === n ? `✓${n}分` : `${n}分`,
-      style: scored ? (scored.score === n ? 1 : 4) : n <= 2 ? 2 : 1,
-      key: REVIEW_ACTION.score(f.reviewId, n),
-    })),
+    buttons: scoreButtons,
   };
 }
 
@@ -210,8 +213,8 @@ export function leaderboardMarkdown(v: LeaderboardView): string {
   return out.join('\n');
 }
 
-export function leaderboardMessage(v: LeaderboardView): OutboundMessage {
-  return { msgtype: 'markdown', markdown: { content: leaderboardMarkdown(v) } };
+export function leaderboardMessage(v: LeaderboardView): OutMessage {
+  return { type: 'markdown', title: '方案提交及时率周榜', text: leaderboardMarkdown(v) };
 }
 
 /** The private, kind offer to the last: what the number was, and a coach to write the next proposal with. */

@@ -2,7 +2,7 @@
  * Cards for tasks and their timers (R3, R7, R9): the reminder to the rep, the overdue warning to the supervisor
  * with one-tap actions (催办 / 延期24小时 / 已处理), the escalation to the next level, and the SOP note.
  */
-import type { OutboundMessage, TemplateCard } from '../bot/wecom/outbound';
+import type { CardModel, OutMessage } from '../bot/channel';
 import { clip, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { newTaskId } from './customer-cards';
@@ -42,56 +42,54 @@ export const taskTexts = {
 
 const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${clip(f.customerName, MAX_NAME_CHARS)}` : '');
 
-/** Reminder to the rep: a text_notice card with the deadline; a plain text when there is no link to open. */
-export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutboundMessage {
+/** Reminder to the rep: a card with the deadline that opens the task; a plain text when there is no link to open. */
+export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutMessage {
   const left = f.dueAt.getTime() - now.getTime();
   const when = left > 0 ? `截止（还剩${TEXTS_ZH.formatElapsed(left)}）` : '已到截止时间';
   if (!link) {
-    return { msgtype: 'text', text: { content: `⏰ ${f.taskName}${f.customerName ? `（${f.customerName}）` : ''}：${TEXTS_ZH.formatTime(f.dueAt)} ${when}\n需要提交：${f.deliverable}` } };
+    return { type: 'text', text: `⏰ ${f.taskName}${f.customerName ? `（${f.customerName}）` : ''}：${TEXTS_ZH.formatTime(f.dueAt)} ${when}\n需要提交：${f.deliverable}` };
   }
   return {
-    msgtype: 'template_card',
-    template_card: {
-      card_type: 'text_notice',
-      task_id: newTaskId(`rem${f.taskId}`),
-      source: { desc: '动作计时器', desc_color: 0 },
-      main_title: { title: `⏰ ${f.taskName}`, desc: customerLine(f) },
-      emphasis_content: { title: TEXTS_ZH.formatTime(f.dueAt), desc: when },
-      sub_title_text: `需要提交：${f.deliverable}`,
-      card_action: { type: 1, url: link },
+    type: 'card',
+    card: {
+      id: newTaskId(`rem${f.taskId}`),
+      source: '动作计时器',
+      title: `⏰ ${f.taskName}`,
+      subtitle: customerLine(f),
+      emphasis: { value: TEXTS_ZH.formatTime(f.dueAt), label: when },
+      fields: [],
+      note: `需要提交：${f.deliverable}`,
+      buttons: [],
+      url: link,
     },
-  };
-}
-
-function warningBody(f: TaskFacts, level: number, now: Date) {
-  const late = Math.max(0, now.getTime() - f.dueAt.getTime());
-  return {
-    source: { desc: level > 1 ? '升级预警' : '超时预警', desc_color: 2 },
-    main_title: { title: `【预警】${clip(f.repName, 12)}的「${clip(f.taskName, 14)}」已超时`, desc: customerLine(f) },
-    horizontal_content_list: [
-      { keyname: '负责人', value: f.repName },
-      { keyname: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },
-      { keyname: '已超时', value: late < 60_000 ? '刚到截止时间' : TEXTS_ZH.formatElapsed(late) },
-      ...(f.customerName ? [{ keyname: '客户', value: f.customerName }] : []),
-    ],
-    sub_title_text: `应提交：${f.deliverable}`,
   };
 }
 
 /** Overdue warning (预警卡片) with one-tap actions, to the direct supervisor or the next level. */
-export function warningCard(f: TaskFacts, level: number, version: number, now: Date): TemplateCard {
+export function warningCard(f: TaskFacts, level: number, version: number, now: Date): CardModel {
+  const late = Math.max(0, now.getTime() - f.dueAt.getTime());
   return {
-    card_type: 'button_interaction',
-    task_id: newTaskId(`warn${f.taskId}l${level}`),
-    ...warningBody(f, level, now),
-    button_selection: {
-      question_key: 'extend_reason', title: '延期原因',
-      option_list: EXTEND_REASONS.map((r) => ({ id: r.id, text: r.text })), selected_id: 'customer_away',
+    id: newTaskId(`warn${f.taskId}l${level}`),
+    source: level > 1 ? '升级预警' : '超时预警',
+    tone: 'alert',
+    title: `【预警】${clip(f.repName, 12)}的「${clip(f.taskName, 14)}」已超时`,
+    subtitle: customerLine(f),
+    fields: [
+      { label: '负责人', value: f.repName },
+      { label: '截止时间', value: TEXTS_ZH.formatTime(f.dueAt) },
+      { label: '已超时', value: late < 60_000 ? '刚到截止时间' : TEXTS_ZH.formatElapsed(late) },
+      ...(f.customerName ? [{ label: '客户', value: f.customerName }] : []),
+    ],
+    note: `应提交：${f.deliverable}`,
+    select: {
+      key: 'extend_reason', label: '延期原因',
+      options: EXTEND_REASONS.map((r) => ({ id: r.id, label: r.text })), defaultId: 'customer_away',
+      submit: { label: '延期24小时', style: 'danger', key: TASK_ACTION.key(f.taskId, 'extend', version) },
     },
-    button_list: [
-      { text: '催办', style: 1, key: TASK_ACTION.key(f.taskId, 'nudge', version) },
-      { text: '延期24小时', style: 2, key: TASK_ACTION.key(f.taskId, 'extend', version) },
-      { text: '已处理', style: 4, key: TASK_ACTION.key(f.taskId, 'handled', version) },
+    buttons: [
+      { label: '催办', style: 'primary', key: TASK_ACTION.key(f.taskId, 'nudge', version) },
+      { label: '延期24小时', style: 'danger', key: TASK_ACTION.key(f.taskId, 'extend', version) },
+      { label: '已处理', style: 'default', key: TASK_ACTION.key(f.taskId, 'handled', version) },
     ],
   };
 }
@@ -112,8 +110,9 @@ export function sopNote(f: TaskFacts, note: string | undefined, sopName: string)
   return `📘 ${note ?? `「${f.taskName}」到期了，这份资料也许能帮上忙。`}\n客户：${f.customerName ?? '—'}。随后发送《${sopName.replace(/\.[a-z]+$/i, '')}》。这是帮助，不是批评 🙂`;
 }
 
-export function sopFile(ref: string): OutboundMessage {
-  return { msgtype: 'file', file: { media_id: ref } };
+/** The SOP document itself (config/sop/<name>; the channel sends its PDF once laid out). */
+export function sopFile(fileName: string): OutMessage {
+  return { type: 'file', media: { path: `config/sop/${fileName}`, name: fileName } };
 }
 
 /** The pain-point form template sent when the task opens (R3). */

@@ -1,7 +1,7 @@
 /**
  * Jobs the scheduler runs (the lead wires the timing):
- *   weeklyHeatmapJob  — every Monday: the heatmap rendered as a PNG, uploaded as WeCom media once per distinct
- *                       office scope, then to each manager (admins, and supervisors with reports) an image message
+ *   weeklyHeatmapJob  — every Monday: the heatmap rendered as a PNG, one file per distinct office scope (the
+ *                       channel uploads it as media at delivery), then to each manager (admins, and supervisors with reports) an image message
  *                       and a one-line summary with a signed link to the page;
  *   objectionAlertJob — R10: the objection words whose share jumped last ISO week, to the managers of the office.
  * Both go through the outbox (so WeCom's per-member limits and retries apply) and are idempotent per ISO week: a
@@ -11,8 +11,10 @@
 import { businessZone } from '../domain/business-time';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { WecomClient } from '../bot/wecom/api';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import { createHash } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { OutMessage } from '../bot/channel';
 import { outboxRows } from '../usecases/emit';
 import { dashboardTexts as T } from '../cards/dashboard-texts';
 import type { Clock } from '../domain/clock';
@@ -30,7 +32,8 @@ import { createDashboardService, type DashboardService } from './service';
 
 export interface DashboardJobDeps {
   database: Database;
-  client: Pick<WecomClient, 'uploadMedia'>;
+  /** Where the pictures are written (under DATA_DIR); the channel uploads them as media when it delivers. */
+  mediaDir: string;
   outbox: { enqueue(on: DbOrTx, messages: NewOutboxMessage[], now: Date): Promise<unknown> };
   clock: Clock;
   log: Logger;
@@ -66,7 +69,7 @@ async function alreadyRan(database: Database, key: string): Promise<boolean> {
   return (await database.rows(sql`select 1 from app_state where key = ${key}`)).length > 0;
 }
 
-function message(recipient: string, body: OutboundMessage, cause: string): NewOutboxMessage {
+function message(recipient: string, body: OutMessage, cause: string): NewOutboxMessage {
   return outboxRows([recipient], body, cause)[0]!;
 }
 
@@ -93,26 +96,29 @@ export async function weeklyHeatmapJob(deps: DashboardJobDeps): Promise<WeeklyHe
     return { week, skipped: true, managers: [], images: 0 };
   }
 
-  const pictures = new Map<string, { mediaId: string; red: { office: string; stage: string; hours: number }[] }>();
+  const pictures = new Map<string, { file: string; name: string; red: { office: string; stage: string; hours: number }[] }>();
   for (const m of recipients) {
     const key = scopeKey(m.scope);
     if (pictures.has(key)) continue;
     const data = await service.heatmap(m.scope, period, now);
     const png = renderHeatmapPng(data, { fontDirs: deps.fontDirs, tz });
-    const media = await deps.client.uploadMedia('image', `heatmap-${localDate(now, tz)}.png`, png, 'image/png');
+    const name = `heatmap-${localDate(now, tz)}.png`;
+    const file = path.join(deps.mediaDir, `heatmap-${week}-${createHash('sha1').update(key).digest('hex').slice(0, 10)}.png`);
+    await fsp.mkdir(deps.mediaDir, { recursive: true });
+    await fsp.writeFile(file, png);
     const stageName = new Map(data.stages.map((s) => [s.key, s.name]));
     const officeName = new Map(data.offices.map((o) => [o.id, o.name]));
     const red = redCells(data).sort((a, b) => (b.hours ?? 0) - (a.hours ?? 0))
       .map((c) => ({ office: officeName.get(c.officeId) ?? String(c.officeId), stage: stageName.get(c.stage) ?? c.stage, hours: c.hours ?? 0 }));
-    pictures.set(key, { mediaId: media.mediaId, red });
+    pictures.set(key, { file, name, red });
   }
 
   const links = new Map(await Promise.all(recipients.map(async (m) => [m.userId, await deps.link(m.userId)] as const)));
   const messages = recipients.flatMap((m) => {
     const p = pictures.get(scopeKey(m.scope))!;
     return [
-      message(m.userId, { msgtype: 'image', image: { media_id: p.mediaId } }, `dashboard:weekly:${week}`),
-      message(m.userId, { msgtype: 'text', text: { content: T.weekly.summary(periodText, p.red, links.get(m.userId)!) } }, `dashboard:weekly:${week}`),
+      message(m.userId, { type: 'image', media: { path: p.file, name: p.name, contentType: 'image/png' } }, `dashboard:weekly:${week}`),
+      message(m.userId, { type: 'text', text: T.weekly.summary(periodText, p.red, links.get(m.userId)!) }, `dashboard:weekly:${week}`),
     ];
   });
   const sent = await deps.database.db.transaction(async (tx) => {
@@ -152,7 +158,7 @@ export async function objectionAlertJob(deps: DashboardJobDeps & { week?: string
       previous: percent(j.previousShare), count: j.count, total: j.total, week, link,
     })));
   }
-  const messages = [...byRecipient].map(([userId, lines]) => message(userId, { msgtype: 'text', text: { content: lines.join('\n\n') } }, `dashboard:objections:${week}`));
+  const messages = [...byRecipient].map(([userId, lines]) => message(userId, { type: 'text', text: lines.join('\n\n') }, `dashboard:objections:${week}`));
   if (!messages.length) {
     deps.log.info({ week, jumps: jumps.length }, 'objection alert job: nothing to report');
     return { week, skipped: false, jumps: jumps.length, recipients: [] };

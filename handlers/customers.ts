@@ -3,12 +3,12 @@
  * log a customer message, upload link, show, list. Card clicks on stage cards and choice cards too.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/wecom/events';
+import type { TextEvent } from '../bot/channel';
 import type { Next, Router } from '../bot/router';
 import { ACTION, NO_CHOICE, STAGE_SELECT, parseAction } from '../cards/action-keys';
 import { confirmWinCard, newTaskId } from '../cards/customer-cards';
 import { getFocus, setFocus } from '../store/focus';
-import type { TemplateCardEvent } from '../bot/wecom/events';
+import type { CardActionEvent } from '../bot/channel';
 import type { StageDef } from '../domain/types';
 import { customerTexts as T } from '../cards/customer-texts';
 import type { ChatCommandOf } from '../domain/command-table';
@@ -25,7 +25,7 @@ function stageOptions(deps: StageDeps): string {
 }
 
 /** The named customer, or — when the message names none (推到谈判, 退回) — the one the person last worked on. */
-async function customerOf(ctx: BotContext<TextMessage>, deps: StageDeps, name: string | null, keyFor: (id: number) => string): Promise<CustomerRow | null> {
+async function customerOf(ctx: BotContext<TextEvent>, deps: StageDeps, name: string | null, keyFor: (id: number) => string): Promise<CustomerRow | null> {
   if (name) return resolveCustomer(ctx, name, keyFor, deps);
   const id = await getFocus(ctx.tx, ctx.event.userId, ctx.now);
   const c = id ? await getCustomer(ctx.tx, id) : null;
@@ -36,7 +36,7 @@ async function customerOf(ctx: BotContext<TextMessage>, deps: StageDeps, name: s
   return c;
 }
 
-async function moveTo(ctx: BotContext<TextMessage>, deps: StageDeps, customer: string | null, stageText: string, override?: { reason: string }): Promise<void> {
+async function moveTo(ctx: BotContext<TextEvent>, deps: StageDeps, customer: string | null, stageText: string, override?: { reason: string }): Promise<void> {
   const stage = resolveStage(deps.process, stageText);
   if (stage.status === 'not_found') return ctx.say(T.stageUnknown(stageText, stageOptions(deps)));
   if (stage.status === 'ambiguous') return ctx.say(T.stageAmbiguous(stageText, stage.candidates.map(stageLabel).join('、')));
@@ -51,7 +51,7 @@ type CoreCommand = ChatCommandOf<(typeof CORE)[number]>;
 const CORE = ['create_customer', 'move', 'move_next', 'move_back', 'override', 'win', 'lose', 'log_message', 'upload', 'show_customer',
   'name_only', 'cancel', 'list_customers', 'incomplete'] as const;
 
-async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next, deps: StageDeps): Promise<void> {
+async function onText(ctx: BotContext<TextEvent>, cmd: CoreCommand, next: Next, deps: StageDeps): Promise<void> {
   const me = ctx.event.userId;
   switch (cmd.kind) {
     case 'create_customer': {
@@ -131,10 +131,10 @@ async function onText(ctx: BotContext<TextMessage>, cmd: CoreCommand, next: Next
 }
 
 async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
-  if (anyCtx.event.kind !== 'event.template_card_event') return;
-  const ctx = anyCtx as BotContext<TemplateCardEvent>;
+  if (anyCtx.event.kind !== 'card.action') return;
+  const ctx = anyCtx as BotContext<CardActionEvent>;
   const event = ctx.event;
-  const action = parseAction(event.eventKey);
+  const action = parseAction(event.key);
   if (!action) return;
   const c: CustomerRow | null = await getCustomer(ctx.tx, action.customerId);
   if (!c) return ctx.say(T.notFound(String(action.customerId)));
@@ -147,7 +147,7 @@ async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
   if (action.kind === 'show') return answerWithStageCard(ctx, deps, c);
   if (action.kind === 'upload') return ctx.say(T.uploadHint(c.name, await deps.uploadLink(c.id, event.userId)));
   if (action.kind === 'pick') {
-    const choice = event.selectedItems.find((s) => s.questionKey === STAGE_SELECT)?.optionIds[0];
+    const choice = event.values[STAGE_SELECT]?.[0];
     const target = choice && choice !== NO_CHOICE ? deps.process.stages.find((s) => s.key === choice) : undefined;
     if (!target) return ctx.say(T.pickNothing);
     return moveFromCard(ctx, deps, c, target, action.version);
@@ -160,13 +160,13 @@ async function onClick(anyCtx: BotContext, deps: StageDeps): Promise<void> {
 }
 
 /** A move chosen on a stage card: 已签约 asks for a second tap, 丢单 for a reason, the rest move at once. */
-async function moveFromCard(ctx: BotContext<TemplateCardEvent>, deps: StageDeps, c: CustomerRow, target: StageDef, version: number | null): Promise<void> {
+async function moveFromCard(ctx: BotContext<CardActionEvent>, deps: StageDeps, c: CustomerRow, target: StageDef, version: number | null): Promise<void> {
   if (version !== null && version !== c.version) {
     return performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: version }).then(() => undefined);
   }
   if (target.outcome === 'won') {
     const f = await facts(ctx.tx, deps.process, c);
-    return ctx.updateCard({ template_card: confirmWinCard(f, target, ctx.now, ctx.event.taskId) });
+    return ctx.updateCard({ type: 'replace', card: confirmWinCard(f, target, ctx.now, ctx.event.card.id) });
   }
   if (target.outcome === 'lost') return ctx.say(T.lostNeedsReason(c.name, target.name));
   await performMove(ctx, deps, { customer: c, to: target.key, source: 'card', expectedVersion: version });

@@ -33,9 +33,9 @@ export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): 
     await ctx.say(missText(input, suggestions));
   });
   // Media and other messages the bot cannot use yet: say what it can do instead of staying silent.
-  for (const kind of ['message.image', 'message.voice', 'message.video', 'message.location', 'message.link'] as const) {
-    router.on(kind, async (ctx) => {
-      await ctx.say(missText('', ['我的任务', '帮助']));
-    });
-  }
+  const MESSAGES = new Set(['message.image', 'message.voice', 'message.video', 'message.location', 'message.link', 'picture', 'file', 'audio', 'video', 'richText']);
+  router.on('unknown', async (ctx) => {
+    if (!MESSAGES.has(ctx.event.type) || ctx.event.userId === 'sys') return;
+    await ctx.say(missText('', ['我的任务', '帮助']));
+  });
 }

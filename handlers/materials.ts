@@ -54,27 +54,27 @@ export function registerMaterials(router: Router, deps: MaterialHandlerDeps): vo
     return ctx.say(r.text);
   });
   router.action(/^(pack|xbind|xbindnew|dup):/, async (ctx) => {
-    if (ctx.event.kind !== 'event.template_card_event') return;
-    if (ctx.event.eventKey.startsWith('xbindnew:')) return ctx.say(T.contact.usage);
-    const a = parseMaterialAction(ctx.event.eventKey);
+    if (ctx.event.kind !== 'card.action') return;
+    if (ctx.event.key.startsWith('xbindnew:')) return ctx.say(T.contact.usage);
+    const a = parseMaterialAction(ctx.event.key);
     if (!a) return;
     if (a.kind === 'pack') return pack(ctx, deps, a.customerId);
     if (a.kind === 'bind') {
       const r = await bindExternalContact(ctx.tx, null, { contactId: a.contactId || null, customerId: a.customerId, actorId: ctx.event.userId, now: ctx.now });
-      if (r.ok && a.contactId) await ctx.updateCard({ button: { replace_name: `已绑定 ${r.customer.name}`.slice(0, 20) } });
+      if (r.ok && a.contactId) await ctx.updateCard({ type: 'disable', label: `已绑定 ${r.customer.name}`.slice(0, 20) });
       return ctx.say(r.text);
     }
     const r = await resolveDuplicate(ctx.tx, { process: deps.process, emit: emitOf(ctx) }, {
       duplicateId: a.dupId, action: a.action, ownerId: a.action === 'assign' ? a.userId : null, actorId: ctx.event.userId, source: 'card', now: ctx.now,
     });
-    if (r.ok) await ctx.updateCard({ button: { replace_name: (a.action === 'dismiss' ? '已确认不重复' : '已合并').slice(0, 20) } });
+    if (r.ok) await ctx.updateCard({ type: 'disable', label: (a.action === 'dismiss' ? '已确认不重复' : '已合并').slice(0, 20) });
     return ctx.say(r.text);
   });
 
-  router.on('event.change_external_contact', async (ctx) => {
+  router.on('external_contact.changed', async (ctx) => {
     const e = ctx.event;
     await onExternalContactEvent(ctx.tx, { emit: emitOf(ctx) }, {
-      changeType: e.changeType, memberUserId: e.memberUserId, externalUserId: e.externalUserId, at: new Date(e.createTime * 1000), now: ctx.now,
+      changeType: e.rawChange ?? e.change, memberUserId: e.memberUserId, externalUserId: e.externalUserId, at: new Date(e.createTime * 1000), now: ctx.now,
     });
   });
 }

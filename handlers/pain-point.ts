@@ -4,7 +4,7 @@
  * 取消 cancels), (c) later edits: sending the form again makes a new version and the reply shows what changed.
  */
 import type { BotContext } from '../bot/context';
-import type { TextMessage } from '../bot/wecom/events';
+import type { TextEvent } from '../bot/channel';
 import type { Next, Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import {
@@ -21,7 +21,7 @@ import { actorOf, callFrom } from './call';
 const CONVERSATION_TTL_MS = 24 * 3_600_000;
 
 /** The customer the form is about: a `客户：X` line, else the rep's single open pain-point task. */
-async function formCustomer(ctx: BotContext<TextMessage>, deps: StageDeps, text: string): Promise<CustomerRow | null | 'asked'> {
+async function formCustomer(ctx: BotContext<TextEvent>, deps: StageDeps, text: string): Promise<CustomerRow | null | 'asked'> {
   const named = /客户(?:名称)?\s*[:：]\s*([^\n，,;；]+)/.exec(text)?.[1]?.trim();
   if (named) return (await resolveCustomer(ctx, named, (id) => ACTION.show(id), deps)) ?? 'asked';
   const open = (await openTasksOfAssignee(ctx.tx, ctx.event.userId, FORM)).filter((t) => t.customerId);
@@ -38,7 +38,7 @@ async function save(ctx: BotContext, deps: StageDeps, customer: CustomerRow, rec
 }
 
 /** An open guided conversation takes the rep's next text as its answer (before any command). */
-async function onConversation(ctx: BotContext<TextMessage>, next: Next, deps: StageDeps): Promise<void> {
+async function onConversation(ctx: BotContext<TextEvent>, next: Next, deps: StageDeps): Promise<void> {
   const text = ctx.event.text.trim();
   const me = ctx.event.userId;
   const conv = await getConversation(ctx.tx, me, ctx.now);
@@ -54,7 +54,7 @@ async function onConversation(ctx: BotContext<TextMessage>, next: Next, deps: St
 }
 
 /** `<客户> 填写痛点`: starts the guided conversation. */
-async function onStart(ctx: BotContext<TextMessage>, named: string | null, deps: StageDeps): Promise<void> {
+async function onStart(ctx: BotContext<TextEvent>, named: string | null, deps: StageDeps): Promise<void> {
   let customer: CustomerRow | null | 'asked';
   if (named) customer = (await resolveCustomer(ctx, named, (id) => ACTION.show(id), deps)) ?? 'asked';
   else customer = await formCustomer(ctx, deps, '');
@@ -69,7 +69,7 @@ async function onStart(ctx: BotContext<TextMessage>, named: string | null, deps:
 }
 
 /** The labelled form in one message. */
-async function onForm(ctx: BotContext<TextMessage>, text: string, deps: StageDeps): Promise<void> {
+async function onForm(ctx: BotContext<TextEvent>, text: string, deps: StageDeps): Promise<void> {
   const customer = await formCustomer(ctx, deps, text);
   if (customer === 'asked') return;
   if (!customer) return ctx.say('没有找到需要提交痛点记录的客户，请在第一行写上“客户：<客户名称>”。');

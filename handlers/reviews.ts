@@ -4,7 +4,7 @@
  * next text is the comment (commentOnReview).
  */
 import type { BotContext } from '../bot/context';
-import type { TemplateCardEvent, TextMessage } from '../bot/wecom/events';
+import type { CardActionEvent, TextEvent } from '../bot/channel';
 import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts } from '../cards/review-cards';
 import { normalizeText } from '../domain/text-normalize';
@@ -15,20 +15,20 @@ import type { HandlerDeps } from './index';
 
 const SKIP = /^(跳过|不用了?|算了|无|没有|不写了?|取消|skip)$/i;
 
-async function onScore(ctx: BotContext<TemplateCardEvent>, deps: ReviewServiceDeps): Promise<void> {
-  const action = REVIEW_ACTION.parse(ctx.event.eventKey);
+async function onScore(ctx: BotContext<CardActionEvent>, deps: ReviewServiceDeps): Promise<void> {
+  const action = REVIEW_ACTION.parse(ctx.event.key);
   if (!action) return;
-  const tagOptionIds = ctx.event.selectedItems.find((s) => s.questionKey === REVIEW_TAG_QUESTION)?.optionIds ?? [];
+  const tagOptionIds = ctx.event.values[REVIEW_TAG_QUESTION] ?? [];
   const r = await scoreReview(callFrom(ctx, 'card'), deps, { actor: actorOf(ctx), reviewId: action.reviewId, score: action.score, tagOptionIds });
   if (r.kind === 'not_found') return ctx.say(reviewTexts.notFound);
   if (r.kind === 'own_task') return ctx.say(reviewTexts.ownTask);
   if (r.kind === 'not_reviewer') return ctx.say(reviewTexts.notReviewer);
   const facts = await reviewFacts(ctx.tx, deps, r.review);
-  await ctx.updateCard({ template_card: reviewCard(facts, ctx.event.taskId, await scoreView(ctx.tx, r.row)) });
+  await ctx.updateCard({ type: 'replace', card: reviewCard(facts, ctx.event.card.id, await scoreView(ctx.tx, r.row)) });
   await ctx.say(r.rescored ? reviewTexts.rescored(action.score, r.row.version, r.commentMinutes) : reviewTexts.scored(action.score, r.tags, r.commentMinutes));
 }
 
-async function onText(ctx: BotContext<TextMessage>, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {
+async function onText(ctx: BotContext<TextEvent>, next: () => Promise<void>, deps: ReviewServiceDeps): Promise<void> {
   // Stored as typed (only trimmed): the comment is the reviewer's words, not a command.
   const text = ctx.event.text.trim();
   const skip = SKIP.test(normalizeText(text).replace(/[。.!！]+$/, '').trim());

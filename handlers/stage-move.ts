@@ -117,8 +117,8 @@ export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: Custome
 
 /** On a card click: the clicked card becomes the customer's new card (no new message); in chat: a new card. */
 export async function answerWithStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, opts: StageCardOptions = {}): Promise<void> {
-  if (ctx.event.kind === 'event.template_card_event') {
-    await ctx.updateCard({ template_card: await stageCardFor(ctx, deps, c, { ...opts, taskId: ctx.event.taskId }) });
+  if (ctx.event.kind === 'card.action') {
+    await ctx.updateCard({ type: 'replace', card: await stageCardFor(ctx, deps, c, { ...opts, taskId: ctx.event.card.id }) });
     return;
   }
   await ctx.sendCard(await stageCardFor(ctx, deps, c, opts));
@@ -139,8 +139,8 @@ export interface MoveRequest {
 export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveRequest): Promise<boolean> {
   const { tx, now } = ctx;
   const c = req.customer;
-  const reply = async (text: string) => (ctx.event.kind === 'event.template_card_event'
-    ? ctx.updateCard({ template_card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now, ctx.event.taskId) }).then(() => ctx.say(text))
+  const reply = async (text: string) => (ctx.event.kind === 'card.action'
+    ? ctx.updateCard({ type: 'replace', card: stageCardDone(await facts(tx, deps.process, c), text.split('\n')[0]!.slice(0, 60), now, ctx.event.card.id) }).then(() => ctx.say(text))
     : ctx.say(text));
   const target = findStage(deps.process, req.to);
   const from = findStage(deps.process, c.stage);

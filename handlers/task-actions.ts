@@ -12,12 +12,12 @@ import { actOnWarning } from '../usecases/warnings';
 import { actorOf, callFrom } from './call';
 
 async function onTaskAction(ctx: BotContext, deps: UseCaseDeps): Promise<void> {
-  if (ctx.event.kind !== 'event.template_card_event') return;
-  const action = TASK_ACTION.parse(ctx.event.eventKey);
+  if (ctx.event.kind !== 'card.action') return;
+  const action = TASK_ACTION.parse(ctx.event.key);
   if (!action) return;
-  const reasonId = ctx.event.selectedItems.find((s) => s.questionKey === 'extend_reason')?.optionIds[0] ?? null;
+  const reasonId = ctx.event.values['extend_reason']?.[0] ?? null;
   const r = await actOnWarning(callFrom(ctx, 'card'), deps, { actor: actorOf(ctx), taskId: action.taskId, action: action.action, version: action.version, reasonId });
-  const label = (replace_name: string) => ctx.updateCard({ button: { replace_name } });
+  const label = (text: string) => ctx.updateCard({ type: 'disable', label: text });
   const stamp = TEXTS_ZH.formatTime(ctx.now);
   const taskName = (x: { task: { kind: string }; def?: { name: string } }) => x.def?.name ?? x.task.kind;
   switch (r.kind) {

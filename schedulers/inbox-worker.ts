@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import { createContext, type Actor } from '../bot/context';
 import { emitter } from '../usecases/emit';
-import type { WecomEvent } from '../bot/wecom/events';
+import type { ChatEvent } from '../bot/channel';
 import type { Router } from '../bot/router';
 import { errorMessage } from '../bot/errors';
 import type { Database, Tx } from '../store/db';
@@ -21,6 +21,8 @@ export interface InboxWorkerOptions {
   inbox: InboxRepo;
   outbox: OutboxRepo;
   router: Router;
+  /** Reads a stored payload as a ChatEvent (the channel's own; rows written before the seam hold its older shape). */
+  decode?(payload: unknown): ChatEvent;
   clock: Clock;
   log: Logger;
   /** Called after a handler committed outbox rows (wakes the delivery worker). */
@@ -50,7 +52,7 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
   }
 
   async function handle(row: InboxRow): Promise<void> {
-    const event = row.payload as WecomEvent;
+    const event = opts.decode ? opts.decode(row.payload) : (row.payload as ChatEvent);
     const log = opts.log.child({ inboxId: row.id, kind: row.kind, user: row.userId });
     const now = opts.clock.now();
     let wrote = 0;

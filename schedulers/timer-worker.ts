@@ -10,7 +10,7 @@
  * occurrence across instances; each fires in its own transaction.
  */
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
 import { errorMessage } from '../bot/errors';
 import { outboxRows } from '../usecases/emit';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
@@ -27,7 +27,7 @@ import {
   type NewTaskEvent, type TaskRow, type TimerRow,
 } from '../store/tasks';
 
-export interface CronContext { tx: Tx; now: Date; emit(to: string[], m: OutboundMessage): Promise<void>; log: Logger; timer: TimerRow }
+export interface CronContext { tx: Tx; now: Date; emit(to: string[], m: OutMessage): Promise<void>; log: Logger; timer: TimerRow }
 export type CronHandler = ((ctx: CronContext) => Promise<void>) & {
   /**
    * Work done before the job's transaction, outside it: for jobs that call WeCom or run their own transactions
@@ -64,7 +64,7 @@ interface Decided { t: TimerRow; task: TaskRow; customerName: string | null; d: 
 class Effects {
   readonly messages: NewOutboxMessage[] = [];
   readonly events: NewTaskEvent[] = [];
-  emit(cause: string, to: string[], m: OutboundMessage) {
+  emit(cause: string, to: string[], m: OutMessage) {
     this.messages.push(...outboxRows(to, m, cause));
   }
 }
@@ -124,26 +124,26 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
       taskId: task.id, taskName: def.name, deliverable: def.deliverable ?? '', customerName,
       repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
     };
-    const emit = (to: string[], m: OutboundMessage) => fx.emit(`timer:${t.id}`, to, m);
+    const emit = (to: string[], m: OutMessage) => fx.emit(`timer:${t.id}`, to, m);
     const event = (kind: string, data?: unknown) => fx.events.push({ taskId: task.id, kind, actorId: null, data });
     if (d.action === 'remind') {
       emit([task.assigneeId], reminderCard(facts, opts.tasks.link(task.customerId), now));
       if (p.level === 0 && def.form === 'pain_point' && t.fireAt.getTime() <= task.openedAt.getTime()) {
-        emit([task.assigneeId], { msgtype: 'text', text: { content: painPointPrompt(facts) } });
+        emit([task.assigneeId], { type: 'text', text: painPointPrompt(facts) });
       }
       event('reminded');
     } else if (d.action === 'due') {
       if (def.onDue) {
-        emit([task.assigneeId], { msgtype: 'text', text: { content: sopNote(facts, def.onDue.note, def.onDue.sop) } });
-        emit([task.assigneeId], sopFile(`@sop:${def.onDue.sop}`));
+        emit([task.assigneeId], { type: 'text', text: sopNote(facts, def.onDue.note, def.onDue.sop) });
+        emit([task.assigneeId], sopFile(def.onDue.sop));
         event('sop_pushed', { sop: def.onDue.sop });
       } else {
-        emit([task.assigneeId], { msgtype: 'text', text: { content: overdueText(facts) } });
+        emit([task.assigneeId], { type: 'text', text: overdueText(facts) });
         event('overdue');
       }
     } else if (d.action === 'escalate' && raised) {
       const to = await escalationTargets(org, task.assigneeId, d.to, d.level);
-      if (to.length) emit(to, { msgtype: 'template_card', template_card: warningCard(facts, d.level, task.version, now) });
+      if (to.length) emit(to, { type: 'card', card: warningCard(facts, d.level, task.version, now) });
       event('escalated', { level: d.level, to });
       if (!to.length) opts.log.warn({ taskId: task.id, rung: d.to }, 'escalation has nobody to go to (check the org: direct_leader)');
     }

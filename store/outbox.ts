@@ -74,15 +74,17 @@ export interface DeliveryPlan {
   retryAt: Date | null;
 }
 
-export function createOutboxRepo(database: Database) {
+/** `channel`: the channel this deployment delivers with (CHANNEL), written on rows that do not name one. */
+export function createOutboxRepo(database: Database, opts: { channel?: string } = {}) {
   const { db } = database;
+  const defaultChannel = opts.channel ?? 'wecom';
 
   async function enqueue(on: DbOrTx, messages: NewOutboxMessage[], now: Date): Promise<number[]> {
     if (!messages.length) return [];
     const rows = await on
       .insert(outbox)
       .values(messages.map((m) => ({
-        channel: m.channel ?? 'wecom', recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
+        channel: m.channel ?? defaultChannel, recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
         cause: m.cause ?? null, taskId: m.taskId ?? null, responseCode: m.responseCode ?? null,
         status: 'pending', nextAttemptAt: m.notBefore ?? now, createdAt: now,
       })))
@@ -112,7 +114,7 @@ export function createOutboxRepo(database: Database) {
       await tx.execute(sql`
         update outbox set status = 'pending' where recipient = ${recipient} and status = 'sending' and locked_until < ${now}`);
       const due = await database.rows<OutboxRow & { reply: boolean }>(sql`
-        select id, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
+        select id, channel, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
           response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt", ${REPLY_SQL} as reply
         from outbox o where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
         order by id for update`, tx).then((rows) => rows.map((r) => ({
@@ -139,7 +141,7 @@ export function createOutboxRepo(database: Database) {
       } else if (merge.length > 1) {
         const d = digest(merge);
         const [row] = await tx.insert(outbox).values({
-          recipient, kind: 'message', msgtype: d.msgtype, body: d.body, summary: d.summary, status: 'sending',
+          channel: defaultChannel, recipient, kind: 'message', msgtype: d.msgtype, body: d.body, summary: d.summary, status: 'sending',
           attempts: 1, nextAttemptAt: now, lockedUntil: until, createdAt: now, cause: 'digest',
         }).returning();
         await tx.update(outbox).set({ status: 'merged', mergedInto: row!.id, lockedUntil: null })
@@ -177,11 +179,11 @@ export function createOutboxRepo(database: Database) {
     return { left, freesAt };
   }
 
-  async function markSent(id: number, now: Date, result: { msgId?: string; responseCode?: string; invalidUser?: string[] }) {
+  async function markSent(id: number, now: Date, result: { msgId?: string; responseCode?: string; warning?: string }) {
     await db.update(outbox).set({
       status: 'sent', sentAt: now, lockedUntil: null, wecomMsgId: result.msgId ?? null,
       responseCode: result.responseCode ?? sql`${outbox.responseCode}`,
-      lastError: result.invalidUser?.length ? `invalid recipients: ${result.invalidUser.join('|')}` : null,
+      lastError: result.warning ?? null,
     }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }
 

@@ -5,7 +5,8 @@
  * accepted a proposal). Weeks with fewer than 2 demos do not count, and do not break a streak. One push per streak.
  */
 import { sql } from 'drizzle-orm';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
+import { sopFile } from '../cards/task-cards';
 import type { Database, DbOrTx } from '../store/db';
 import { appState } from '../store/schema';
 
@@ -45,7 +46,7 @@ export function lowStreak(weeks: ({ demos: number; rate: number } | null)[], rul
 }
 
 export async function runConfirmationCheck(database: Database, on: DbOrTx, now: Date,
-  emit: (to: string[], m: OutboundMessage) => Promise<void>, rule = DEFAULT_CONFIRMATION_RULE): Promise<string[]> {
+  emit: (to: string[], m: OutMessage) => Promise<void>, rule = DEFAULT_CONFIRMATION_RULE): Promise<string[]> {
   const rates = await weeklyRates(database, on, rule, now);
   const pushed: string[] = [];
   for (const [rep, weeks] of rates) {
@@ -55,8 +56,8 @@ export async function runConfirmationCheck(database: Database, on: DbOrTx, now: 
     const last = prev ? new Date((prev.value as { at: string }).at).getTime() : 0;
     if (now.getTime() - last < rule.weeks * WEEK_MS) continue; // one push per streak
     const rates = weeks.map((w) => `${Math.round((w?.rate ?? 0) * 100)}%`).join('、');
-    await emit([rep], { msgtype: 'text', text: { content: `📘 最近${rule.weeks}周，演示后72小时内客户确认方案的比例分别是 ${rates}，都低于${Math.round(rule.threshold * 100)}%。\n随后发送《技术话术应答质检表》，可以用它对照检查自己的技术问答，也欢迎找主管一起复盘。这是帮助，不是批评 🙂` } });
-    await emit([rep], { msgtype: 'file', file: { media_id: `@sop:${rule.sop}` } });
+    await emit([rep], { type: 'text', text: `📘 最近${rule.weeks}周，演示后72小时内客户确认方案的比例分别是 ${rates}，都低于${Math.round(rule.threshold * 100)}%。\n随后发送《技术话术应答质检表》，可以用它对照检查自己的技术问答，也欢迎找主管一起复盘。这是帮助，不是批评 🙂` });
+    await emit([rep], sopFile(rule.sop));
     await on.insert(appState).values({ key, value: { at: now.toISOString(), rates }, updatedAt: now })
       .onConflictDoUpdate({ target: appState.key, set: { value: { at: now.toISOString(), rates }, updatedAt: now } });
     pushed.push(rep);

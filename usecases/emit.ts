@@ -1,20 +1,45 @@
 /**
  * The one way an action's messages leave: rows in the outbox, written in the caller's transaction (so a crash
  * keeps both the state change and its messages, or neither). Chat replies (bot/context.ts), use cases, the timer
- * worker and the cron jobs all build their rows here.
+ * worker and the cron jobs all build their rows here. Messages are channel-neutral (bot/channel.ts); the row's
+ * channel renders them at delivery.
  */
-import { cardMessage, outboxFields, textMessage, type OutboundMessage } from '../bot/wecom/outbound';
+import type { CardModel, MediaRef, OutMessage } from '../bot/channel';
 import type { DbOrTx } from '../store/db';
 import type { NewOutboxMessage } from '../store/outbox';
 
+export type { OutMessage } from '../bot/channel';
+
 /** Sends one message to each of `to` (duplicates and empty ids dropped). */
-export type Emit = (to: readonly string[], message: OutboundMessage) => Promise<void>;
+export type Emit = (to: readonly string[], message: OutMessage) => Promise<void>;
 
 /** Where rows go: the outbox repository's enqueue (store/outbox.ts). */
 export type Enqueue = (on: DbOrTx, messages: NewOutboxMessage[], now: Date) => Promise<unknown>;
 
+/** A one-line zh-CN summary of a message (logs, the ops API, the digest's fallback). */
+export function summarize(m: OutMessage): string {
+  switch (m.type) {
+    case 'text': return firstLine(m.text);
+    case 'markdown': return firstLine(m.title || m.text.replace(/[#*>`]|<[^>]+>/g, ''));
+    case 'link': return m.title;
+    case 'file': return `文件：${m.media.name}`;
+    case 'image': return '图片';
+    case 'card': return m.card.title;
+  }
+}
+
+function firstLine(s: string): string {
+  const line = s.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/** What the outbox records beside a message: its type, the card's id (for updates) and a one-line summary. */
+export function outboxFields(m: OutMessage): { msgtype: string; taskId: string | undefined; summary: string } {
+  return { msgtype: m.type, taskId: m.type === 'card' ? m.card.id : undefined, summary: summarize(m) };
+}
+
 /** The outbox rows for one message to several people. */
-export function outboxRows(to: readonly string[], message: OutboundMessage, cause: string): NewOutboxMessage[] {
+export function outboxRows(to: readonly string[], message: OutMessage, cause: string): NewOutboxMessage[] {
   const fields = outboxFields(message);
   return [...new Set(to)].filter(Boolean).map((recipient) => ({ recipient, kind: 'message' as const, body: message, cause, ...fields }));
 }
@@ -22,7 +47,7 @@ export function outboxRows(to: readonly string[], message: OutboundMessage, caus
 /** An Emit bound to one transaction, instant and cause. `count()` tells how many rows it wrote. */
 export function emitter(on: DbOrTx, enqueue: Enqueue, now: Date, cause: string): Emit & { count(): number } {
   let n = 0;
-  const emit = async (to: readonly string[], message: OutboundMessage) => {
+  const emit = async (to: readonly string[], message: OutMessage) => {
     const rows = outboxRows(to, message, cause);
     if (!rows.length) return;
     await enqueue(on, rows, now);
@@ -31,6 +56,9 @@ export function emitter(on: DbOrTx, enqueue: Enqueue, now: Date, cause: string):
   return Object.assign(emit, { count: () => n });
 }
 
-/** A text message (the most common kind), and a card message. */
-export const text = textMessage;
-export const card = cardMessage;
+/** Message builders: a text (the most common kind), markdown, a card, a file or an image. */
+export const text = (content: string): OutMessage => ({ type: 'text', text: content });
+export const markdown = (title: string, content: string): OutMessage => ({ type: 'markdown', title, text: content });
+export const card = (model: CardModel): OutMessage => ({ type: 'card', card: model });
+export const file = (media: MediaRef): OutMessage => ({ type: 'file', media });
+export const image = (media: MediaRef): OutMessage => ({ type: 'image', media });

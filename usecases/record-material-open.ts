@@ -42,6 +42,6 @@ export async function recordMaterialOpen(tx: Tx, deps: MaterialDeps, input: { cl
       customerId: link.customerId, event: { kind: 'pack_opened', stage: found.send.stage }, actorId: link.repId, deliverable: { packSend: link.sendId }, now,
     });
   }
-  await deps.emit([link.repId], { msgtype: 'text', text: { content: lines.join('\n') } });
+  await deps.emit([link.repId], { type: 'text', text: lines.join('\n') });
   return { ok: true, first: true, openCount: link.openCount, packReceived: received };
 }

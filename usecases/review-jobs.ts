@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
 import { coachNoticeText, coachOfferText, leaderboardMessage, reviewTexts } from '../cards/review-cards';
 import { isoWeek, isoWeekRange, previousIsoWeek } from '../domain/dashboard';
 import { durationMs } from '../domain/duration';
@@ -33,7 +33,7 @@ export interface JobContext {
   tx: Tx;
   now: Date;
   log: Logger;
-  emit(to: string[], message: OutboundMessage): Promise<void>;
+  emit(to: string[], message: OutMessage): Promise<void>;
 }
 
 export interface ReviewJobDeps {
@@ -120,7 +120,7 @@ export async function runSampling(deps: ReviewJobDeps, ctx: JobContext, opts: { 
     opened += 1;
     perReviewer.set(a.reviewerId, (perReviewer.get(a.reviewerId) ?? 0) + 1);
   }
-  for (const [reviewer, n] of perReviewer) if (n > 1) await ctx.emit([reviewer], { msgtype: 'text', text: { content: reviewTexts.assigned(n) } });
+  for (const [reviewer, n] of perReviewer) if (n > 1) await ctx.emit([reviewer], { type: 'text', text: reviewTexts.assigned(n) });
   const unassigned = assignments.filter((a) => !a.reviewerId);
   if (unassigned.length) ctx.log.warn({ day, tasks: unassigned.map((a) => a.taskId) }, 'sampling: no reviewer other than the rep (check direct_leader, the reviewer pool or admins)');
   ctx.log.info({ day, seed, population: tasks.length, quota: draw.quota, drawn: assignments.length, opened }, 'sampling run recorded');
@@ -204,8 +204,8 @@ export async function runLeaderboard(deps: ReviewJobDeps, ctx: JobContext, opts:
       if (!row) continue; // already offered this week
       const coach = coachId ? byId.get(coachId.toLowerCase()) : undefined;
       const coachName = coach?.name ?? coachId;
-      await ctx.emit([last.repId], { msgtype: 'text', text: { content: coachOfferText({ repName: last.name, rate: last.rate, onTime: last.onTime, cases: last.cases, coachName, withinText }) } });
-      if (coachId && coachName) await ctx.emit([coachId], { msgtype: 'text', text: { content: coachNoticeText({ coachName, repName: last.name }) } });
+      await ctx.emit([last.repId], { type: 'text', text: coachOfferText({ repName: last.name, rate: last.rate, onTime: last.onTime, cases: last.cases, coachName, withinText }) });
+      if (coachId && coachName) await ctx.emit([coachId], { type: 'text', text: coachNoticeText({ coachName, repName: last.name }) });
       outcome.coaches.push({ repId: last.repId, coachId });
     }
   }

@@ -6,7 +6,7 @@
  */
 import { card } from './emit';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
 import { qualityScore, type QualityScore } from '../domain/quality-score';
@@ -112,7 +112,7 @@ export function scoreTask(deps: ReviewServiceDeps, task: TaskRow, evidence: Task
  */
 export async function openReview(on: DbOrTx, deps: ReviewServiceDeps, input: {
   assignment: Assignment & { reviewerId: string }; samplingRunId: number; now: Date;
-  emit(to: string[], message: OutboundMessage): Promise<void>;
+  emit(to: string[], message: OutMessage): Promise<void>;
 }): Promise<ReviewRow | null> {
   const { assignment: a, now } = input;
   const task = await getTask(on, a.taskId);

@@ -3,7 +3,8 @@
  * `review` task on the first score and opens a short comment window; the reviewer's next text is the comment (a
  * new version with the same score). Nothing is overwritten.
  */
-import { summarize, type OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
+import { summarize } from './emit';
 import { coachingText, tagsFromSelection, type ReviewCardFacts } from '../cards/review-cards';
 import { releaseCoachingNote, upsertCoachingNote, type StoredMessage } from '../store/coaching';
 import { durationMs } from '../domain/duration';
@@ -22,11 +23,11 @@ async function coachingMessage(call: Call, reviewerId: string, repId: string, fa
   s: { score: number; tags: string[]; comment: string | null }): Promise<StoredMessage> {
   const reviewer = await findPerson(call.tx, reviewerId);
   const rep = await findPerson(call.tx, repId);
-  const body: OutboundMessage = { msgtype: 'text', text: { content: coachingText({
+  const body: OutMessage = { type: 'text', text: coachingText({
     repName: rep?.name ?? repId, reviewerName: reviewer?.name ?? reviewerId, taskName: facts.taskName, customerName: facts.customerName,
     score: s.score, tags: s.tags, comment: s.comment, quality: facts.quality?.total ?? null,
-  }) } };
-  return { msgtype: body.msgtype, body, summary: summarize(body) };
+  }) };
+  return { msgtype: body.type, body, summary: summarize(body) };
 }
 
 export type ScoreResult =

@@ -4,7 +4,7 @@
  * each one's last 3 communication records. Flags are raised and cleared, never deleted.
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { OutboundMessage } from '../bot/wecom/outbound';
+import type { OutMessage } from '../bot/channel';
 import { stallText } from '../cards/stall-texts';
 import { calendarDaysBetween, isStalled, stalledBefore, type Scope } from '../domain/dashboard';
 import { stallCandidates } from '../store/analytics';
@@ -60,7 +60,7 @@ export async function syncStallFlags(on: DbOrTx, stalled: StalledCustomer[], now
 
 /** The daily job: flag, then one message per owner and per supervisor. */
 export async function runStallCheck(database: Database, on: DbOrTx, process: ProcessDefinition, now: Date,
-  emit: (to: string[], m: OutboundMessage) => Promise<void>, opts: { ownersCovered?: boolean } = {}): Promise<StalledCustomer[]> {
+  emit: (to: string[], m: OutMessage) => Promise<void>, opts: { ownersCovered?: boolean } = {}): Promise<StalledCustomer[]> {
   const stalled = await findStalled(database, on, process, now);
   await syncStallFlags(on, stalled, now);
   const byRecipient = new Map<string, StalledCustomer[]>();
@@ -76,7 +76,7 @@ export async function runStallCheck(database: Database, on: DbOrTx, process: Pro
       const owner = await findPerson(on, s.ownerId);
       details.push({ ...s, ownerName: owner?.name ?? s.ownerId, touchpoints: await recentTouchpoints(on, s.id, 3) });
     }
-    await emit([who], { msgtype: 'text', text: { content: stallText(details, list.length, who) } });
+    await emit([who], { type: 'text', text: stallText(details, list.length, who) });
   }
   return stalled;
 }

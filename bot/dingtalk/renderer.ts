@@ -23,8 +23,9 @@ export function cardNonce(card: CardModel): string {
 export const MAX_TEMPLATE_BUTTONS = 4;
 
 /** The template's variables (cardParamMap). `status` non-empty = buttons greyed out with that label. */
-export function templateParams(card: CardModel, status = ''): Record<string, string> {
-  const v = cardNonce(card);
+export function templateParams(model: CardModel, status = ''): Record<string, string> {
+  const v = cardNonce(model);
+  const card = flat(model);
   const p: Record<string, string> = {
     lastMessage: card.title.slice(0, 60), source: card.source ?? '', title: card.title, subtitle: card.subtitle ?? '',
     fields: JSON.stringify(card.fields.map((f) => ({ label: f.label, value: f.value }))),
@@ -68,7 +69,18 @@ export function parseFallbackAction(text: string): { cardId: string; key: string
 
 const sendLink = (text: string) => `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(text)}`;
 
-function cardMarkdown(card: CardModel, status?: string): string {
+/**
+ * The card model as DingTalk's cards show it: the emphasised figure becomes the first field, the quote joins the
+ * note.
+ */
+function flat(card: CardModel): CardModel {
+  const fields = [...(card.emphasis ? [{ label: card.emphasis.label ?? '', value: card.emphasis.value }] : []), ...card.fields];
+  const note = [card.quote ? `${card.quote.title ? `${card.quote.title}：` : ''}${card.quote.text}` : '', card.note ?? ''].filter(Boolean).join('\n') || undefined;
+  return { ...card, fields, ...(note ? { note } : {}) };
+}
+
+function cardMarkdown(model: CardModel, status?: string): string {
+  const card = flat(model);
   const lines = [card.source ? `<font color=#999999>${card.source}</font>` : '', `### ${card.title}`, card.subtitle ?? ''];
   for (const f of card.fields) lines.push(`- **${f.label}**：${f.value}`);
   if (card.note) lines.push('', `> ${card.note}`);
@@ -77,9 +89,10 @@ function cardMarkdown(card: CardModel, status?: string): string {
 }
 
 /** A fallback card: ActionCard with 1–5 link buttons, else markdown with inline links. */
-export function fallbackCard(card: CardModel, status?: string): RobotPayload {
-  const nonce = cardNonce(card);
-  const text = cardMarkdown(card, status);
+export function fallbackCard(model: CardModel, status?: string): RobotPayload {
+  const nonce = cardNonce(model);
+  const text = cardMarkdown(model, status);
+  const card = flat(model);
   const title = card.title.slice(0, 60);
   if (status || (!card.buttons.length && !card.select)) {
     if (card.url && !status) return { msgKey: 'sampleActionCard', msgParam: { title, text, singleTitle: dingtalkTexts.open, singleURL: card.url } };

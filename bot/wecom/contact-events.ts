@@ -5,6 +5,7 @@
  */
 import { classifyWecomError, type WecomClient } from './api';
 import type { ContactChangeEvent } from './events';
+import type { ContactChangedEvent } from '../channel';
 import type { Router } from '../router';
 import { applyContactChange } from './directory';
 
@@ -52,11 +53,18 @@ function replay(p: Prefetched): WecomClient {
 
 /** Registers WeCom's change_contact events (the directory keeps itself current between full syncs). */
 export function registerContactEvents(router: Router, deps: OrgHandlerDeps): void {
-  router.prepare('event.change_contact', (e) => prefetch(deps.client, e));
-  router.on('event.change_contact', async (ctx) => {
-    const { changeType, subjectUserId, newUserId, departmentId } = ctx.event;
+  const asWecom = (e: ContactChangedEvent): ContactChangeEvent => ({
+    kind: 'event.change_contact', userId: e.userId, agentId: null, createTime: e.createTime, changeType: e.change,
+    ...(e.subjectUserId ? { subjectUserId: e.subjectUserId } : {}), ...(e.newUserId ? { newUserId: e.newUserId } : {}),
+    ...(e.departmentId ? { departmentId: e.departmentId } : {}),
+  });
+  router.prepare('contact.changed', (e) => (e.channel === 'wecom' ? prefetch(deps.client, asWecom(e)) : Promise.resolve(undefined)));
+  router.on('contact.changed', async (ctx, next) => {
+    if (ctx.event.channel !== 'wecom') return next();
+    const event = asWecom(ctx.event);
+    const { changeType, subjectUserId, newUserId, departmentId } = event;
     const client = replay((ctx.prepared ?? {}) as Prefetched);
-    const outcome = await applyContactChange(ctx.tx, client, ctx.event, ctx.now, ctx.log);
+    const outcome = await applyContactChange(ctx.tx, client, event, ctx.now, ctx.log);
     ctx.log.info({ changeType, subjectUserId, newUserId, departmentId, outcome }, 'contact change applied to the org');
   });
 }

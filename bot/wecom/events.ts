@@ -1,7 +1,9 @@
 /**
- * The typed event union: what handlers see. WeCom wire names (FromUserName, ResponseCode…) live only in
+ * WeCom's typed events, as the receiver parses them; handlers see them as ChatEvents (toChatEvent below). Wire names (FromUserName, ResponseCode…) live only in
  * bot/wecom/envelope.ts. MsgId stays a string (it exceeds 2^53).
  */
+import type { ChatEvent, ContactChangedEvent } from '../channel';
+
 export interface EventBase {
   /** WeCom userid of the sender (FromUserName); `sys` for external-contact events. */
   userId: string;
@@ -87,4 +89,52 @@ export function dedupeKey(e: WecomEvent): string {
       break;
   }
   return `evt:${parts.join('|')}`;
+}
+
+const CONTACT_CHANGES = new Set(['create_user', 'update_user', 'delete_user', 'create_party', 'update_party', 'delete_party']);
+const EXTERNAL_CHANGES = new Set(['add', 'edit', 'delete']);
+const EXTERNAL_CHANGE_OF: Record<string, 'add' | 'edit' | 'delete'> = {
+  add_external_contact: 'add', add_half_external_contact: 'add', edit_external_contact: 'edit',
+  del_external_contact: 'delete', del_follow_user: 'delete',
+};
+
+/**
+ * A WeCom event as the rest of the bot sees it (bot/channel.ts ChatEvent): a text, a card action (button or the
+ * select's submit: task_id and the click's single-use response_code are the card ref), a directory change, an
+ * external-contact change, or anything else (kept for logging and a polite answer).
+ */
+export function toChatEvent(e: WecomEvent): ChatEvent {
+  const base = { channel: 'wecom' as const, userId: e.userId, createTime: e.createTime };
+  switch (e.kind) {
+    case 'message.text':
+      return { ...base, kind: 'message.text', msgId: e.msgId, text: e.text };
+    case 'event.template_card_event':
+    case 'event.template_card_menu_event': {
+      const values: Record<string, string[]> = {};
+      if (e.kind === 'event.template_card_event') for (const s of e.selectedItems) values[s.questionKey] = [...s.optionIds];
+      return { ...base, kind: 'card.action', key: e.eventKey, values, card: { channel: 'wecom', id: e.taskId, token: e.responseCode } };
+    }
+    case 'event.change_contact': {
+      const change = CONTACT_CHANGES.has(e.changeType) ? e.changeType as ContactChangedEvent['change'] : 'other';
+      return {
+        ...base, kind: 'contact.changed', change,
+        ...(e.subjectUserId ? { subjectUserId: e.subjectUserId } : {}), ...(e.newUserId ? { newUserId: e.newUserId } : {}),
+        ...(e.departmentId ? { departmentId: e.departmentId } : {}),
+      };
+    }
+    case 'event.change_external_contact': {
+      const change = EXTERNAL_CHANGE_OF[e.changeType] ?? (EXTERNAL_CHANGES.has(e.changeType) ? e.changeType as 'add' : 'other');
+      return { ...base, kind: 'external_contact.changed', change, memberUserId: e.memberUserId, externalUserId: e.externalUserId, rawChange: e.changeType };
+    }
+    default: {
+      const { kind, userId: _u, createTime: _c, ...rest } = e;
+      return { ...base, kind: 'unknown', type: kind, ...('msgId' in e && e.msgId ? { msgId: e.msgId } : {}), raw: rest as Record<string, unknown> };
+    }
+  }
+}
+
+/** Inbox rows written before the seam hold WeCom events: read either shape as a ChatEvent. */
+export function storedChatEvent(payload: unknown): ChatEvent {
+  const p = payload as { channel?: unknown; kind?: unknown };
+  return typeof p.channel === 'string' ? (payload as ChatEvent) : toChatEvent(payload as WecomEvent);
 }

@@ -5,21 +5,31 @@
  * becomes a `text_notice`. Texts are cut to WeCom's limits here, so card builders need not know them.
  * 详情请参阅 https://developer.work.weixin.qq.com/document/path/90236 (template_card), 94888 (update_template_card)
  */
-import type { ButtonStyle, CardModel, CardUpdate as NeutralCardUpdate, OutMessage } from '../channel';
+import type { ButtonStyle, CardModel, CardTone, CardUpdate as NeutralCardUpdate, OutMessage } from '../channel';
 import type { CardUpdate, OutboundMessage, TemplateCard } from './outbound';
 
 /** WeCom button styles: 1 blue, 2 red, 4 grey (3 is unused by us). */
 const STYLE: Record<ButtonStyle, number> = { primary: 1, danger: 2, default: 4 };
-const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+/** WeCom's source colours: 0 grey, 1 black, 2 red, 3 green. */
+const TONE: Record<CardTone, number> = { neutral: 0, info: 1, alert: 2, success: 3 };
+const cut = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n).join('') : s);
 
 export function renderCard(card: CardModel): TemplateCard {
-  const buttons = [...card.buttons, ...(card.select ? [card.select.submit] : [])].slice(0, 6);
+  // The select's submit button goes last, unless the builder placed it among the buttons itself.
+  const submit = card.select && !card.buttons.some((b) => b.key === card.select!.submit.key) ? [card.select.submit] : [];
+  const buttons = [...card.buttons, ...submit].slice(0, 6);
   const body: TemplateCard = {
     card_type: buttons.length ? 'button_interaction' : 'text_notice',
     task_id: card.id,
-    ...(card.source ? { source: { desc: cut(card.source, 13), desc_color: 0 } } : {}),
-    main_title: { title: cut(card.title, 26), ...(card.subtitle ? { desc: cut(card.subtitle, 30) } : {}) },
-    ...(card.fields.length ? { horizontal_content_list: card.fields.slice(0, 6).map((f) => ({ keyname: cut(f.label, 5), value: cut(f.value, 26) })) } : {}),
+    ...(card.source ? { source: { desc: cut(card.source, 13), desc_color: TONE[card.tone ?? 'neutral'] } } : {}),
+    main_title: { title: cut(card.title, 26), ...(card.subtitle ? { desc: cut(card.subtitle, 40) } : {}) },
+    ...(card.emphasis ? { emphasis_content: { title: cut(card.emphasis.value, 20), ...(card.emphasis.label ? { desc: cut(card.emphasis.label, 30) } : {}) } } : {}),
+    ...(card.quote ? { quote_area: { type: 0, ...(card.quote.title ? { title: cut(card.quote.title, 40) } : {}), quote_text: cut(card.quote.text, 300) } } : {}),
+    ...(card.fields.length ? {
+      horizontal_content_list: card.fields.slice(0, 6).map((f) => ({
+        keyname: cut(f.label, 10), value: cut(f.value, 40), ...(f.url ? { type: 1, url: f.url } : {}),
+      })),
+    } : {}),
     ...(card.note ? { sub_title_text: cut(card.note, 112) } : {}),
     ...(card.url ? { card_action: { type: 1, url: card.url } } : {}),
   };
@@ -30,7 +40,7 @@ export function renderCard(card: CardModel): TemplateCard {
       ...(card.select.defaultId ? { selected_id: card.select.defaultId } : {}),
     };
   }
-  if (buttons.length) body.button_list = buttons.map((b) => ({ text: cut(b.label, 10), style: STYLE[b.style ?? 'primary'], key: b.key }));
+  if (buttons.length) body.button_list = buttons.map((b) => ({ text: cut(b.label, 12), style: STYLE[b.style ?? 'primary'], key: b.key }));
   else if (!card.url) body.card_action = { type: 1, url: 'https://work.weixin.qq.com/' }; // text_notice requires an action
   return body;
 }

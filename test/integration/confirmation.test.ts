@@ -1,5 +1,5 @@
 /** R9, second rule: three weeks in a row under 60% customer confirmation → the 技术话术应答质检表, once per streak. */
-import type { OutboundMessage } from '../../bot/wecom/outbound';
+import type { OutMessage } from '../../bot/channel';
 import { runConfirmationCheck } from '../../usecases/confirmation-sop';
 import { customerEvents, customers } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
@@ -42,14 +42,14 @@ describe('confirmation-rate SOP push (R9)', () => {
       await demo('mixed', at, w === 2 ? 5 : null);
       await demo('mixed', at, null);
     }
-    const sent: { to: string[]; m: OutboundMessage }[] = [];
-    const emit = async (to: string[], m: OutboundMessage) => {
+    const sent: { to: string[]; m: OutMessage }[] = [];
+    const emit = async (to: string[], m: OutMessage) => {
       sent.push({ to, m });
     };
     expect(await runConfirmationCheck(db, db.db, NOW, emit)).toEqual(['weak']);
-    expect(sent.map((s) => s.m.msgtype)).toEqual(['text', 'file']);
-    expect(sent[1]!.m).toEqual({ msgtype: 'file', file: { media_id: '@sop:技术话术应答质检表.md' } });
-    expect((sent[0]!.m as { text: { content: string } }).text.content).toContain('50%、50%、50%');
+    expect(sent.map((s) => s.m.type)).toEqual(['text', 'file']);
+    expect(sent[1]!.m).toEqual({ type: 'file', media: { path: 'config/sop/技术话术应答质检表.md', name: '技术话术应答质检表.md' } });
+    expect((sent[0]!.m as { text: string }).text).toContain('50%、50%、50%');
     // The same streak a day later: no second push.
     expect(await runConfirmationCheck(db, db.db, new Date(NOW.getTime() + 24 * H), emit)).toEqual([]);
   });

@@ -178,6 +178,7 @@ describe('material packs and the customer\'s side (issue 13)', () => {
       { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(up.status).toBe(201);
     // The API upload is confirmed to the uploader in chat (one door: as the upload page does); the move is refused.
+    await waitFor(() => wecom.sent.some((m) => m.touser === 'lina' && textOf(m).includes('已收到“南山中医院”的《南山中医院报价单.pdf》')), 'the upload confirmation');
     const replies = await say(textXml('lina', '南山中医院 推进 价格谈判中', undefined, sec()));
     expect(replies.map((m) => textOf(m)).join('\n')).toContain('无法将“南山中医院”推进到「价格谈判中」');
 

@@ -66,7 +66,7 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     const rows = await t.db.rows<OutRow>(sql`select id, recipient, body, kind from outbox where id > ${after} and kind = 'message' order by id`);
     return rows.map((r) => `${r.recipient}: ${readable(r.body)}`.split(name).join('<客户>')).sort();
   }
-  const readable = (b: Json): string => b.text?.content ?? b.template_card?.main_title?.title ?? b.msgtype;
+  const readable = (b: Json): string => (b.type === 'text' ? b.text : b.card?.title ?? b.type);
   const events = (id: number) => t.db.rows<EventRow>(sql`
     select kind, from_stage, to_stage, actor_id, source, note, failures from customer_events where customer_id = ${id} order by id`);
   const tasks = (id: number) => t.db.rows<TaskRow>(sql`select id, kind, status, assignee_id, customer_id from tasks where customer_id = ${id} order by id`);
@@ -187,7 +187,7 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     // The owner (李娜) and the director (陈总) are told; the one who forced it (张伟) gets his stage card saying so.
     expect(sent.filter((m) => m.includes('【强制推进】<客户>')).map((m) => m.split(':')[0]).sort()).toEqual(['boss', 'lina']);
     const cards = await t.db.rows<OutRow>(sql`select id, recipient, body, kind from outbox where id > ${mark} and recipient = 'zhangwei' order by id`);
-    expect(cards.map((c) => c.body.template_card?.main_title?.desc)).toContain('【强制推进】已从「留资未触达」推进到「价格谈判中」');
+    expect(cards.map((c) => c.body.card?.subtitle)).toContain('【强制推进】已从「留资未触达」推进到「价格谈判中」');
   });
 
   it('re-entering a stage never leaves two open tasks of one kind, and the supervisor gets one warning, once', async () => {

@@ -71,7 +71,7 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
       const long = (i: number) => `${i}号：客户“华夏医疗”的客户痛点记录已超过截止时间 12月1日 10:00，请尽快提交：客户最焦虑的3个问题、现场承诺的交付物、下次联系时间`;
       const notices = (from: number, n: number) => Array.from({ length: n }, (_, k) => ({
         recipient: 'qianliu', kind: 'message' as const, msgtype: 'text', cause: 'timer:1',
-        body: { msgtype: 'text', text: { content: long(from + k) } }, summary: long(from + k).slice(0, 60),
+        body: { type: 'text', text: long(from + k) }, summary: long(from + k).slice(0, 60),
       }));
       await t.bot.outbox.enqueue(t.db.db, notices(1, 40), t.clock.now());
       await t.bot.runner.runNow('outbox');

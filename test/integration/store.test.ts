@@ -69,7 +69,7 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('plans delivery within the member budget and merges the overflow into one digest', async () => {
     const outbox = createOutboxRepo(db);
     await outbox.enqueue(db.db, Array.from({ length: 35 }, (_, i) => ({
-      recipient: 'sup', kind: 'message' as const, msgtype: 'text', body: { msgtype: 'text', text: { content: `n${i}` } }, summary: `n${i}`,
+      recipient: 'sup', kind: 'message' as const, msgtype: 'text', body: { type: 'text', text: `n${i}` }, summary: `n${i}`,
     })), T0);
     const plan = await outbox.planRecipient('sup', T0, { perMinute: 30, perHour: 1000 }, 60_000,
       (rows) => ({ msgtype: 'text', body: { n: rows.length }, summary: `digest of ${rows.length}` }));
@@ -87,7 +87,7 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('card updates do not spend the member budget', async () => {
     const outbox = createOutboxRepo(db);
     await outbox.enqueue(db.db, Array.from({ length: 31 }, () => ({
-      recipient: 'u', kind: 'card_update' as const, msgtype: 'template_card', body: { button: { replace_name: '已处理' } }, summary: 's', responseCode: 'rc',
+      recipient: 'u', kind: 'card_update' as const, msgtype: 'disable', body: { type: 'disable', label: '已处理' }, summary: 's', responseCode: 'rc',
     })), T0);
     const plan = await outbox.planRecipient('u', T0, { perMinute: 30, perHour: 1000 }, 60_000, () => ({ msgtype: 'text', body: {}, summary: 'd' }));
     expect(plan!.send).toHaveLength(31);
