@@ -24,6 +24,7 @@ import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';
 import { verifyDocToken, type ReviewServiceDeps } from '../usecases/review-service';
+import type { SigningKeys } from '../usecases/signed-token';
 import { runLeaderboard, runSampling } from '../usecases/review-jobs';
 import type { Database, Tx } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
@@ -39,7 +40,8 @@ export interface ReviewRoutesDeps {
   adminToken?: string;
   outbox: OutboxRepo;
   service: ReviewServiceDeps;
-  docKey: Buffer;
+  /** Keys that verify review document links (usecases/signed-token.ts). */
+  docKeys: SigningKeys;
   onEnqueued(): void;
 }
 
@@ -197,7 +199,7 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
   }));
 
   r.get('/review/doc/:token', handle(async (req, res) => {
-    const v = verifyDocToken(String(req.params.token), deps.docKey, deps.clock.now());
+    const v = await verifyDocToken(String(req.params.token), deps.docKeys, deps.clock.now());
     if (!v.ok) {
       res.status(v.reason === 'expired' ? 410 : 404).type('text/plain; charset=utf-8').send(v.reason === 'expired' ? '链接已过期' : '链接无效');
       return;
