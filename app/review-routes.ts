@@ -32,6 +32,7 @@ import type { OutboxRepo } from '../store/outbox';
 import { penetrationCounts, rate, type PenetrationBy } from '../store/penetration';
 import { documentContent, getReview, getRun, listReviews, reviewerTimeliness, scoresOf, type ReviewStatusFilter } from '../store/reviews';
 import { requireAdmin } from './admin-auth';
+import { securityHeaders } from '../usecases/security-headers';
 
 export interface ReviewRoutesDeps {
   database: Database;
@@ -198,7 +199,7 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
     res.json({ ...out, teams: out.teams.map((t) => ({ team: t.team, name: t.name, recipients: t.recipients, ...t.board })) });
   }));
 
-  r.get('/review/doc/:token', handle(async (req, res) => {
+  r.get('/review/doc/:token', securityHeaders('file'), handle(async (req, res) => {
     const v = await verifyDocToken(String(req.params.token), deps.docKeys, deps.clock.now());
     if (!v.ok) {
       res.status(v.reason === 'expired' ? 410 : 404).type('text/plain; charset=utf-8').send(v.reason === 'expired' ? '链接已过期' : '链接无效');
@@ -211,7 +212,6 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
     }
     res.setHeader('content-type', doc.mimeType);
     res.setHeader('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.name)}`);
-    res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'private, no-store');
     res.send(doc.content);
   }));
