@@ -20,17 +20,12 @@ main{max-width:720px;margin:0 auto;padding:16px}h1{font-size:20px;margin:8px 0 4
 .btn{flex:1;display:block;text-align:center;padding:14px;border-radius:8px;background:#3370ff;color:#fff;text-decoration:none;font-weight:600}
 .btn.secondary{background:#fff;color:#3370ff;border:1px solid #3370ff}`;
 
-/** Headers for both pages: strict CSP with a nonce, no referrer (the token is in the URL), never cached or indexed. */
-export function pageHeaders(nonce: string): Record<string, string> {
-  return {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-robots-tag': 'noindex, nofollow',
-    'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; ` +
-      "object-src 'self'; frame-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  };
+/**
+ * Headers for both pages besides the security headers (CSP with the nonce, no referrer: `securityHeaders('material')`
+ * in app/security-headers.ts): never cached or indexed.
+ */
+export function pageHeaders(): Record<string, string> {
+  return { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' };
 }
 
 function shell(nonce: string, title: string, body: string, script = ''): string {

@@ -12,7 +12,6 @@
  *   GET  /api/metrics/materials?from=&to=&by=office|rep&onTime=24h
  * Every action is one use case (usecases/); messages go to the outbox in the same transaction.
  */
-import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -32,6 +31,7 @@ import { sendPack } from '../usecases/send-pack';
 import { requireAdmin } from './admin-auth';
 import { verifyLink } from './material-link';
 import { invalidPage, materialPage, pageHeaders } from './material-page';
+import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 export interface MaterialRoutesDeps {
   database: Database;
@@ -71,21 +71,21 @@ export function createMaterialRoutes(d: MaterialRoutesDeps): express.Router {
     return v.ok ? v.claims : null;
   };
 
-  r.get('/m/:token', async (req, res) => {
-    const nonce = randomBytes(16).toString('base64');
+  r.get('/m/:token', securityHeaders('material'), async (req, res) => {
+    const nonce = cspNonce(res);
     const claims = claimsOf(req);
     const view = claims ? await db.transaction((tx) => viewMaterial(tx, d.deps, claims)) : null;
     if (!view) {
-      res.status(claims ? 404 : 403).set(pageHeaders(nonce)).send(invalidPage(nonce));
+      res.status(claims ? 404 : 403).set(pageHeaders()).send(invalidPage(nonce));
       return;
     }
-    res.status(200).set(pageHeaders(nonce)).send(materialPage({
+    res.status(200).set(pageHeaders()).send(materialPage({
       nonce, token: String(req.params.token), title: view.link.title, itemNo: view.link.itemNo, total: view.total,
       version: view.link.version, repName: view.repName,
     }));
   });
 
-  r.get('/m/:token/file', async (req, res) => {
+  r.get('/m/:token/file', securityHeaders('file'), async (req, res) => {
     const claims = claimsOf(req);
     const view = claims ? await db.transaction((tx) => viewMaterial(tx, d.deps, claims)) : null;
     if (!view?.file) {
@@ -94,8 +94,7 @@ export function createMaterialRoutes(d: MaterialRoutesDeps): express.Router {
     }
     const name = encodeURIComponent(`${view.link.title}.pdf`);
     res.status(200).set({
-      'content-type': 'application/pdf', 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex',
+      'content-type': 'application/pdf', 'cache-control': 'private, no-store', 'x-robots-tag': 'noindex',
       'content-disposition': `${req.query.download ? 'attachment' : 'inline'}; filename*=UTF-8''${name}`,
     }).send(view.file.content);
   });

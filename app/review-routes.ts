@@ -24,6 +24,7 @@ import type { Clock } from '../domain/clock';
 import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';
 import { verifyDocToken, type ReviewServiceDeps } from '../usecases/review-service';
+import type { SigningKeys } from '../usecases/signed-token';
 import { runLeaderboard, runSampling } from '../usecases/review-jobs';
 import type { Database, Tx } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
@@ -31,6 +32,7 @@ import type { OutboxRepo } from '../store/outbox';
 import { penetrationCounts, rate, type PenetrationBy } from '../store/penetration';
 import { documentContent, getReview, getRun, listReviews, reviewerTimeliness, scoresOf, type ReviewStatusFilter } from '../store/reviews';
 import { requireAdmin } from './admin-auth';
+import { securityHeaders } from '../usecases/security-headers';
 
 export interface ReviewRoutesDeps {
   database: Database;
@@ -39,7 +41,8 @@ export interface ReviewRoutesDeps {
   adminToken?: string;
   outbox: OutboxRepo;
   service: ReviewServiceDeps;
-  docKey: Buffer;
+  /** Keys that verify review document links (usecases/signed-token.ts). */
+  docKeys: SigningKeys;
   onEnqueued(): void;
 }
 
@@ -196,8 +199,8 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
     res.json({ ...out, teams: out.teams.map((t) => ({ team: t.team, name: t.name, recipients: t.recipients, ...t.board })) });
   }));
 
-  r.get('/review/doc/:token', handle(async (req, res) => {
-    const v = verifyDocToken(String(req.params.token), deps.docKey, deps.clock.now());
+  r.get('/review/doc/:token', securityHeaders('file'), handle(async (req, res) => {
+    const v = await verifyDocToken(String(req.params.token), deps.docKeys, deps.clock.now());
     if (!v.ok) {
       res.status(v.reason === 'expired' ? 410 : 404).type('text/plain; charset=utf-8').send(v.reason === 'expired' ? '链接已过期' : '链接无效');
       return;
@@ -209,7 +212,6 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
     }
     res.setHeader('content-type', doc.mimeType);
     res.setHeader('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.name)}`);
-    res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('cache-control', 'private, no-store');
     res.send(doc.content);
   }));

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import { checkReviewSettings, installReviewTask, reviewSettings } from '../domain/review-config';
 import type { ProcessDefinition } from '../domain/types';
-import { reviewDocKey, reviewServiceDeps } from '../usecases/review-service';
+import { reviewDocKeys, reviewServiceDeps } from '../usecases/review-service';
 import type { TaskServiceDeps } from '../usecases/tasks';
 import type { CronJob } from '../schedulers/cron';
 import { reviewCronJobs } from '../schedulers/review-cron';
@@ -42,7 +42,7 @@ export function setupReviews(deps: ReviewSetupDeps) {
     routes(input: { tasks: TaskServiceDeps; outbox: OutboxRepo; onEnqueued(): void }): express.Router {
       return createReviewRoutes({
         database: deps.database, clock: deps.clock, log: deps.log, adminToken: deps.config.adminToken, outbox: input.outbox,
-        service: serviceFor(input.tasks), docKey: reviewDocKey(deps.config), onEnqueued: input.onEnqueued,
+        service: serviceFor(input.tasks), docKeys: reviewDocKeys(deps.config), onEnqueued: input.onEnqueued,
       });
     },
   };

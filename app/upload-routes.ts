@@ -5,7 +5,7 @@
  * their sha256 by the use case usecases/customers.ts addDocument (the same as the API's), which tells the rep in
  * chat and closes the tasks the file satisfies.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -23,6 +23,7 @@ import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
 import { opensAsPdf } from './pdf-check';
+import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 const T = texts.upload;
 
@@ -211,18 +212,11 @@ function uploadPage(c: CustomerRow, process: ProcessDefinition | null, payload: 
   return page(`${T.title} · ${c.name}`, body, nonce, clientScript());
 }
 
+/** A page of this route; its security headers (CSP with the nonce) come from `securityHeaders('upload')`. */
 function sendHtml(res: Response, status: number, render: (nonce: string) => string): void {
-  const nonce = randomBytes(16).toString('base64');
   res.status(status)
-    .set({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    })
-    .send(render(nonce));
+    .set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+    .send(render(cspNonce(res)));
 }
 
 interface UploadLocals {
@@ -258,13 +252,14 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
     };
   }
 
-  r.get('/upload/:token', authenticate(true), (_req: Request, res: Response) => {
+  r.get('/upload/:token', securityHeaders('upload'), authenticate(true), (_req: Request, res: Response) => {
     const { payload, customer } = res.locals.upload as UploadLocals;
     sendHtml(res, 200, (n) => uploadPage(customer, process, payload, n));
   });
 
   r.post(
     '/upload/:token',
+    securityHeaders('upload'),
     authenticate(false),
     express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES, inflate: false }),
     async (req: Request, res: Response) => {

@@ -29,7 +29,10 @@ export interface ScenarioResult {
   downMs?: number;
   /** Crash only: rows the dead process held (claimed, not finished) and when the last of them was done after restart. */
   heldRows?: number;
-  /** Crash only: restarted server ready → every reply owed at the kill delivered (includes the queued backlog). */
+  /**
+   * Crash: restarted server ready → every reply owed at the kill delivered. Redis flush: flush → every reply owed
+   * at the flush delivered. Both include draining the queued backlog at this machine's throughput.
+   */
   backlogMs?: number;
   skipped?: string;
 }
@@ -82,6 +85,22 @@ function recovery(list: Message[], stub: WecomStub, faultEnd: number, killedAt: 
   const answeredAt = owed.map((m) => stub.stats.firstDeliveryAt.get(m.user) ?? Infinity).filter((t) => t > cut);
   if (!answeredAt.length) return 0;
   return Math.max(0, Math.max(...answeredAt) - faultEnd);
+}
+
+/**
+ * Redis flush: how long replies stopped flowing because of it — the longest wait, from the flush until the last
+ * reply owed at the flush, for the next reply to go out (a lost wake-up shows as a gap; a busy machine does not).
+ */
+function stallAfter(list: Message[], stub: WecomStub, flushAt: number, until: number): number {
+  const times = list.map((m) => stub.stats.firstDeliveryAt.get(m.user) ?? Infinity)
+    .filter((t) => t > flushAt && t <= until).sort((a, b) => a - b);
+  let prev = flushAt;
+  let worst = 0;
+  for (const t of times) {
+    worst = Math.max(worst, t - prev);
+    prev = t;
+  }
+  return worst;
 }
 
 /**
@@ -164,6 +183,7 @@ export async function runScenario(name: ScenarioName, mode: Mode, opts: Scenario
       held = await heldByDeadProcess(storage.env);
     }
     const owed = recovery(list, stub, faultEnd, killedAt);
+    const stall = name === 'redis-flush' ? stallAfter(list, stub, faultEnd, faultEnd + owed) : null;
     return {
       scenario: name, mode,
       acknowledged: acked.length,
@@ -172,9 +192,10 @@ export async function runScenario(name: ScenarioName, mode: Mode, opts: Scenario
       duplicatesSent: sum(stub.stats.accepted, (v) => Math.max(0, v - 1)),
       duplicatesSeen: sum(stub.stats.delivered, (v) => Math.max(0, v - 1)),
       missing: acked.filter((m) => !stub.stats.delivered.get(m.user)).length,
-      recoveryMs: held ? Math.max(0, held.lastDoneAt - faultEnd) : owed,
+      recoveryMs: held ? Math.max(0, held.lastDoneAt - faultEnd) : stall ?? owed,
       downMs,
       ...(held ? { heldRows: held.rows, backlogMs: owed } : {}),
+      ...(stall !== null ? { backlogMs: owed } : {}),
     };
   } finally {
     await server?.stop();
@@ -189,7 +210,8 @@ export function formatTable(rows: ScenarioResult[]): string {
     ? [r.scenario, r.mode, '—', '—', '—', '—', '—', '—', r.skipped]
     : [r.scenario, r.mode, r.acknowledged, r.handled, r.repliesSent, r.duplicatesSent, r.duplicatesSeen, r.missing,
       `${(r.recoveryMs / 1000).toFixed(1)} s${r.downMs !== undefined
-        ? ` (${r.heldRows} held rows; down ${(r.downMs / 1000).toFixed(1)} s; backlog ${((r.backlogMs ?? 0) / 1000).toFixed(1)} s)` : ''}`]).map(String));
+        ? ` (${r.heldRows} held rows; down ${(r.downMs / 1000).toFixed(1)} s; backlog ${((r.backlogMs ?? 0) / 1000).toFixed(1)} s)`
+        : r.backlogMs !== undefined ? ` (longest stall; backlog ${(r.backlogMs / 1000).toFixed(1)} s)` : ''}`]).map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');

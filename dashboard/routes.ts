@@ -26,6 +26,7 @@ import {
 } from './access';
 import { dashboardPage, messagePage } from './page';
 import type { DashboardService, Period } from './service';
+import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 const T = dashboardTexts.page;
 export const ECHARTS_ASSET = '/dashboard/assets/echarts.min.js';
@@ -119,17 +120,9 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
   const logOf = (req: Request) => (req as Request & { log?: Logger }).log ?? deps.log;
   const r = express.Router();
 
+  /** A dashboard page; its security headers (CSP with the nonce) come from `securityHeaders('dashboard')`. */
   function sendHtml(res: Response, status: number, render: (nonce: string) => string): void {
-    const nonce = randomBytes(16).toString('base64');
-    res.status(status).set({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      // ECharts writes inline styles (tooltips), hence 'unsafe-inline' for styles only; scripts need our nonce or our origin.
-      'content-security-policy': `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
-    }).send(render(nonce));
+    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).send(render(cspNonce(res)));
   }
 
   const secure = (req: Request) => req.protocol === 'https';
@@ -162,11 +155,11 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     return { userId, name: person?.name ?? userId, admin: !!person?.roles.includes('admin'), scope };
   }
 
-  r.get(ECHARTS_ASSET, (_req: Request, res: Response) => {
-    res.sendFile(echartsFile(), { maxAge: '7d', headers: { 'content-type': 'application/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' } });
+  r.get(ECHARTS_ASSET, securityHeaders('file'), (_req: Request, res: Response) => {
+    res.sendFile(echartsFile(), { maxAge: '7d', headers: { 'content-type': 'application/javascript; charset=utf-8' } });
   });
 
-  r.get('/dashboard', async (req: Request, res: Response) => {
+  r.get('/dashboard', securityHeaders('dashboard'), async (req: Request, res: Response) => {
     const q = req.query as Record<string, unknown>;
     const log = logOf(req);
     if (typeof q.t === 'string') {

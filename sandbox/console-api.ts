@@ -3,7 +3,6 @@
  * conversation with the bot, typing, pressing card buttons, moving time, downloading media). Sandbox only: nothing
  * here is mounted when the bot runs with real WeCom credentials.
  */
-import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { SandboxConfig } from './identity';
@@ -14,6 +13,7 @@ import { sendMedia } from './fake-wecom';
 import type { CallbackResult, SelectedItemInput } from '../bot/wecom/member-callbacks';
 import type { AdvanceSpec } from './time-machine';
 import type { ChatMessage, FakeWecomState } from './wecom-state';
+import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 export interface ConsoleDeps {
   database: Database;
@@ -44,16 +44,9 @@ export function createConsoleRoutes(deps: ConsoleDeps): express.Router {
   const r = express.Router();
   const json = express.json({ limit: '64kb' });
 
-  r.get('/', (_req, res) => {
-    const nonce = randomBytes(16).toString('base64');
-    res.status(200).set({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; ` +
-        "img-src 'self' data: http: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    }).send(consolePage({ nonce, tz: deps.config.tz, corpId: deps.config.corpId }));
+  r.get('/', securityHeaders('console'), (_req, res) => {
+    res.status(200).set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .send(consolePage({ nonce: cspNonce(res), tz: deps.config.tz, corpId: deps.config.corpId }));
   });
 
   r.get('/api/people', async (_req, res, next) => {

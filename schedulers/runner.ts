@@ -1,8 +1,11 @@
 /**
  * What wakes the workers. The same job code runs either way:
  * - in-process (no REDIS_URL): kicks and delayed wake-ups are local; a periodic sweep is the safety net;
- * - bull (REDIS_URL): kicks and delayed wake-ups travel through Redis so any instance may take the work; every
- *   instance still sweeps the database, which stays the source of truth if Redis loses jobs.
+ * - bull (REDIS_URL): delayed wake-ups travel through Redis so any instance may take the work. A kick runs the
+ *   drain here at once (this instance just wrote the rows); only when this instance is already busy on that job
+ *   does it also ask the others through Redis, at most once per SHARE_MS. So a flushed, slow or unreachable Redis
+ *   never delays a kick, and a burst costs a handful of Redis jobs, not one per callback. Every instance still
+ *   sweeps the database, which stays the source of truth if Redis loses jobs.
  * Jobs are "drains": each run claims whatever is due in the database, so extra kicks are harmless.
  */
 import Bull from 'bull';
@@ -71,6 +74,10 @@ class LocalJobs {
     return job.running;
   }
 
+  busy(name: string): boolean {
+    return Boolean(this.jobs.get(name)?.running);
+  }
+
   later(name: string, delayMs: number) {
     const t = setTimeout(() => {
       this.timers.delete(t);
@@ -110,6 +117,9 @@ export function createInProcessRunner(log: Logger): JobRunner {
   };
 }
 
+/** A busy instance asks the others for help with a job at most this often (bull mode). */
+export const SHARE_MS = 250;
+
 export interface BullRunnerOptions {
   redisUrl: string;
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
@@ -125,7 +135,7 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
   function queue(name: string): Bull.Queue {
     let q = queues.get(name);
     if (!q) {
-      q = new Bull(name, opts.redisUrl, { prefix, settings: { stalledInterval: 15_000 } });
+      q = new Bull(name, opts.redisUrl, { prefix, settings: { stalledInterval: 15_000, retryProcessDelay: 1000 } });
       q.on('error', (err) => opts.log.warn({ err, queue: name }, 'bull queue error'));
       queues.set(name, q);
     }
@@ -142,15 +152,18 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
       });
   }
 
-  // Kicks are coalesced: many callbacks in one tick become one Redis job (a drain takes everything due anyway).
-  const pendingKicks = new Set<string>();
+  // Local first: the drain runs here now (coalesced with a running one). A busy instance also asks the others,
+  // throttled: one Redis job per job name per SHARE_MS at most (a drain takes everything due anyway).
+  const sharedAt = new Map<string, number>();
   function kick(name: string) {
-    if (pendingKicks.has(name)) return;
-    pendingKicks.add(name);
-    setImmediate(() => {
-      pendingKicks.delete(name);
-      add(name, {});
-    });
+    if (local.busy(name)) {
+      const t = performance.now();
+      if (t - (sharedAt.get(name) ?? -Infinity) >= SHARE_MS) {
+        sharedAt.set(name, t);
+        add(name, {});
+      }
+    }
+    void local.run(name);
   }
 
   return {

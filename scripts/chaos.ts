@@ -3,7 +3,9 @@
  * (loopback only; bounded; stops by itself). `npm run chaos -- crash pglite` runs a subset.
  * Columns: acked (callbacks answered 200), handled (inbox rows done), sends (message/send requests), dup sent
  * (extra requests for one person not refused by an errcode), dup seen (extra messages the person saw after WeCom's
- * duplicate check), missing (acknowledged but never answered), recovery (fault over → last missing reply).
+ * duplicate check), missing (acknowledged but never answered), recovery (fault over → last missing reply; crash:
+ * until the dead process's rows are done; redis-flush: the longest stall of replies after the flush), backlog (until
+ * every reply owed at the kill/flush was delivered: the machine's throughput).
  */
 import { formatTable, runScenario, type ScenarioName, type ScenarioResult } from '../chaos/scenarios';
 import { ensureBuilt, type Mode } from '../chaos/harness';

@@ -5,7 +5,6 @@
  * and signed links to the delivered documents. Runs inside the caller's transaction.
  */
 import { card } from './emit';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { OutMessage } from '../bot/channel';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
@@ -18,58 +17,56 @@ import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
 import { documentsFor, formFor, insertReview, reviewTrigger, type ReviewRow, type ScoreRow } from '../store/reviews';
 import { getTask, openTask, type TaskRow } from '../store/tasks';
+import { signingKeys, signToken, verifyToken, type SigningKeys } from './signed-token';
 import { scheduleTaskTimers, taskDef, type TaskServiceDeps } from './tasks';
 
 export interface ReviewServiceDeps {
   process: ProcessDefinition;
   settings: ReviewSettings;
   tasks: TaskServiceDeps;
-  /** A link to a delivered document, valid until `expiresAt`; null when the bot has no public address. */
-  docLink(docId: number, expiresAt: Date): string | null;
+  /** A link to a delivered document, valid from `issuedAt` until `expiresAt`; null when the bot has no public address. */
+  docLink(docId: number, t: { issuedAt: Date; expiresAt: Date }): Promise<string | null>;
 }
 
 /** How long document links on a review card stay valid after the review's deadline. */
 const DOC_LINK_GRACE_MS = 7 * 86_400_000;
 
-// ---- signed document links (no state: HMAC of the document id and expiry) ----
+// ---- signed document links: a JWT for audience `review-doc` (usecases/signed-token.ts) ----
 
-export function reviewDocKey(secrets: { secret: string; encodingAesKey: string }): Buffer {
-  return createHash('sha256').update(`review-doc:${secrets.secret}${secrets.encodingAesKey}`).digest();
+export type DocTokenResult = { ok: true; docId: number } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+
+/** The signing keys (TOKEN_SIGNING_KEYS, or derived from the app's secrets), the same as every other link's. */
+export function reviewDocKeys(config: Parameters<typeof signingKeys>[0]): SigningKeys {
+  return signingKeys(config);
 }
 
-export function createDocToken(docId: number, expiresAt: Date, key: Buffer): string {
-  const body = Buffer.from(JSON.stringify({ d: docId, e: Math.floor(expiresAt.getTime() / 1000) })).toString('base64url');
-  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+/** A token for one document (d = its id), valid from `issuedAt` until `expiresAt` (whole seconds). */
+export async function createDocToken(docId: number, t: { issuedAt: Date; expiresAt: Date }, keys: SigningKeys): Promise<string> {
+  if (!Number.isSafeInteger(docId) || docId <= 0) throw new RangeError('docId must be a positive integer');
+  return signToken(keys, 'review-doc', { d: docId }, t);
 }
 
-export function verifyDocToken(token: string, key: Buffer, now: Date): { ok: true; docId: number } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' } {
-  const m = /^([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(createHmac('sha256', key).update(m[1]!).digest('base64url'));
-  const given = Buffer.from(m[2]!);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
-  let data: { d?: unknown; e?: unknown };
-  try {
-    data = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8')) as { d?: unknown; e?: unknown };
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (!Number.isSafeInteger(data.d) || !Number.isSafeInteger(data.e)) return { ok: false, reason: 'malformed' };
-  if (now.getTime() >= (data.e as number) * 1000) return { ok: false, reason: 'expired' };
-  return { ok: true, docId: data.d as number };
+/** Signature, audience, shape and expiry. A link is valid up to, not including, its expiry second. */
+export async function verifyDocToken(token: unknown, keys: SigningKeys, now: Date): Promise<DocTokenResult> {
+  const v = await verifyToken(keys, 'review-doc', token, now);
+  if (!v.ok) return { ok: false, reason: v.reason === 'too_long' ? 'malformed' : v.reason };
+  const d = (v.claims as { d?: unknown }).d;
+  if (!Number.isSafeInteger(d) || (d as number) <= 0) return { ok: false, reason: 'malformed' };
+  return { ok: true, docId: d as number };
 }
 
 /** The service's dependencies from the app's configuration (the same for handlers, jobs and routes). */
 export function reviewServiceDeps(input: {
-  process: ProcessDefinition; tasks: TaskServiceDeps; config: { secret: string; encodingAesKey: string; publicBaseUrl?: string };
+  process: ProcessDefinition; tasks: TaskServiceDeps;
+  config: Parameters<typeof signingKeys>[0] & { publicBaseUrl?: string };
 }): ReviewServiceDeps {
-  const key = reviewDocKey(input.config);
+  const keys = reviewDocKeys(input.config);
   const base = input.config.publicBaseUrl?.replace(/\/+$/, '');
   return {
     process: input.process,
     settings: reviewSettings(input.process),
     tasks: input.tasks,
-    docLink: (docId, expiresAt) => (base ? `${base}/review/doc/${createDocToken(docId, expiresAt, key)}` : null),
+    docLink: async (docId, t) => (base ? `${base}/review/doc/${await createDocToken(docId, t, keys)}` : null),
   };
 }
 
@@ -157,7 +154,9 @@ export async function reviewFacts(on: DbOrTx, deps: ReviewServiceDeps, review: R
     taskDueAt: task?.dueAt ?? review.assignedAt,
     reviewDueAt: review.dueAt,
     lines: deliverableLines(evidence.form),
-    documents: evidence.documents.map((d) => ({ name: d.name, url: d.id ? deps.docLink(d.id, linkUntil) : null })),
+    documents: await Promise.all(evidence.documents.map(async (d) => ({
+      name: d.name, url: d.id ? await deps.docLink(d.id, { issuedAt: review.assignedAt, expiresAt: linkUntil }) : null,
+    }))),
     quality,
     tags: deps.settings.tags,
   };

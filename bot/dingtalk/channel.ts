@@ -7,6 +7,10 @@
  * - cards → interactive card (createAndDeliver, outTrackId = card id) when a template id is configured, updated in
  *   place with PUT /v1.0/card/instances; otherwise ActionCard/markdown fallback (renderer.ts) whose update is a
  *   new message to the member who clicked.
+ * Exactly once, as far as DingTalk allows (issue 15): effectful calls are never repeated blindly (http.ts); a
+ * re-sent card is delivered only if its outTrackId is unknown; an update sets the same data again (idempotent).
+ * Robot messages and work notices have no idempotency key at DingTalk: a crash between DingTalk accepting one and
+ * the outbox marking it sent can show it twice (docs/decisions/0006, 0009).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -106,6 +110,11 @@ export function createDingtalkChannel(config: DingtalkChannelConfig, deps: Dingt
 
   async function sendCard(to: string, card: CardModel, original: OutMessage): Promise<SendResult> {
     if (!useTemplate(card)) return robot(to, fallbackCard(card), original);
+    // The outTrackId is the card's id, fixed when the outbox row was written, so every re-send of the row (after a
+    // crash between delivery and `sent`, or an answer that never came) carries the same one. DingTalk delivers a
+    // known outTrackId again, so a card that already exists was this row's: done, and never shown twice (nor reset
+    // to its first state after a click).
+    if (await client.cardExists(card.id)) return { ok: true, platformId: card.id };
     await client.createAndDeliverCard({
       cardTemplateId: config.cardTemplateId!, outTrackId: card.id, cardParamMap: templateParams(card), userId: to, callbackType: 'STREAM',
     });

@@ -50,7 +50,7 @@ export function createDingtalkClient(runner: CallRunner, app: { robotCode: strin
     async batchSendOto(userIds: string[], msgKey: string, msgParam: Record<string, unknown>): Promise<BatchSendResult> {
       if (!userIds.length || userIds.length > BATCH_SEND_MAX) throw new DingtalkPayloadError(`batchSend takes 1–${BATCH_SEND_MAX} userIds, got ${userIds.length}`);
       const r = await runner.call<Record<string, unknown>>({
-        family: 'api', method: 'POST', path: '/v1.0/robot/oToMessages/batchSend',
+        family: 'api', method: 'POST', path: '/v1.0/robot/oToMessages/batchSend', effectful: true,
         data: { robotCode: app.robotCode, userIds, msgKey, msgParam: JSON.stringify(msgParam) },
       });
       return {
@@ -66,7 +66,7 @@ export function createDingtalkClient(runner: CallRunner, app: { robotCode: strin
       const bytes = Buffer.byteLength(JSON.stringify(msg));
       if (bytes > WORK_NOTICE_MAX_BYTES) throw new DingtalkPayloadError(`work notice message is ${bytes} bytes (max ${WORK_NOTICE_MAX_BYTES})`);
       const r = await runner.call<{ task_id?: number | string }>({
-        family: 'oapi', method: 'POST', path: '/topapi/message/corpconversation/asyncsend_v2',
+        family: 'oapi', method: 'POST', path: '/topapi/message/corpconversation/asyncsend_v2', effectful: true,
         data: { agent_id: Number(app.agentId), userid_list: userIds.join(','), msg },
       });
       return { taskId: String(r.task_id ?? '') };
@@ -75,7 +75,7 @@ export function createDingtalkClient(runner: CallRunner, app: { robotCode: strin
     /** Interactive card (互动卡片) into the 1:1 robot chat; outTrackId is the key for every later update. */
     async createAndDeliverCard(d: CardDelivery): Promise<void> {
       await runner.call({
-        family: 'api', method: 'POST', path: '/v1.0/card/instances/createAndDeliver',
+        family: 'api', method: 'POST', path: '/v1.0/card/instances/createAndDeliver', effectful: true,
         data: {
           cardTemplateId: d.cardTemplateId, outTrackId: d.outTrackId, callbackType: d.callbackType,
           ...(d.callbackRouteKey ? { callbackRouteKey: d.callbackRouteKey } : {}),
@@ -96,10 +96,27 @@ export function createDingtalkClient(runner: CallRunner, app: { robotCode: strin
       });
     },
 
+    /**
+     * Whether a card instance with this outTrackId exists: an update that changes nothing (no keys, by key).
+     * A re-sent card row asks this first, since createAndDeliver with a known outTrackId delivers the card again.
+     */
+    async cardExists(outTrackId: string): Promise<boolean> {
+      try {
+        await runner.call({
+          family: 'api', method: 'PUT', path: '/v1.0/card/instances',
+          data: { outTrackId, cardData: { cardParamMap: {} }, cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true } },
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof DingtalkApiError && /not\.?exist|notfound/i.test(err.code)) return false;
+        throw err;
+      }
+    },
+
     /** media/upload (multipart field `media`); DingTalk media ids do not expire. */
     async uploadMedia(type: MediaKind, filename: string, data: Buffer, contentType = 'application/octet-stream'): Promise<string> {
       const r = await runner.call<{ media_id?: string }>({
-        family: 'oapi', method: 'POST', path: '/media/upload', params: { type },
+        family: 'oapi', method: 'POST', path: '/media/upload', params: { type }, effectful: true,
         data: () => {
           const form = new FormData();
           form.append('media', new Blob([new Uint8Array(data)], { type: contentType }), filename);

@@ -24,7 +24,8 @@ export class DingtalkApiError extends Error {
 
 /** No answer, or an answer that is not DingTalk's (proxy page, socket reset, timeout). */
 export class DingtalkTransportError extends Error {
-  constructor(readonly path: string, message: string, readonly status?: number) {
+  /** `code`: the socket error code when there was no answer (ECONNRESET, ECONNABORTED for a timeout …). */
+  constructor(readonly path: string, message: string, readonly status?: number, readonly code?: string) {
     super(`DingTalk ${path} transport error: ${message}`);
     this.name = 'DingtalkTransportError';
   }
@@ -88,6 +89,24 @@ export function classifyDingtalkError(err: unknown): DingtalkErrorClass {
   if (err instanceof DingtalkPayloadError) return 'permanent';
   // Anything else (a socket error outside axios, the token store's Redis): retrying later beats dropping.
   return 'transient';
+}
+
+/** Socket errors that prove the request never reached DingTalk. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/**
+ * True when a failed call may still have taken effect at DingTalk (issue 15): no answer (a timeout, a reset
+ * connection), a proxy's 5xx page, or DingTalk's own 500/502/504. Such an effectful call (a message, a card, a work
+ * notice, an upload) is not repeated inside the call; the outbox decides (a card re-send first asks whether the card
+ * exists). A refused connection, a 503 (DingTalk busy, nothing done) and every 4xx are known failures.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  if (err instanceof DingtalkTransportError) {
+    if (err.status !== undefined) return err.status >= 500;
+    return !(err.code !== undefined && NOT_SENT_CODES.has(err.code));
+  }
+  if (err instanceof DingtalkApiError) return err.status === 500 || err.status === 502 || err.status === 504;
+  return false;
 }
 
 /** Reads an error body of either family; null when the body is not an error. */

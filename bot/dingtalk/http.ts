@@ -3,10 +3,11 @@
  * - `api`  (api.dingtalk.com/v1.0): token in the header `x-acs-dingtalk-access-token`, token from POST /v1.0/oauth2/accessToken;
  * - `oapi` (oapi.dingtalk.com):    token in the query `?access_token=`,          token from GET /gettoken.
  * Tokens are cached per family (refreshed 5 min early), fetched single-flight; a token error invalidates and
- * retries once; transient/rate-limited errors back off; every HTTP attempt is counted (monthly quota).
+ * retries once; transient/rate-limited errors back off, except an effectful call whose outcome is unknown (never
+ * repeated blindly); every HTTP attempt is counted (monthly quota).
  */
 import axios, { type AxiosInstance } from 'axios';
-import { DingtalkApiError, DingtalkTransportError, classifyDingtalkError, readErrorBody, redactDingtalkSecrets } from './errors';
+import { DingtalkApiError, DingtalkTransportError, classifyDingtalkError, outcomeUnknown, readErrorBody, redactDingtalkSecrets } from './errors';
 import type { CallCounter } from './quota';
 
 export type Family = 'api' | 'oapi';
@@ -61,6 +62,11 @@ export interface CallSpec {
   /** A body, or a factory for bodies that cannot be sent twice (multipart). */
   data?: unknown;
   withToken?: boolean;
+  /**
+   * The call changes something at DingTalk (sends, delivers, uploads): when its outcome is unknown (timeout, reset,
+   * 5xx — `outcomeUnknown`) it is not repeated here, since it may have taken effect; the caller decides.
+   */
+  effectful?: boolean;
 }
 
 export interface CallRunner {
@@ -79,7 +85,8 @@ function makeHttp(baseURL: string, family: Family, timeout: number): AxiosInstan
     if (err instanceof DingtalkApiError) throw err;
     const path = axios.isAxiosError(err) ? (err.config?.url ?? '?') : '?';
     const status = axios.isAxiosError(err) ? err.response?.status : undefined;
-    throw new DingtalkTransportError(path, redactDingtalkSecrets(err instanceof Error ? err.message : String(err)), status);
+    const code = axios.isAxiosError(err) ? err.code : undefined;
+    throw new DingtalkTransportError(path, redactDingtalkSecrets(err instanceof Error ? err.message : String(err)), status, code);
   });
   return http;
 }
@@ -154,6 +161,10 @@ export function createCallRunner(opts: RunnerOptions): CallRunner {
           continue;
         }
         if (kind === 'quota') opts.counter.exhausted();
+        if (spec.effectful && outcomeUnknown(err)) {
+          opts.log.warn({ path, code, kind }, 'dingtalk call outcome unknown; not repeated here');
+          throw err;
+        }
         if ((kind === 'transient' || kind === 'rate_limited') && attempt < maxAttempts) {
           const delayMs = (kind === 'rate_limited' ? baseDelay * 4 : baseDelay) * 2 ** (attempt - 1);
           opts.log.warn({ path, code, kind, attempt, delayMs }, 'dingtalk call failed; retrying after backoff');

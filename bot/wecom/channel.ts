@@ -4,13 +4,14 @@
  * files and images uploaded as media first (SOPs through the media cache, which re-uploads before WeCom forgets
  * them). Every failure is classified once here (error-policy.ts) into the neutral SendResult the outbox reads.
  */
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { CardRef, CardUpdate, Channel, MediaRef, OutMessage, SendResult } from '../channel';
 import { errorMessage, WecomApiError } from '../errors';
 import { classifyWecomError, type WecomClient } from './api';
 import { WECOM_LIMITS } from './limits';
-import { SOP_DIR, SOP_REF_PREFIX, type MediaCache } from './media';
+import { isInvalidMediaIdError, SOP_DIR, SOP_REF_PREFIX, type MediaCache } from './media';
 import { renderCardUpdate, renderMessage } from './render';
 import type { OutboundMessage } from './outbound';
 
@@ -43,8 +44,14 @@ export function wecomFailure(err: unknown): SendResult & { ok: false } {
 /** Rows stored before the seam hold WeCom bodies already (they have `msgtype`): sent as they are. */
 const isWecomBody = (m: unknown): m is OutboundMessage => !!m && typeof (m as { msgtype?: unknown }).msgtype === 'string';
 
+/** WeCom keeps temporary media for 3 days; a file's upload is reused for less than that. */
+const REUSE_MS = 2.5 * 24 * 3_600_000;
+
 export function createWecomChannel(deps: WecomChannelDeps): WecomChannel {
   const sopPrefix = `${SOP_DIR}/`;
+  // Other files (the weekly heatmap picture, one per office scope, sent to several managers): uploaded once per
+  // content and reused while fresh. Elapsed time only, never the time of day.
+  const uploaded = new Map<string, { mediaId: Promise<string>; at: number }>();
 
   /** Uploads the file (SOPs through the cache) and sends with its media id; a stale id is replaced once. */
   async function withMedia<T>(media: MediaRef, kind: 'file' | 'image', send: (mediaId: string) => Promise<T>): Promise<T> {
@@ -54,8 +61,22 @@ export function createWecomChannel(deps: WecomChannelDeps): WecomChannel {
       return deps.media.withMediaId(deps.preferSop ? deps.preferSop(ref) : ref, send);
     }
     const data = await fsp.readFile(path.resolve(deps.root, media.path));
-    const up = await deps.client.uploadMedia(kind, media.name, data, media.contentType);
-    return send(up.mediaId);
+    const key = `${kind}:${media.name}:${createHash('sha256').update(data).digest('hex')}`;
+    let hit = uploaded.get(key);
+    if (!hit || performance.now() - hit.at > REUSE_MS) {
+      hit = { mediaId: deps.client.uploadMedia(kind, media.name, data, media.contentType).then((u) => u.mediaId), at: performance.now() };
+      uploaded.set(key, hit);
+      hit.mediaId.catch(() => uploaded.delete(key));
+    }
+    try {
+      return await send(await hit.mediaId);
+    } catch (err) {
+      if (!isInvalidMediaIdError(err)) throw err;
+      uploaded.delete(key); // WeCom forgot it (40007): upload again, once
+      const fresh = await deps.client.uploadMedia(kind, media.name, data, media.contentType);
+      uploaded.set(key, { mediaId: Promise.resolve(fresh.mediaId), at: performance.now() });
+      return send(fresh.mediaId);
+    }
   }
 
   async function send(to: string, message: OutMessage | OutboundMessage, _idempotencyKey: string): Promise<SendResult> {

@@ -23,12 +23,20 @@ export function createFakeOpenApi(state: FakeDingtalkState): express.Router {
     state.rejects.push({ code: String(errcode), message: errmsg });
     res.status(200).json({ errcode, errmsg, request_id: id(8) });
   };
-  /** Injected failures (tests): the next call to `path` answers this instead. */
+  /**
+   * Injected failures (tests): the next call to `path` answers this instead — or, with `after`, is carried out and
+   * then answered with this (DingTalk did it, the answer says otherwise: a lost or garbled answer).
+   */
   const injected = (req: Request, res: Response): boolean => {
     const i = state.failNext.findIndex((f) => req.path === f.path);
     if (i < 0) return false;
     const f = state.failNext[i]!;
     if (--f.times <= 0) state.failNext.splice(i, 1);
+    if (f.after) {
+      const send = res.json.bind(res);
+      res.json = () => send.call(res.status(f.status), f.body);
+      return false;
+    }
     res.status(f.status).json(f.body);
     return true;
   };

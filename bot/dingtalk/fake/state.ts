@@ -40,7 +40,7 @@ export interface FakeDingtalkState {
   tokensIssued: number;
   calls: { family: 'api' | 'oapi'; path: string }[];
   rejects: { code: string; message: string }[];
-  failNext: { path: string; times: number; status: number; body: unknown }[];
+  failNext: { path: string; times: number; status: number; body: unknown; after?: boolean }[];
   robotMessages: { userId: string; msgKey: string; param: Record<string, unknown> }[];
   workNotices: { userId: string; msg: unknown; delivered: boolean; reason?: string }[];
   noticeCount: Map<string, number>;
