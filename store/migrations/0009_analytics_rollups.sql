@@ -21,20 +21,27 @@ CREATE TABLE IF NOT EXISTS "stage_leave_prev_days" (
   "leaves" integer NOT NULL
 );--> statement-breakpoint
 CREATE UNIQUE INDEX IF NOT EXISTS "stage_leave_prev_days_key" ON "stage_leave_prev_days" ("prev_day", (coalesce("office_id", '')), "stage");--> statement-breakpoint
-CREATE OR REPLACE FUNCTION stage_leave_days_add(d date, office text, st text, pd date, n integer, s numeric) RETURNS void LANGUAGE sql AS $$
-  insert into stage_leave_days as x (day, office_id, stage, leaves, secs) values (d, office, st, n, s)
-  on conflict (day, (coalesce(office_id, '')), stage) do update set leaves = x.leaves + excluded.leaves, secs = x.secs + excluded.secs;
-  insert into stage_leave_prev_days as x (prev_day, office_id, stage, leaves) select pd, office, st, n where pd is not null
-  on conflict (prev_day, (coalesce(office_id, '')), stage) do update set leaves = x.leaves + excluded.leaves;
-$$;--> statement-breakpoint
+-- PL/pgSQL throughout: its statements' plans are kept for the session, while a LANGUAGE sql function called from a
+-- trigger is planned again at every call (milliseconds per history row on a busy database).
 CREATE OR REPLACE FUNCTION stage_leave_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  d date; pd date; office text; st text; n integer; s numeric;
 BEGIN
-  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
-    PERFORM stage_leave_days_add(OLD.day, OLD.office_id, OLD.stage, OLD.prev_day, -OLD.leaves, -OLD.secs);
-  END IF;
-  IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
-    PERFORM stage_leave_days_add(NEW.day, NEW.office_id, NEW.stage, NEW.prev_day, NEW.leaves, NEW.secs);
-  END IF;
+  FOR i IN 1..2 LOOP
+    IF i = 1 AND TG_OP IN ('UPDATE', 'DELETE') THEN
+      d := OLD.day; pd := OLD.prev_day; office := OLD.office_id; st := OLD.stage; n := -OLD.leaves; s := -OLD.secs;
+    ELSIF i = 2 AND TG_OP IN ('UPDATE', 'INSERT') THEN
+      d := NEW.day; pd := NEW.prev_day; office := NEW.office_id; st := NEW.stage; n := NEW.leaves; s := NEW.secs;
+    ELSE
+      CONTINUE;
+    END IF;
+    insert into stage_leave_days as x (day, office_id, stage, leaves, secs) values (d, office, st, n, s)
+    on conflict (day, (coalesce(office_id, '')), stage) do update set leaves = x.leaves + excluded.leaves, secs = x.secs + excluded.secs;
+    IF pd IS NOT NULL THEN
+      insert into stage_leave_prev_days as x (prev_day, office_id, stage, leaves) values (pd, office, st, n)
+      on conflict (prev_day, (coalesce(office_id, '')), stage) do update set leaves = x.leaves + excluded.leaves;
+    END IF;
+  END LOOP;
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_leave_days_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -94,7 +101,8 @@ LANGUAGE sql STABLE AS $$
 $$;--> statement-breakpoint
 -- Adds (sign 1) or removes (sign -1) the given customers' entry rows (without `skip`); with use_office, `office` is theirs.
 CREATE OR REPLACE FUNCTION stage_entry_apply(ids integer[], skip bigint[], sign integer, office text, use_office boolean)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   with p as materialized (select * from stage_entry_parts(ids, skip, use_office)),
   days as (
     insert into stage_entry_days as d (day, office_id, stage, next_stage, n)
@@ -106,8 +114,8 @@ RETURNS void LANGUAGE sql AS $$
   insert into stage_entry_prev_days as d (prev_day, office_id, stage, next_stage, n)
   select p.prev_day, case when use_office then office else p.office_id end, p.stage, p.next_stage, sum(p.n) * sign
   from p where p.prev_day is not null group by 1, 2, 3, 4
-  on conflict (stage, next_stage, prev_day, (coalesce(office_id, ''))) do update set n = d.n + excluded.n
-$$;--> statement-breakpoint
+  on conflict (stage, next_stage, prev_day, (coalesce(office_id, ''))) do update set n = d.n + excluded.n;
+END $$;--> statement-breakpoint
 -- The heatmap's current stays: per office, stage and the business day the customer last left that stage before it
 -- came back (null: never), the customers in the stage now (by their history: the stage of the last entry row) and
 -- the sum of their stays' start instants (epoch seconds). One row per customer, recomputed with the funnel's.
@@ -144,13 +152,43 @@ LANGUAGE sql STABLE AS $$
   group by 1, 2, 3
 $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_current_apply(ids integer[], skip bigint[], sign integer, office text, use_office boolean)
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   insert into stage_current_days as d (left_day, office_id, stage, n, entered_secs)
   select p.left_day, case when use_office then office else p.office_id end, p.stage, sum(p.n) * sign, sum(p.entered_secs) * sign
   from stage_current_parts(ids, skip, use_office) p group by 1, 2, 3
   on conflict ((coalesce(left_day, '0001-01-01'::date)), (coalesce(office_id, '')), stage)
-  do update set n = d.n + excluded.n, entered_secs = d.entered_secs + excluded.entered_secs
-$$;--> statement-breakpoint
+  do update set n = d.n + excluded.n, entered_secs = d.entered_secs + excluded.entered_secs;
+END $$;--> statement-breakpoint
+-- New history rows of `ids`: what changed between their contribution without the rows `skip` of the customers
+-- `old_ids` (those that had history before) and with every row — only the keys whose figures changed are written
+-- (a move touches a handful of a customer's rows, not all of them).
+CREATE OR REPLACE FUNCTION stage_entry_delta(ids integer[], old_ids integer[], skip bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  with p as materialized (
+    select x.office_id, x.day, x.prev_day, x.stage, x.next_stage, sum(x.n)::int as n from (
+      select o.office_id, o.day, o.prev_day, o.stage, o.next_stage, -o.n as n from stage_entry_parts(old_ids, skip, false) o
+      union all
+      select a.office_id, a.day, a.prev_day, a.stage, a.next_stage, a.n from stage_entry_parts(ids, '{}'::bigint[], false) a
+    ) x group by 1, 2, 3, 4, 5 having sum(x.n) <> 0
+  ), days as (
+    insert into stage_entry_days as d (day, office_id, stage, next_stage, n)
+    select p.day, p.office_id, p.stage, p.next_stage, sum(p.n) from p group by 1, 2, 3, 4 having sum(p.n) <> 0
+    on conflict (stage, next_stage, day, (coalesce(office_id, ''))) do update set n = d.n + excluded.n
+    returning 1
+  )
+  insert into stage_entry_prev_days as d (prev_day, office_id, stage, next_stage, n)
+  select p.prev_day, p.office_id, p.stage, p.next_stage, sum(p.n) from p where p.prev_day is not null group by 1, 2, 3, 4 having sum(p.n) <> 0
+  on conflict (stage, next_stage, prev_day, (coalesce(office_id, ''))) do update set n = d.n + excluded.n;
+  insert into stage_current_days as d (left_day, office_id, stage, n, entered_secs)
+  select x.left_day, x.office_id, x.stage, sum(x.n), sum(x.entered_secs) from (
+    select o.left_day, o.office_id, o.stage, -o.n as n, -o.entered_secs as entered_secs from stage_current_parts(old_ids, skip, false) o
+    union all
+    select a.left_day, a.office_id, a.stage, a.n, a.entered_secs from stage_current_parts(ids, '{}'::bigint[], false) a
+  ) x group by 1, 2, 3 having sum(x.n) <> 0 or sum(x.entered_secs) <> 0
+  on conflict ((coalesce(left_day, '0001-01-01'::date)), (coalesce(office_id, '')), stage)
+  do update set n = d.n + excluded.n, entered_secs = d.entered_secs + excluded.entered_secs;
+END $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_entry_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   ids integer[];
@@ -163,14 +201,9 @@ BEGIN
   from (select customer_id, count(*) as n from new_rows where kind in ('created','stage_change','override') group by 1) nr
   where (select count(*) from customer_events e
          where e.customer_id = nr.customer_id and e.kind in ('created','stage_change','override')) > nr.n;
-  IF old_ids IS NOT NULL THEN
-    -- Customers that had history before this statement: take out what their earlier rows contributed.
-    select array_agg(id) into new_ids from new_rows where customer_id = any(old_ids);
-    PERFORM stage_entry_apply(old_ids, new_ids, -1, null, false);
-    PERFORM stage_current_apply(old_ids, new_ids, -1, null, false);
-  END IF;
-  PERFORM stage_entry_apply(ids, '{}'::bigint[], 1, null, false);
-  PERFORM stage_current_apply(ids, '{}'::bigint[], 1, null, false);
+  -- Customers that had history before this statement: what their earlier rows contributed is replaced.
+  select array_agg(id) into new_ids from new_rows where customer_id = any(coalesce(old_ids, '{}'::integer[]));
+  PERFORM stage_entry_delta(ids, coalesce(old_ids, '{}'::integer[]), coalesce(new_ids, '{}'::bigint[]));
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION stage_entry_customers_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -214,6 +247,74 @@ DROP TRIGGER IF EXISTS stage_entry_events_trunc ON customer_events;--> statement
 CREATE TRIGGER stage_entry_events_trunc AFTER TRUNCATE ON customer_events FOR EACH STATEMENT EXECUTE FUNCTION stage_entry_truncated();--> statement-breakpoint
 DROP TRIGGER IF EXISTS stage_entry_customers_trunc ON customers;--> statement-breakpoint
 CREATE TRIGGER stage_entry_customers_trunc AFTER TRUNCATE ON customers FOR EACH STATEMENT EXECUTE FUNCTION stage_entry_truncated();--> statement-breakpoint
+-- 0006's functions called from its triggers, the same statements in PL/pgSQL (plans kept, see above).
+CREATE OR REPLACE FUNCTION stage_dwell_apply(ids integer[], sign integer, office text, use_office boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  insert into stage_dwell_daily as d (day, office_id, stage, prev_day, leaves, secs)
+  select p.day, case when use_office then office else p.office_id end, p.stage, p.prev_day, sum(p.leaves) * sign, sum(p.secs) * sign
+  from stage_dwell_parts(ids, use_office) p
+  group by 1, 2, 3, 4
+  on conflict (day, (coalesce(office_id, '')), stage, (coalesce(prev_day, '0001-01-01'::date)))
+  do update set leaves = d.leaves + excluded.leaves, secs = d.secs + excluded.secs;
+END $$;--> statement-breakpoint
+CREATE OR REPLACE FUNCTION stage_marks_rebuild(ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  delete from customer_stage_marks where customer_id in (select unnest(ids));
+  with en as (
+    select e.id, e.customer_id, e.at, e.to_stage, lag(e.to_stage) over w as prev_stage
+    from customer_events e
+    where e.customer_id in (select unnest(ids)) and e.kind in ('created','stage_change','override')
+    window w as (partition by e.customer_id order by e.at, e.id)
+  ), marks as (
+    select customer_id, to_stage as stage, max(at) as entered, null::timestamptz as left_at from en group by 1, 2
+    union all
+    select customer_id, prev_stage, null, max(at) from en where prev_stage is not null group by 1, 2
+  )
+  insert into customer_stage_marks (customer_id, stage, last_entered_at, last_left_at)
+  select customer_id, stage, max(entered), max(left_at) from marks group by 1, 2;
+END $$;--> statement-breakpoint
+-- 0006's history trigger in the same delta form: the earlier rows' stays taken out and all rows' stays put in, in one
+-- statement that writes only the keys that changed (0009's row trigger on stage_dwell_daily then does little).
+CREATE OR REPLACE FUNCTION stage_rollup_events_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ids integer[];
+  old_ids integer[];
+BEGIN
+  select array_agg(distinct customer_id) into ids from new_rows where kind in ('created','stage_change','override');
+  IF ids IS NULL THEN RETURN NULL; END IF;
+  -- Customers that had history before this statement: take out what their earlier rows contributed. The rows of
+  -- this statement are left out with an anti-join on the transition table (hashed, also for a bulk insert).
+  select array_agg(nr.customer_id) into old_ids
+  from (select customer_id, count(*) as n from new_rows where kind in ('created','stage_change','override') group by 1) nr
+  where (select count(*) from customer_events e
+         where e.customer_id = nr.customer_id and e.kind in ('created','stage_change','override')) > nr.n;
+  insert into stage_dwell_daily as d (day, office_id, stage, prev_day, leaves, secs)
+  select x.day, x.office_id, x.stage, x.prev_day, sum(x.leaves), sum(x.secs) from (
+    select (lv.at at time zone 'Asia/Shanghai')::date as day, c.office_id, lv.stage, (lv.prev_left at time zone 'Asia/Shanghai')::date as prev_day,
+           -count(*)::int as leaves, -sum(lv.secs) as secs
+    from (
+      select en.customer_id, en.prev_stage as stage, en.at, extract(epoch from en.at - en.prev_at) as secs,
+             lag(en.at) over (partition by en.customer_id, en.prev_stage order by en.at, en.id) as prev_left
+      from (
+        select e.id, e.customer_id, e.at, lag(e.at) over w as prev_at, lag(e.to_stage) over w as prev_stage
+        from customer_events e
+        where e.customer_id in (select unnest(coalesce(old_ids, '{}'::integer[]))) and e.kind in ('created','stage_change','override')
+          and not exists (select 1 from new_rows n where n.id = e.id)
+        window w as (partition by e.customer_id order by e.at, e.id)
+      ) en where en.prev_at is not null
+    ) lv join customers c on c.id = lv.customer_id
+    group by 1, 2, 3, 4
+    union all
+    select p.day, p.office_id, p.stage, p.prev_day, p.leaves, p.secs from stage_dwell_parts(ids, false) p
+  ) x
+  group by 1, 2, 3, 4
+  having sum(x.leaves) <> 0 or sum(x.secs) <> 0
+  on conflict (day, (coalesce(office_id, '')), stage, (coalesce(prev_day, '0001-01-01'::date)))
+  do update set leaves = d.leaves + excluded.leaves, secs = d.secs + excluded.secs;
+  PERFORM stage_marks_rebuild(ids);
+  RETURN NULL;
+END $$;--> statement-breakpoint
 -- Existing history and rollups.
 TRUNCATE stage_leave_days, stage_leave_prev_days, stage_entry_days, stage_entry_prev_days, stage_current_days;--> statement-breakpoint
 INSERT INTO stage_leave_days (day, office_id, stage, leaves, secs)
