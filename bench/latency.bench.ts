@@ -2,15 +2,15 @@
  * `npm run bench:latency`: reply latency end to end (issue 16). Signed, encrypted WeCom callbacks arrive at fixed
  * rates (open loop: the n-th at start + n/rate, whatever the server does) with a realistic mix, and each message's
  * latency is the time from sending its callback to the first reply for it reaching the WeCom stub:
- *   - text moves  `<客户> 推进` / `<客户> 退回` (alternating per rep)        → message/send to the rep
+ *   - text moves  `<客户> 推进` (lead → first call)                          → message/send to the rep
  *   - card clicks `show:<id>` on the customer's stage card                  → the card updated (its ResponseCode) or a message
  *   - forms       the stage card's select + 执行 (`pick:<id>:*`, a stage chosen) → the card updated or a message
  *   - visit ends  `<客户> 拜访结束` (opens the 48-hour task)                → message/send to the rep
  *   - unknown text                                                           → message/send to the rep
  * A reply is matched by the card's ResponseCode, else as the first message/send to the sender after the callback.
- * Each rep sends at most one message every BENCH_LATENCY_GAP seconds (the generator spreads the load over as many
- * reps as that needs), so a reply cannot be taken for the previous message's unless that one took longer than the
- * gap (then the run's p99 is far above the goal anyway).
+ * Every message of a run comes from a different rep (rate × duration reps are seeded; the warm-up uses others), so a
+ * reply cannot be taken for another message's however late it comes. What this leaves out is one rep's messages
+ * queueing behind each other (the per-person order), which the handler path keeps.
  *
  * Configurations, each rate on fresh instances and a fresh database seeded with the reps, their supervisors and one
  * customer per rep (warmed up for BENCH_WARMUP s at the lowest rate first, not measured):
@@ -22,7 +22,7 @@
  * second delivered at the highest rate. Ends with one goal table (bench/harness.ts reportGoals).
  *
  * Env: BENCH_RATES ("50,200,500"), BENCH_DURATION (20 s per rate), BENCH_WARMUP (5 s at the lowest rate, not
- * measured), BENCH_LATENCY_GAP (5 s), BENCH_DRAIN_WAIT (30 s),
+ * measured), BENCH_DRAIN_WAIT (30 s),
  * BENCH_CONFIGS ("one,two"), BENCH_REDIS=0, BENCH_LOG_LEVEL (silent), BENCH_CPU_PROF=<dir>, BENCH_DB, BENCH_RESULT,
  * TEST_DATABASE_URL / TEST_REDIS_URL.
  */
@@ -47,7 +47,6 @@ const num = (name: string, dflt: number) => {
 };
 const RATES = (process.env.BENCH_RATES ?? '50,200,500').split(',').map(Number).filter((n) => n > 0);
 const DURATION = num('BENCH_DURATION', 20);
-const GAP = num('BENCH_LATENCY_GAP', 5);
 const WARMUP = num('BENCH_WARMUP', 5);
 const DRAIN_WAIT = num('BENCH_DRAIN_WAIT', 30);
 const CONFIGS = (process.env.BENCH_CONFIGS ?? 'one,two').split(',').map((s) => s.trim()).filter(Boolean);
@@ -265,18 +264,19 @@ const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(so
 async function runRate(
   rate: number, ports: number[], stub: Stub, children: ServerChild[], customerIds: Map<string, number>,
   make: (kind: Kind, user: string, customer: string, customerId: number, n: number) => { xml: string; responseCode?: string },
-  seal: (xml: string) => { query: string; body: string }, seconds = DURATION,
+  seal: (xml: string) => { query: string; body: string }, seconds = DURATION, warmup = false,
 ): Promise<RateResult> {
   const total = Math.round(rate * seconds);
-  const reps = Math.max(1, Math.ceil(rate * GAP));
-  const users = [...customerIds.keys()].slice(0, reps);
+  // One message per rep: the measured run takes reps from the start of the list, the warm-up from the end.
+  const all = [...customerIds.keys()];
+  const users = warmup ? all.slice(-total) : all.slice(0, total);
   // Sealed beforehand, so encryption does not slow the generator down.
   const msgs: Msg[] = [];
   for (let i = 0; i < total; i++) {
     const user = users[i % users.length]!;
     const kind = MIX[(i * 7) % MIX.length]!;
     const id = customerIds.get(user)!;
-    const m = make(kind, user, `客户${user.slice(4)}号`, id, Math.floor(i / users.length));
+    const m = make(kind, user, `客户${user.slice(4)}号`, id, i);
     const s = seal(m.xml);
     msgs.push({ kind, user, responseCode: m.responseCode, path: `/wecom/callback?${s.query}`, body: Buffer.from(s.body), sentAt: NaN, repliedAt: NaN });
   }
@@ -357,16 +357,16 @@ async function main(): Promise<void> {
   const load0 = await machineLoad();
   const cpus = os.cpus();
   console.log(`reply latency benchmark — node ${process.version}, ${cpus.length} CPU(s); rates ${RATES.join(', ')}/s for ${DURATION} s each; ` +
-    `≤ 1 message per rep every ${GAP} s; drain wait ${DRAIN_WAIT} s`);
+    `one message per rep; drain wait ${DRAIN_WAIT} s`);
   console.log(`machine before the run: ${load0.text}${load0.busyPct > 15 ? ' — WARNING: other work is running; figures will be low and noisy' : ''}\n`);
   const haveRedis = process.env.BENCH_REDIS !== '0' && (await redisAnswers(TEST_REDIS_URL));
   const stub = await wecomStub();
-  const reps = Math.ceil(Math.max(...RATES) * GAP);
+  const reps = Math.ceil(Math.max(...RATES) * DURATION) + Math.ceil(Math.min(...RATES) * WARMUP);
   let seq = 0;
   const make = (kind: Kind, user: string, customer: string, customerId: number, n: number): { xml: string; responseCode?: string } => {
     const rc = `lat-${randomBytes(6).toString('hex')}`;
     switch (kind) {
-      case 'move': return { xml: textXml(user, `${customer} ${n % 2 === 0 ? '推进' : '退回'}`) };
+      case 'move': return { xml: textXml(user, `${customer} 推进`) };
       case 'click': return { xml: cardClickXml(user, `show:${customerId}`, `task-${seq++}`, { responseCode: rc }), responseCode: rc };
       case 'form': return {
         xml: cardClickXml(user, `pick:${customerId}:*`, `task-${seq++}`, { responseCode: rc, selected: [{ q: 'stage_target', ids: [STAGES[n % STAGES.length]!] }] }),
@@ -412,7 +412,7 @@ async function main(): Promise<void> {
             .map((r) => [r.owner_id, Number(r.id)] as const));
           await c.end();
           // Warm-up (not measured): JIT, plans, pools, the token — at the lowest rate.
-          const w = await runRate(Math.min(...RATES), ports, stub, children, ids, make, (xml) => sealCallback(xml), WARMUP);
+          const w = await runRate(Math.min(...RATES), ports, stub, children, ids, make, (xml) => sealCallback(xml), WARMUP, true);
           console.log(`[${cfg} @ ${rate}/s] ${instances} instance(s), workers ${r1.workers}${prefix ? ` (Redis prefix ${prefix})` : ''}, db ${r1.database} (${pg.mode}); ` +
             `${reps} reps; warm-up ${WARMUP} s at ${Math.min(...RATES)}/s: replies ${w.replied} of ${w.sent}, p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms`);
           const r = await runRate(rate, ports, stub, children, ids, make, (xml) => sealCallback(xml));
