@@ -3,8 +3,8 @@
  * 50,000 customers, 14 offices — generated with generate_series into a fresh database
  * (test/helpers/db.ts createPostgresDatabase), dropped afterwards. Prints the time of each query (median of
  * BENCH_RUNS, default 7, after the first, "cold" run: the first on the data just generated, without the
- * dashboard's cache) on the schema's own indexes. Ends with one summary table of the goals (issue 16: a year of
- * heatmap dwell and funnel < 200 ms cold; the 30-day figures no worse).
+ * dashboard's cache) on the schema's own indexes and rollups (0006, 0009). Ends with one summary table of the goals
+ * (issue 16: a year of heatmap dwell and funnel < 200 ms cold; the 30-day figures no worse).
  *
  * Env: BENCH_CUSTOMERS (50000), BENCH_EVENTS_PER_CUSTOMER (20), BENCH_OFFICES (14), BENCH_RUNS (7),
  * BENCH_KEEP_DB=1 (print the URL and keep the database), BENCH_DB=migrated (start from a database migrated
@@ -73,9 +73,16 @@ async function generate(database: Database): Promise<void> {
   await database.execScript(`
     select stage_dwell_apply(array(select id::int from customers), 1, null, false);
     select stage_marks_rebuild(array(select id::int from customers));
-    analyze stage_dwell_daily; analyze customer_stage_marks;`);
-  const [rr] = await database.rows<{ n: number }>(sql`select count(*)::int as n from stage_dwell_daily`);
-  console.log(`rollups rebuilt from the history in ${((performance.now() - tr) / 1000).toFixed(1)} s (${rr!.n.toLocaleString()} stage_dwell_daily rows)`);
+    select stage_entry_apply(array(select id::int from customers), '{}'::bigint[], 1, null, false);
+    select stage_current_apply(array(select id::int from customers), '{}'::bigint[], 1, null, false);`);
+  // As autovacuum leaves them after a rebuild (visibility map set: index-only scans).
+  await database.execScript(`vacuum analyze stage_dwell_daily, customer_stage_marks, stage_leave_days, stage_leave_prev_days,
+    stage_entry_days, stage_entry_prev_days, stage_current_days`);
+  const [rr] = await database.rows<{ n: number; leave: number; entry: number; cur: number }>(sql`select (select count(*) from stage_dwell_daily)::int as n,
+    (select count(*) from stage_leave_days)::int + (select count(*) from stage_leave_prev_days)::int as leave,
+    (select count(*) from stage_entry_days)::int + (select count(*) from stage_entry_prev_days)::int as entry,
+    (select count(*) from stage_current_days)::int as cur`);
+  console.log(`rollups rebuilt from the history in ${((performance.now() - tr) / 1000).toFixed(1)} s (${rr!.n.toLocaleString()} stage_dwell_daily rows; 0009: ${rr!.leave.toLocaleString()} leave-day, ${rr!.entry.toLocaleString()} entry-day, ${rr!.cur.toLocaleString()} current-stay rows)`);
   const [n] = await database.rows<{ events: number; customers: number }>(sql`
     select (select count(*) from customer_events)::int as events, (select count(*) from customers)::int as customers`);
   console.log(`generated ${n!.events.toLocaleString()} stage events, ${n!.customers.toLocaleString()} customers, ${OFFICES} offices, 200,000 touchpoints in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
       r.heatmap = await time('heatmap JSON (SQL + red cells + top 3 + build), all, 30 d', () => service.heatmap(all, period, NOW));
       r.cached = await time('heatmap JSON from the ≤ 60 s cache', () => cachedService.heatmap(all, period, NOW));
       r.funnel = await time('funnel SQL (penetration, 5 pairs), all, 30 d', () => funnelCounts(database, { scope: all, pairs: consecutivePairs(processDef), ...period, windowSeconds: null }));
+      r.funnelWindow = await time('funnel SQL (5 pairs), all, 30 d, window 72 h (direct)', () => funnelCounts(database, { scope: all, pairs: consecutivePairs(processDef), ...period, windowSeconds: 72 * 3600 }));
       r.funnelYear = await time('funnel SQL (5 pairs), all, 365 d', () => funnelCounts(database, { scope: all, pairs: consecutivePairs(processDef), ...year, windowSeconds: null }));
       r.stalled = await time('stall candidates SQL (R5), all', () => stallCandidates(database, { scope: all, stage: 'negotiating', before: stalledBefore(NOW) }));
       r.objections = await time('objections SQL, all, 30 d', () => objectionsIn(database, { scope: all, ...period }));

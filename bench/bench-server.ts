@@ -7,6 +7,7 @@
  * It talks to the parent over IPC: `ready` once listening; `mark` → CPU and event-loop snapshot plus callback
  * outcomes; `stop` → graceful stop, then exit.
  */
+import fs from 'node:fs';
 import { stopOnRequest } from './harness';
 import { createHttpApp } from '../app/http-app';
 import http from 'node:http';
@@ -29,7 +30,7 @@ export interface ChildCase {
 export type ToChild = { type: 'mark' } | { type: 'stop' };
 export type FromChild =
   | { type: 'ready'; port: number; pid: number; workers: string; database: string }
-  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; outcomes: Record<string, number>; rssMb: number }
+  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; outcomes: Record<string, number>; rssMb: number; queries: number; queryMs: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -70,8 +71,43 @@ async function outcomes(bot: Bot | null): Promise<Record<string, number>> {
   return Object.fromEntries(m.values.map((v) => [String(v.labels.outcome), v.value]));
 }
 
+/**
+ * Counts the SQL statements this process sends to PostgreSQL and the time until each answer (node-postgres'
+ * Client.query, which the pool and drizzle use), so a benchmark can print queries per message.
+ */
+const sqlStats = { queries: 0, ms: 0 };
+/** With BENCH_SQL_TOP=<file>: every statement's text (first 160 characters) with its count, written at exit. */
+const sqlTexts = new Map<string, number>();
+async function countQueries(): Promise<void> {
+  const pg = await import('pg');
+  const topFile = process.env.BENCH_SQL_TOP;
+  if (topFile) {
+    process.on('exit', () => {
+      const rows = [...sqlTexts].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${String(n).padStart(8)}  ${text}`);
+      fs.writeFileSync(`${topFile}.${process.pid}`, rows.join('\n') + '\n');
+    });
+  }
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    sqlStats.queries++;
+    if (topFile) {
+      const q = args[0] as string | { text?: string } | undefined;
+      const text = (typeof q === 'string' ? q : q?.text ?? '?').replace(/\s+/g, ' ').slice(0, 160);
+      sqlTexts.set(text, (sqlTexts.get(text) ?? 0) + 1);
+    }
+    const t = performance.now();
+    const r = original.apply(this, args);
+    if (r && typeof (r as Promise<unknown>).then === 'function') {
+      (r as Promise<unknown>).then(() => { sqlStats.ms += performance.now() - t; }, () => { sqlStats.ms += performance.now() - t; });
+    }
+    return r;
+  };
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as ChildCase;
+  await countQueries();
   process.env.TZ = spec.config.tz;
   const log = createLogger(spec.config.logLevel);
   let bot: Bot | null = null;
@@ -107,7 +143,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage();
       void outcomes(bot).then((o) => send({
         type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(), outcomes: o,
-        rssMb: Math.round(process.memoryUsage().rss / 1e6),
+        rssMb: Math.round(process.memoryUsage().rss / 1e6), queries: sqlStats.queries, queryMs: sqlStats.ms,
       }));
     } else {
       stopRequest(msg);

@@ -57,7 +57,9 @@ async function main() {
     await db.execScript(`set session_replication_role = origin;
       analyze customers; analyze customer_events;
       select stage_dwell_apply(array(select id::int from customers), 1, null, false);
-      select stage_marks_rebuild(array(select id::int from customers));`);
+      select stage_marks_rebuild(array(select id::int from customers));
+      select stage_entry_apply(array(select id::int from customers), '{}'::bigint[], 1, null, false);
+      select stage_current_apply(array(select id::int from customers), '{}'::bigint[], 1, null, false);`);
     await db.execScript('vacuum analyze');
     const [{ n } = { n: 0 }] = await db.rows<{ n: number }>(sql`select count(*)::int as n from customer_events`);
     const [{ v } = { v: '' }] = await db.rows<{ v: string }>(sql`select version() as v`);

@@ -9,6 +9,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, OrgPerson, Scope, StalledCandidate } from '../domain/dashboard';
 import { asDate, type Database, type DbOrTx } from './db';
 import { dwellFromRollup } from './dwell-rollup';
+import { funnelFromRollup } from './funnel-rollup';
 import { customers, touchpoints } from './schema';
 
 /** History rows that put a customer into a stage (refusals and ownership changes do not). */
@@ -288,9 +289,19 @@ export interface FunnelQuery {
  */
 export async function funnelCounts(database: Database, q: FunnelQuery, on?: DbOrTx): Promise<{ from: string; to: string; entered: number; advanced: number }[]> {
   if (q.scope.kind === 'none' || !q.pairs.length) return q.pairs.map((p) => ({ ...p, entered: 0, advanced: 0 }));
+  // From the per-day rollup when it can answer exactly (no window, a period starting at a business day's start).
+  const rolled = await funnelFromRollup(database, q, on);
+  const rows = rolled ?? await funnelCountsDirect(database, q, on);
+  const byPair = new Map(rows.map((r) => [`${r.a}>${r.b}`, r]));
+  return q.pairs.map((p) => ({ ...p, entered: byPair.get(`${p.from}>${p.to}`)?.entered ?? 0, advanced: byPair.get(`${p.from}>${p.to}`)?.advanced ?? 0 }));
+}
+
+/** The funnel computed directly from the history rows (the reference the rollup is tested against). */
+export async function funnelCountsDirect(database: Database, q: FunnelQuery, on?: DbOrTx): Promise<{ a: string; b: string; entered: number; advanced: number }[]> {
+  if (q.scope.kind === 'none' || !q.pairs.length) return [];
   const pairs = sql.join(q.pairs.map((p) => sql`(${p.from}::text, ${p.to}::text)`), sql`, `);
   const windowSeconds = q.windowSeconds === null ? null : Math.round(q.windowSeconds);
-  const rows = await database.rows<{ a: string; b: string; entered: number; advanced: number }>(sql`
+  return database.rows<{ a: string; b: string; entered: number; advanced: number }>(sql`
     with pairs(a, b) as (values ${pairs}),
     ev as materialized (
       select e.customer_id, e.to_stage, e.at
@@ -312,8 +323,6 @@ export async function funnelCounts(database: Database, q: FunnelQuery, on?: DbOr
     )
     select a, b, count(*)::int as entered, (count(*) filter (where advanced))::int as advanced
     from judged group by a, b`, on);
-  const byPair = new Map(rows.map((r) => [`${r.a}>${r.b}`, r]));
-  return q.pairs.map((p) => ({ ...p, entered: byPair.get(`${p.from}>${p.to}`)?.entered ?? 0, advanced: byPair.get(`${p.from}>${p.to}`)?.advanced ?? 0 }));
 }
 
 export interface ObjectionRow {

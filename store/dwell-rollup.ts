@@ -1,14 +1,16 @@
 /**
  * The heatmap's dwell from the per-day rollup (migration 0006: stage_dwell_daily, customer_stage_marks, kept by
- * triggers in the same transaction as the history rows). Same figures as the direct computation
+ * triggers in the same transaction as the history rows; read through 0009's stage_leave_days and
+ * stage_leave_prev_days, its sums by day and by prev_day). Same figures as the direct computation
  * (analytics.ts dwellAggregates / dwellAggregatesFullScan), at a cost that follows days × offices × stages instead
  * of the history's rows. It answers only what the rollup can answer exactly — otherwise null, and the caller
  * computes directly:
- *   - the period runs to now (live: current stays come from `customers`);
+ *   - the period runs to now (live: the current stays are the customers' last entry rows);
  *   - it starts at the start of a business day in Asia/Shanghai (the rollup's day), as the dashboard's periods do;
  *   - no history row is dated at or after now (a clock set back, an import of future rows).
  * Finished customers of a cell = the stays ending in the period whose customer had not left that stage earlier in
- * the period (prev_day before the first day); a customer both finished and current is found by its last exit.
+ * the period (prev_day before the first day) = those of days >= the first day minus those with prev_day >= the first
+ * day (prev_day <= day); a customer both finished and current is found by the day it last left the stage it is in.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { DwellAggregate, Scope } from '../domain/dashboard';
@@ -40,19 +42,26 @@ export async function dwellFromRollup(
              and not exists (select 1 from customer_events where kind in ('created','stage_change','override') and at >= ${asOf}) as ok
     ), d as (select (${q.from}::timestamptz at time zone ${ROLLUP_TZ})::date as first_day),
     fin as (
-      select r.office_id, r.stage, sum(r.leaves) filter (where r.prev_day is null or r.prev_day < d.first_day) as n, sum(r.secs) as total
-      from stage_dwell_daily r, d, guard
-      where guard.ok and r.day >= d.first_day and r.stage in ${list(q.stages)}${officeCondition(q.scope, sql`r.office_id`)}
-      group by r.office_id, r.stage
-      having sum(r.leaves) > 0
+      -- Stays ending since the first day: all of them (seconds), and their first ones per customer (the rows of
+      -- days >= first_day minus those whose customer had left the stage already on a day >= first_day).
+      select office_id, stage, sum(n) as n, sum(total) as total, sum(leaves) as leaves from (
+        select r.office_id, r.stage, r.leaves as n, r.secs as total, r.leaves from stage_leave_days r, d, guard
+        where guard.ok and r.day >= d.first_day and r.stage in ${list(q.stages)}${officeCondition(q.scope, sql`r.office_id`)}
+        union all
+        select r.office_id, r.stage, -r.leaves, 0, 0 from stage_leave_prev_days r, d, guard
+        where guard.ok and r.prev_day >= d.first_day and r.stage in ${list(q.stages)}${officeCondition(q.scope, sql`r.office_id`)}
+      ) x
+      group by office_id, stage
+      having sum(leaves) > 0
     ), cur as (
-      select c.office_id, c.stage, count(*) as n, sum(extract(epoch from ${asOf}::timestamptz - c.stage_entered_at)) as total,
-             count(*) filter (where m.last_left_at >= ${q.from}) as both_n
-      from customers c
-      left join customer_stage_marks m on m.customer_id = c.id and m.stage = c.stage
-      cross join guard
-      where guard.ok and c.stage in ${list(q.stages)} and c.stage_entered_at < ${asOf}${officeCondition(q.scope, sql`c.office_id`)}
-      group by c.office_id, c.stage
+      -- Current stays (0009's stage_current_days, by the customers' history), and those of them whose customer
+      -- had left the stage in the period and came back (counted once with its finished stays).
+      select r.office_id, r.stage, sum(r.n) as n, sum(r.n) * extract(epoch from ${asOf}::timestamptz) - sum(r.entered_secs) as total,
+             coalesce(sum(r.n) filter (where r.left_day >= d.first_day), 0) as both_n
+      from stage_current_days r, d, guard
+      where guard.ok and r.stage in ${list(q.stages)}${officeCondition(q.scope, sql`r.office_id`)}
+      group by r.office_id, r.stage
+      having sum(r.n) > 0
     )
     select null::boolean as ok, coalesce(f.office_id, k.office_id) as office_id, coalesce(f.stage, k.stage) as stage,
            coalesce(f.n, 0)::int as finished_customers, f.total::float8 as finished_total,

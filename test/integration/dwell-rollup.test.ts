@@ -1,14 +1,15 @@
 /**
- * Issue 16: the heatmap's dwell read from the per-day rollup (migration 0006, kept by triggers) gives the same
- * figures as the direct computation over the whole history, on random histories, on PostgreSQL and on embedded
+ * Issue 16: the heatmap's dwell read from the per-day rollups (migrations 0006 and 0009, kept by triggers) and the
+ * funnel read from 0009's entry rollup give the same figures as the direct computation over the whole history, on random histories, on PostgreSQL and on embedded
  * PGlite — histories written one row at a time and in batches, customers that went back, moved office, were
  * inserted after their history, or were moved through the store's own changeStage / changeOwner.
  */
 import { sql } from 'drizzle-orm';
 import { defaultPeriod, type DwellAggregate } from '../../domain/dashboard';
-import { dwellAggregates, dwellAggregatesFullScan } from '../../store/analytics';
+import { dwellAggregates, dwellAggregatesFullScan, funnelCounts, funnelCountsDirect } from '../../store/analytics';
 import { changeOwner, changeStage, getCustomer } from '../../store/customers';
 import { dwellFromRollup } from '../../store/dwell-rollup';
+import { funnelFromRollup } from '../../store/funnel-rollup';
 import { customerEvents, customers } from '../../store/schema';
 import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -16,6 +17,11 @@ const STAGES = ['lead', 'first_call', 'demo_done', 'proposal_submitted', 'negoti
 const OFFICES = ['east', 'west', null];
 const NOW = new Date('2026-11-27T04:00:00Z'); // 12:00 in Shanghai
 const H = 3_600_000;
+/** The consecutive pairs, one that skips a stage, one backwards and two from the same stage. */
+const PAIRS = [
+  ...STAGES.slice(0, -1).map((s, i) => ({ from: s, to: STAGES[i + 1]! })),
+  { from: 'lead', to: 'demo_done' }, { from: 'negotiating', to: 'first_call' }, { from: 'first_call', to: 'negotiating' },
+];
 
 /** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
 function rng(seed: number) {
@@ -48,6 +54,14 @@ function walk(r: () => number): Ev[] {
     i = j;
   }
   return evs;
+}
+
+/** Funnel rows in PAIRS order, a pair nobody entered as zeros (the direct computation leaves it out). */
+function byPairs(rows: { a: string; b: string; entered: number; advanced: number }[]) {
+  return PAIRS.map((x) => {
+    const r = rows.find((y) => y.a === x.from && y.b === x.to);
+    return `${x.from}>${x.to} ${r?.entered ?? 0}/${r?.advanced ?? 0}`;
+  });
 }
 
 /** Counts exactly; averages to 1e-9 relative (sums of seconds in another order differ in the last bits). */
@@ -98,6 +112,10 @@ describe.each(DRIVERS)('dwell rollup (%s)', (driver) => {
         const rollup = await dwellFromRollup(db, q);
         expect({ label, p, rollupAnswered: rollup !== null }).toEqual({ label, p, rollupAnswered: true });
         expectSame(`${label}, ${p.from.toISOString()}, ${scope.kind}`, rollup!, await dwellAggregatesFullScan(db, q));
+        const f = { scope, pairs: PAIRS, ...p, windowSeconds: null };
+        const funnel = await funnelFromRollup(db, f);
+        expect({ label, p, scope, answered: funnel !== null }).toEqual({ label, p, scope, answered: true });
+        expect({ label, p, scope, funnel: byPairs(funnel!) }).toEqual({ label, p, scope, funnel: byPairs(await funnelCountsDirect(db, f)) });
       }
     }
   }
@@ -137,5 +155,12 @@ describe.each(DRIVERS)('dwell rollup (%s)', (driver) => {
     for (const p of [{ from: new Date(aligned.from.getTime() + H), to: NOW }, { from: aligned.from, to: new Date(NOW.getTime() - 5 * H) }]) {
       expectSame(p.from.toISOString(), await dwellAggregates(db, { ...q, ...p }), await dwellAggregatesFullScan(db, { ...q, ...p }));
     }
+    const f = { scope: { kind: 'all' as const }, pairs: PAIRS, windowSeconds: null };
+    expect(await funnelFromRollup(db, { ...f, ...aligned, windowSeconds: 72 * 3600 })).toBeNull(); // a window
+    expect(await funnelFromRollup(db, { ...f, from: new Date(aligned.from.getTime() + H), to: NOW })).toBeNull(); // not a day's start
+    expect(await funnelFromRollup(db, { ...f, from: aligned.from, to: new Date(NOW.getTime() - 400 * 24 * H) })).toBeNull(); // rows after `to`
+    // funnelCounts falls back to the direct computation then.
+    const misaligned = { ...f, from: new Date(aligned.from.getTime() + H), to: NOW };
+    expect(byPairs((await funnelCounts(db, misaligned)).map((r) => ({ ...r, a: r.from, b: r.to })))).toEqual(byPairs(await funnelCountsDirect(db, misaligned)));
   });
 });
