@@ -31,6 +31,8 @@ export interface StartOptions {
   log?: Logger;
   /** Where the sandbox's clock starts (it then ticks on and the time machine moves it). Default: the wall clock. */
   start?: Date;
+  /** The chat platform the members use: the WeCom sandbox (default) or the DingTalk one (fake DingTalk, Stream). */
+  channel?: 'wecom' | 'dingtalk';
 }
 
 /** A message the bot sent to a member, as the member's WeCom would show it. */
@@ -53,7 +55,9 @@ export interface InboxMessage {
 
 export interface DemoDriver {
   bot: Bot;
-  sandbox: Sandbox;
+  channel: 'wecom' | 'dingtalk';
+  /** The WeCom sandbox (null on DingTalk). */
+  sandbox: Sandbox | null;
   /** http://127.0.0.1:PORT */
   base: string;
   /** The chat console. */
@@ -126,12 +130,13 @@ const MIME: Record<string, string> = {
 
 export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver> {
   const env: Record<string, string> = {
-    ...opts.env, PORT: String(opts.port ?? 0), LOG_LEVEL: opts.logLevel ?? 'silent', SANDBOX: '1',
+    ...opts.env, PORT: String(opts.port ?? 0), LOG_LEVEL: opts.logLevel ?? 'silent', SANDBOX: opts.channel === 'dingtalk' ? 'dingtalk' : '1',
   };
   const loaded = loadConfig(env);
   const bot = await createBot({ ...loaded, dataDir: opts.dataDir ?? 'memory://' }, {
     ...(opts.log ? { log: opts.log } : {}), ...(opts.start ? { clock: new AdjustableClock(opts.start) } : {}),
   });
+  if (opts.channel === 'dingtalk') return dingtalkDriver(bot);
   const sandbox = bot.sandbox;
   if (!sandbox) throw new Error('the bot did not start in sandbox mode');
   const port = await bot.start();
@@ -150,7 +155,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
   });
 
   const driver: DemoDriver = {
-    bot, sandbox, base, consoleUrl: sandbox.url(),
+    bot, channel: 'wecom', sandbox, base, consoleUrl: sandbox.url(),
     now: () => bot.clock.now(),
     async say(userId, text) {
       expectAccepted(`say ${text}`, await sandbox.say(userId, text));
@@ -160,17 +165,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
       expectAccepted(`click ${eventKey}`, await sandbox.press(userId, { taskId }, eventKey, selected));
       await sandbox.settle();
     },
-    async upload(link, fileName, bytes) {
-      const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
-      const url = new URL(link);
-      const res = await fetch(`${base}${url.pathname}`, {
-        method: 'POST', body: bytes,
-        headers: { 'content-type': MIME[ext] ?? 'application/octet-stream', 'x-file-name': encodeURIComponent(fileName) },
-      });
-      const body: unknown = await res.json().catch(() => null);
-      await sandbox.settle();
-      return { status: res.status, body };
-    },
+    upload: (link, fileName, bytes) => uploadThrough(base, link, fileName, bytes, () => sandbox.settle()),
     async advance(spec) {
       const { to } = await sandbox.moveTime(spec);
       await sandbox.settle();
@@ -184,4 +179,49 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
     stop: () => bot.stop(),
   };
   return driver;
+}
+
+/** The upload page's own request, for a link the bot sent. */
+async function uploadThrough(base: string, link: string, fileName: string, bytes: Buffer, settle: () => Promise<void>) {
+  const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+  const url = new URL(link);
+  const res = await fetch(`${base}${url.pathname}`, {
+    method: 'POST', body: bytes,
+    headers: { 'content-type': MIME[ext] ?? 'application/octet-stream', 'x-file-name': encodeURIComponent(fileName) },
+  });
+  const body: unknown = await res.json().catch(() => null);
+  await settle();
+  return { status: res.status, body };
+}
+
+/** The same driver on the DingTalk sandbox: members type to the robot and press cards through the fake DingTalk. */
+async function dingtalkDriver(bot: Bot): Promise<DemoDriver> {
+  const dt = bot.dingtalk?.sandbox;
+  if (!dt) throw new Error('the bot did not start in the DingTalk sandbox');
+  const port = await bot.start();
+  const base = `http://127.0.0.1:${port}`;
+  const inbox = (userId: string): InboxMessage[] => dt.inbox(userId);
+  return {
+    bot, channel: 'dingtalk', sandbox: null, base, consoleUrl: `${base}/healthz`,
+    now: () => bot.clock.now(),
+    async say(userId, text) {
+      await dt.say(userId, text);
+      await dt.settle();
+    },
+    async click(userId, eventKey, taskId, selected) {
+      const values = Object.fromEntries((selected ?? []).map((s) => [s.questionKey, s.optionIds[0] ?? '']));
+      await dt.press(userId, taskId, eventKey, values);
+      await dt.settle();
+    },
+    upload: (link, fileName, bytes) => uploadThrough(base, link, fileName, bytes, () => dt.settle()),
+    async advance(spec) {
+      const { to } = await dt.moveTime(spec);
+      await dt.settle();
+      return to;
+    },
+    inbox,
+    lastCard: (userId) => inbox(userId).reverse().find((m) => m.msgtype === 'card'),
+    settle: () => dt.settle(),
+    stop: () => bot.stop(),
+  };
 }

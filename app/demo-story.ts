@@ -33,9 +33,10 @@ export function storyStart(env: NodeJS.ProcessEnv = process.env): Date {
 }
 export const DEFAULT_START = '2026-11-30 09:30';
 
-export async function playStory(print: (line: string) => void = console.log, start: Date = storyStart()): Promise<StepResult[]> {
-  print(`故事从 ${describeLocal(start)} 开始（华康医疗器械有限公司，华东办事处；DEMO_START 可改）`);
-  const demo: DemoDriver = await startSandbox({ logLevel: 'silent', start });
+export async function playStory(print: (line: string) => void = console.log, start: Date = storyStart(),
+  channel: 'wecom' | 'dingtalk' = 'wecom'): Promise<StepResult[]> {
+  print(`故事从 ${describeLocal(start)} 开始（华康医疗器械有限公司，华东办事处；DEMO_START 可改）· ${channel === 'dingtalk' ? '钉钉' : '企业微信'}`);
+  const demo: DemoDriver = await startSandbox({ logLevel: 'silent', start, channel });
   const results: StepResult[] = [];
   const seen = new Map<string, number>();
   /** Messages a member received since the last look. */

@@ -19,6 +19,7 @@ import type { ProcessDefinition } from '../domain/types';
 import type { JobRunner } from '../schedulers/runner';
 import type { Config } from './config';
 import type { Metrics } from './metrics';
+import { projectRoot } from '../store/paths';
 
 export interface DingtalkSetupDeps {
   config: Config;
@@ -45,7 +46,7 @@ export async function setupDingtalk(deps: DingtalkSetupDeps) {
   const fake: FakeDingtalk | null = config.sandbox ? await startSandboxDingtalk(clock) : null;
   const dt = fake ? { ...config.dingtalk, apiBase: fake.base, oapiBase: fake.base, cardTemplateId: SANDBOX_DINGTALK_TEMPLATE } : config.dingtalk;
   const stack = createDingtalkStack(dt, {
-    clock, log, registry: deps.metrics.registry, mediaRoot: process.cwd(), stream: deps.stream,
+    clock, log, registry: deps.metrics.registry, mediaRoot: projectRoot(), stream: deps.stream,
     tokenStore: redis ? createRedisTokenStore(redis, prefix) : undefined,
     countStore: redis ? createRedisCountStore(redis, prefix) : undefined,
     workNoticeStore: redis ? createRedisWorkNoticeStore(redis, prefix) : undefined,

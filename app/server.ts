@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createMemoryTokenStore, createRedisTokenStore, createWecomClient, type TokenStore } from '../bot/wecom/api';
+import { createMemoryTokenStore, createRedisTokenStore, createWecomClient, type TokenStore, type WecomClient } from '../bot/wecom/api';
 import { createCallbackCrypto } from '../bot/wecom/crypto';
 import { createReceiver } from '../bot/wecom/receiver';
 import { Router } from '../bot/router';
@@ -32,6 +32,8 @@ import { createBullRunner, createInProcessRunner, type JobRunner } from '../sche
 import type { UseCaseDeps } from '../usecases/deps';
 import { registerContactEvents } from '../bot/wecom/contact-events';
 import { createWecomChannel } from '../bot/wecom/channel';
+import { registerDingtalkContactEvents } from '../bot/dingtalk/org-sync';
+import { setupDingtalk } from './dingtalk-setup';
 import { storedChatEvent, toChatEvent } from '../bot/wecom/events';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { sandboxProcess } from '../sandbox/demo-company';
@@ -69,18 +71,17 @@ export interface BotOverrides {
   /** Lease of every claimed row (inbox, outbox, timers), renewed by heartbeat; default store/leases.ts LEASE_MS. */
   leaseMs?: number;
   sweepMs?: number;
+  /** CHANNEL=dingtalk: tests shorten the Stream watchdog and backoff. */
+  dingtalkStream?: { heartbeatMs?: number; idleTimeoutMs?: number; backoffInitialMs?: number; backoffMaxMs?: number };
 }
 
 export type Bot = Awaited<ReturnType<typeof createBot>>;
 
 export async function createBot(config: Config, overrides: BotOverrides = {}) {
-  if (config.channel === 'dingtalk') {
-    // bot/dingtalk/ and app/dingtalk-setup.ts are ready; the server starts them once handlers and the outbox speak
-    // the neutral channel types (issue 11). Until then say so instead of failing on missing WeCom values.
-    throw new Error('CHANNEL=dingtalk is not wired into the server in this build yet (see README “Running on DingTalk”); use CHANNEL=wecom');
-  }
-  // Sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free one).
-  if (config.sandbox) config = await withSandboxPort(config);
+  const onDingtalk = config.channel === 'dingtalk';
+  // WeCom sandbox: the WeCom client talks to this server's fake API, so the port must be known now (PORT=0 → a free
+  // one). The DingTalk sandbox's fake listens on its own loopback port.
+  if (config.sandbox && !onDingtalk) config = await withSandboxPort(config);
   const log = overrides.log ?? createLogger(config.logLevel);
   // Every business rule (09:00 jobs, ISO weeks, calendar days, times in messages) reads this zone.
   setBusinessZone(config.tz);
@@ -113,18 +114,21 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     ? createBullRunner({ redisUrl: config.redisUrl, prefix, log })
     : createInProcessRunner(log);
 
-  const client = createWecomClient({
-    baseUrl: config.apiBase, corpId: config.corpId, agentId: config.agentId, secret: config.secret, tokenStore, log,
-    onRefresh: () => metrics.tokenRefreshes.inc(),
-    retry: overrides.sleep ? { sleep: overrides.sleep } : undefined,
-  });
+  // On DingTalk nothing calls WeCom: a client that says so if anything ever tries.
+  const client: WecomClient = onDingtalk
+    ? new Proxy({} as WecomClient, { get: (_t, prop) => () => Promise.reject(new Error(`WeCom ${String(prop)} called with CHANNEL=dingtalk`)) })
+    : createWecomClient({
+      baseUrl: config.apiBase, corpId: config.corpId, agentId: config.agentId, secret: config.secret, tokenStore, log,
+      onRefresh: () => metrics.tokenRefreshes.inc(),
+      retry: overrides.sleep ? { sleep: overrides.sleep } : undefined,
+    });
 
   // Short leases renewed while rows are worked on: a dead process's rows are taken over within seconds.
   const leases = createLeaseKeeper(database, clock, {
     leaseMs: overrides.leaseMs, onError: (err) => log.warn({ err: String(err) }, 'lease renewal failed'),
   });
   const inbox = createInboxRepo(database);
-  const outbox = createOutboxRepo(database);
+  const outbox = createOutboxRepo(database, { channel: config.channel ?? 'wecom' });
   const router = new Router();
   // The sandbox sends quality reviews to its 质检员 (pool mode), so the reviewer's role can be tried there.
   const processDef = config.sandbox ? sandboxProcess(loadProcessFile(config.processConfig)) : loadProcessFile(config.processConfig);
@@ -162,6 +166,12 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     materials: materials?.deps, database,
   });
   registerContactEvents(router, { client });
+  // CHANNEL=dingtalk: the DingTalk stack (Stream or HTTP receiving, client, channel, sign-in) on the same inbox.
+  const dingtalk = onDingtalk ? await setupDingtalk({
+    config, clock, log, metrics, database, inbox, redis, prefix, onAccepted: () => runner.kick('inbox'), runner, process: processDef,
+    ...(overrides.dingtalkStream ? { stream: overrides.dingtalkStream } : {}),
+  }) : null;
+  if (dingtalk) registerDingtalkContactEvents(router, { client: dingtalk.stack.client });
 
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log, decode: storedChatEvent,
@@ -171,7 +181,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   });
   const sops = prepareSopPdfs({ root: projectRoot(), log });
   // SOP pushes send the PDF laid out from the Markdown source once it is ready (schedulers/sop-pdf.ts).
-  const channel = createWecomChannel({ client, media: timers.media, preferSop: (ref) => sops.preferred(ref), root: projectRoot() });
+  const channel = dingtalk?.channel ?? createWecomChannel({ client, media: timers.media, preferSop: (ref) => sops.preferred(ref), root: projectRoot() });
   const outboxWorker = createOutboxWorker({
     outbox, channel, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
     // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
@@ -183,9 +193,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   runner.define('outbox', outboxWorker.drain, { sweepMs });
   runner.define('timers', timers.worker.drain, { sweepMs });
 
-  const crypto = createCallbackCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, corpId: config.corpId });
+  const crypto = onDingtalk ? null : createCallbackCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, corpId: config.corpId });
   const app = createHttpApp(log);
-  app.use(createReceiver({
+  // HTTP receive mode on DingTalk: POST /dingtalk/callback (robot) and /dingtalk/events (subscriptions).
+  if (dingtalk?.router) app.use(dingtalk.router);
+  if (crypto) app.use(createReceiver({
     crypto, log, maxSkewSec: config.callbackMaxSkewSec,
     // WeCom's timestamps are real time: compared with the system clock even when the sandbox moves the bot's clock.
     nowSec: () => systemClock.now().getTime() / 1000,
@@ -203,7 +215,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     app.use(materials.routes({ database, clock, log, outbox, adminToken: config.adminToken, onEnqueued: () => runner.kick('outbox') }));
   }
   app.use(createDashboardRoutes({
-    service: dashboard, clock, config, log, publicBase, userIdByCode: (code) => client.getUserIdByCode(code),
+    service: dashboard, clock, config, log, publicBase,
+    userIdByCode: (code) => (dingtalk ? dingtalk.userIdByCode(code) : client.getUserIdByCode(code)),
     materials: materials ? (scope, period) => materialMeasures(database, materials.materials, {
       from: period.from, to: period.to, by: 'office', only: (office) => scope.kind === 'all' || (scope.kind === 'offices' && !!office && scope.offices.includes(office)),
     }) : undefined,
@@ -224,13 +237,14 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   app.use(reviews.routes({ tasks: timers.tasks, outbox, onEnqueued: () => runner.kick('outbox') }));
   app.use(createUploadRoutes({ database, clock, config, log, process: processDef, useCases, afterUploaded: () => runner.kick('outbox') }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
-  const sandbox = config.sandbox
+  const sandbox = config.sandbox && crypto
     ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef })
     : null;
   if (sandbox) {
     await sandbox.prepare();
     app.use(sandbox.router);
   }
+  await dingtalk?.sandbox?.prepare();
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not_found' });
   });
@@ -261,7 +275,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   let server: http.Server | null = null;
   let metricsServer: http.Server | null = null;
   /** Full org sync from WeCom's directory; never throws (failures are logged and keep the existing org). */
-  const syncOrg = () => syncOrgFromWecom({ database, client, clock, log });
+  const syncOrg = (): Promise<OrgSyncResult> => (dingtalk ? dingtalk.syncOrg() : syncOrgFromWecom({ database, client, clock, log }));
   let initialOrgSync: Promise<OrgSyncResult> | null = null;
 
   async function start(port = config.port): Promise<number> {
@@ -290,6 +304,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       });
     }
     await timers.ensureCron();
+    await dingtalk?.start(); // the Stream connection (both modes: card callbacks arrive on it)
     runner.kick('inbox'); // rows left by a previous process
     runner.kick('outbox');
     runner.kick('timers');
@@ -306,6 +321,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
 
   /** Graceful stop: no new requests, running drains finish, connections close. */
   async function stop(): Promise<void> {
+    await dingtalk?.stop();
     if (metricsServer) {
       const m = metricsServer;
       metricsServer = null;
@@ -325,5 +341,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { sops, useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, config, dashboard, dashboardJobs };
+  return { sops, useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, dingtalk, channel, config, dashboard, dashboardJobs };
 }

@@ -5,6 +5,7 @@
  * change event updates one member (or the offices); transient DingTalk failures throw so the inbox retries the row.
  */
 import type { ContactChangedEvent } from '../channel';
+import type { Router } from '../router';
 import type { DingtalkClient, DingtalkDepartment } from './client';
 import { classifyDingtalkError, DingtalkApiError } from './errors';
 import { dingtalkLeaders, fetchDingtalkDirectory, officeFromDingtalk, personFromDingtalk, ROOT_DEPT } from './directory';
@@ -109,4 +110,17 @@ export async function applyDingtalkContactChange(
     default:
       return 'ignored';
   }
+}
+
+/**
+ * Registers DingTalk's directory change events (the org keeps itself current between full syncs). The directory
+ * reads run inside the event's transaction: DingTalk answers these in milliseconds, and a transient failure
+ * throws so the inbox retries the row.
+ */
+export function registerDingtalkContactEvents(router: Router, deps: { client: DingtalkClient }): void {
+  router.on('contact.changed', async (ctx, next) => {
+    if (ctx.event.channel !== 'dingtalk') return next();
+    const outcome = await applyDingtalkContactChange(ctx.tx, deps.client, ctx.event, ctx.now, ctx.log);
+    ctx.log.info({ change: ctx.event.change, subject: ctx.event.subjectUserId ?? ctx.event.departmentId, outcome }, 'contact change applied to the org');
+  });
 }
