@@ -8,15 +8,14 @@ import type { BotContext } from '../bot/context';
 import type { Router } from '../bot/router';
 import { parseMaterialAction } from '../cards/material-cards';
 import { materialTexts as T } from '../cards/material-texts';
-import { openStages } from '../domain/stages';
-import { createCustomer } from '../store/customers';
-import { findPerson } from '../store/people';
-import { resolveDuplicate, warnIfDuplicate } from '../usecases/duplicates';
+import { customerTexts as CT } from '../cards/customer-texts';
+import { createCustomer } from '../usecases/customers';
+import { resolveDuplicate } from '../usecases/duplicates';
 import { bindExternalContact, onExternalContactEvent } from '../usecases/external-contacts';
 import type { MaterialDeps } from '../usecases/material-deps';
 import { sendPack } from '../usecases/send-pack';
+import { actorOf, callFrom } from './call';
 import { resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
-import { applyTaskEvent } from '../usecases/tasks';
 
 export type MaterialHandlerDeps = StageDeps & { materialDeps: Omit<MaterialDeps, 'emit'> };
 
@@ -37,16 +36,14 @@ export function registerMaterials(router: Router, deps: MaterialHandlerDeps): vo
   router.command('bind_contact', async (ctx, cmd) => {
     const me = ctx.event.userId;
     if (cmd.create) {
-      const person = await findPerson(ctx.tx, me);
-      if (!person) return ctx.say('您还不在销售组织架构中，请联系管理员添加后再使用。');
+      // The one door for a new customer (usecases/customers.ts): the same checks, task and duplicate warning as 新客户.
       const { name, industry } = cmd.create;
-      const first = openStages(deps.process)[0]!;
-      const c = await createCustomer(ctx.tx, { name, industry, ownerId: person.userId, officeId: person.officeId, stage: first.key, source: 'text' }, ctx.now);
-      await applyTaskEvent(ctx.tx, deps.tasks, { customerId: c.id, event: { kind: 'stage_entered', stage: first.key }, actorId: me, now: ctx.now });
-      await warnIfDuplicate(ctx.tx, { process: deps.process, emit: emitOf(ctx) }, { customer: c, now: ctx.now });
-      const r = await bindExternalContact(ctx.tx, null, { contactId: null, customerId: c.id, actorId: me, now: ctx.now });
+      const made = await createCustomer(callFrom(ctx, 'text'), deps, { actor: actorOf(ctx), name, industry, announced: true });
+      if (made.kind === 'not_in_org') return ctx.say(CT.notInOrg);
+      if (made.kind === 'too_long') return ctx.say(CT.nameTooLong(made.what, made.max, made.length));
+      const r = await bindExternalContact(ctx.tx, null, { contactId: null, customerId: made.customer.id, actorId: me, now: ctx.now });
       await ctx.say(r.text);
-      return sendStageCard(ctx, deps, c, `已新建客户“${c.name}”`);
+      return sendStageCard(ctx, deps, made.customer, made.kind === 'duplicate' ? CT.duplicate(name) : CT.created(made.customer.name, made.stage.name));
     }
     const c = await resolveCustomer(ctx, cmd.customer ?? '', (id) => `xbind:0:${id}`, deps);
     if (!c) return;

@@ -72,6 +72,31 @@ describe('one door: every way in has the same effects (issue 11)', () => {
   const tasks = (id: number) => t.db.rows<TaskRow>(sql`select id, kind, status, assignee_id, customer_id from tasks where customer_id = ${id} order by id`);
   const withoutSource = (rows: EventRow[]) => rows.map(({ source: _s, ...rest }) => rest);
 
+  it('a new customer from 绑定 新客户 is the one door of 新客户: the same checks, history, tasks and stage card', async () => {
+    let mark = await lastOutboxId();
+    await say('lina', '新客户 绑定甲 医疗');
+    const viaNew = await messagesSince(mark, '绑定甲');
+    mark = await lastOutboxId();
+    await say('lina', '绑定 新客户 绑定乙 医疗');
+    const viaBind = await messagesSince(mark, '绑定乙');
+    const a = await customerId('绑定甲');
+    const b = await customerId('绑定乙');
+    expect(withoutSource(await events(b))).toEqual(withoutSource(await events(a)));
+    expect((await tasks(b)).map((x) => [x.kind, x.status, x.assignee_id])).toEqual((await tasks(a)).map((x) => [x.kind, x.status, x.assignee_id]));
+    // The stage card, as for 新客户 (the bind command also answers about the contact it binds).
+    expect(viaBind).toEqual(expect.arrayContaining(viaNew));
+    // A name too long for a card is refused the same way, and nothing is created.
+    const long = '很'.repeat(60);
+    mark = await lastOutboxId();
+    await say('lina', `新客户 ${long}`);
+    const refusedNew = await messagesSince(mark, long);
+    mark = await lastOutboxId();
+    await say('lina', `绑定 新客户 ${long}`);
+    expect(await messagesSince(mark, long)).toEqual(refusedNew);
+    expect(refusedNew.join()).toContain('客户名称');
+    expect(await t.db.rows(sql`select id from customers where name = ${long}`)).toEqual([]);
+  });
+
   it('ownership change: chat and POST /api/customers/:id/owner log the same history row and tell both reps', async () => {
     await say('lina', '新客户 转移甲');
     await say('lina', '新客户 转移乙');
