@@ -73,8 +73,8 @@ export function createContext(deps: ContextDeps): BotContext {
       if (event.kind !== 'card.action') throw new Error('updateCard is only available for card actions');
       const summary = update.type === 'replace' ? update.card.title : update.label;
       await deps.enqueue(tx, [{
-        channel: event.card.channel, recipient: event.userId, kind: 'card_update', msgtype: update.type, body: update, summary, cause,
-        taskId: event.card.id, responseCode: event.card.token,
+        channel: event.card.channel, recipient: event.userId, kind: 'card_update', messageType: update.type, body: update, summary, cause,
+        cardId: event.card.id, cardToken: event.card.token,
       }], now);
       count += 1;
     },

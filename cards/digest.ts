@@ -31,7 +31,7 @@ export function digestLine(row: { body: unknown; summary: string }): string {
 }
 
 /** Merges several pending notifications to one member into one text message (over the platform's per-member limit). */
-export function buildDigest(items: string[]): { msgtype: 'text'; body: OutMessage; summary: string } {
+export function buildDigest(items: string[]): { messageType: 'text'; body: OutMessage; summary: string } {
   const title = texts.digest.title(items.length);
   const lines: string[] = [title, texts.digest.intro];
   let bytes = Buffer.byteLength(lines.join('\n'));
@@ -46,5 +46,5 @@ export function buildDigest(items: string[]): { msgtype: 'text'; body: OutMessag
   }
   if (shown < items.length) lines.push(texts.digest.more(items.length - shown));
   const content = lines.join('\n');
-  return { msgtype: 'text', body: { type: 'text', text: content }, summary: title };
+  return { messageType: 'text', body: { type: 'text', text: content }, summary: title };
 }

@@ -18,7 +18,7 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   log: Logger;
   /** Builds the digest message for rows merged over the member limit. */
-  digest(rows: OutboxRow[]): { msgtype: string; body: unknown; summary: string };
+  digest(rows: OutboxRow[]): { messageType: string; body: unknown; summary: string };
   limits?: RateLimits;
   maxAttempts?: number;
   leaseMs?: number;
@@ -46,7 +46,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
     }
     try {
       if (row.kind === 'card_update') {
-        const ref: CardRef = { channel: opts.channel.name, id: row.taskId ?? '', ...(row.responseCode ? { token: row.responseCode } : {}) };
+        const ref: CardRef = { channel: opts.channel.name, id: row.cardId ?? '', ...(row.cardToken ? { token: row.cardToken } : {}) };
         return await opts.channel.updateCard(ref, row.body as CardUpdate, key, row.recipient);
       }
       return await opts.channel.send(row.recipient, row.body as OutMessage, key);
@@ -57,10 +57,10 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
   }
 
   async function deliver(row: OutboxRow): Promise<void> {
-    const log = opts.log.child({ outboxId: row.id, to: row.recipient, type: row.msgtype, channel: row.channel });
+    const log = opts.log.child({ outboxId: row.id, to: row.recipient, type: row.messageType, channel: row.channel });
     const result = await attempt(row);
     if (result.ok) {
-      await opts.outbox.markSent(row.id, opts.clock.now(), { msgId: result.platformId, responseCode: result.cardToken, warning: result.warning });
+      await opts.outbox.markSent(row.id, opts.clock.now(), { msgId: result.platformId, cardToken: result.cardToken, warning: result.warning });
       if (result.warning) log.warn({ warning: result.warning }, 'delivered with a warning');
       opts.onResult?.('sent');
       return;

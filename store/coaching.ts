@@ -11,17 +11,17 @@ import { outbox } from './schema';
 export const coachingCause = (reviewId: number) => `coaching:review:${reviewId}`;
 
 /** Writes or rewrites the pending coaching note of a review; `sendAt` is when it may go out. */
-export interface StoredMessage { msgtype: string; body: unknown; summary: string }
+export interface StoredMessage { messageType: string; body: unknown; summary: string }
 
 export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; repId: string; message: StoredMessage; sendAt: Date }, now: Date): Promise<void> {
   const cause = coachingCause(input.reviewId);
   const updated = await on.update(outbox).set({
-    body: input.message.body, summary: input.message.summary, msgtype: input.message.msgtype, nextAttemptAt: input.sendAt,
+    body: input.message.body, summary: input.message.summary, messageType: input.message.messageType, nextAttemptAt: input.sendAt,
   }).where(and(eq(outbox.cause, cause), eq(outbox.recipient, input.repId), eq(outbox.status, 'pending'), eq(outbox.attempts, 0)))
     .returning({ id: outbox.id });
   if (updated.length) return;
   await on.insert(outbox).values({
-    recipient: input.repId, kind: 'message', msgtype: input.message.msgtype, body: input.message.body, summary: input.message.summary,
+    recipient: input.repId, kind: 'message', messageType: input.message.messageType, body: input.message.body, summary: input.message.summary,
     status: 'pending', nextAttemptAt: input.sendAt, createdAt: now, cause,
   });
 }

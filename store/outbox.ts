@@ -1,7 +1,7 @@
 /**
  * The outbox: every message the bot sends is a row written in the same transaction as the change that caused
- * it, then delivered by a worker. Delivery is planned per recipient so WeCom's per-member limits (30 a minute,
- * 1000 an hour, silently dropped beyond) are never crossed: over budget, pending rows merge into one digest.
+ * it, then delivered by a worker. Delivery is planned per recipient so the channel's per-member limits (WeCom: 30 a
+ * minute, 1000 an hour, silently dropped beyond) are never crossed: over budget, pending rows merge into one digest.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx, type Tx } from './db';
@@ -15,12 +15,15 @@ export interface NewOutboxMessage {
   channel?: string;
   recipient: string;
   kind: 'message' | 'card_update';
-  msgtype: string;
+  /** The neutral message type (OutMessage['type']) or the update's type. */
+  messageType: string;
   body: unknown;
   summary: string;
   cause?: string;
-  taskId?: string;
-  responseCode?: string;
+  /** The card's id (a card message, or the card an update changes). */
+  cardId?: string;
+  /** The platform's handle to update the card (WeCom: the click's response_code). */
+  cardToken?: string;
   /** Deliver no earlier than this (defaults to now). */
   notBefore?: Date;
 }
@@ -84,8 +87,8 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
     const rows = await on
       .insert(outbox)
       .values(messages.map((m) => ({
-        channel: m.channel ?? defaultChannel, recipient: m.recipient, kind: m.kind, msgtype: m.msgtype, body: m.body, summary: m.summary,
-        cause: m.cause ?? null, taskId: m.taskId ?? null, responseCode: m.responseCode ?? null,
+        channel: m.channel ?? defaultChannel, recipient: m.recipient, kind: m.kind, messageType: m.messageType, body: m.body, summary: m.summary,
+        cause: m.cause ?? null, cardId: m.cardId ?? null, cardToken: m.cardToken ?? null,
         status: 'pending', nextAttemptAt: m.notBefore ?? now, createdAt: now,
       })))
       .returning({ id: outbox.id });
@@ -106,7 +109,7 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
    * workers never spend the same budget. Chosen rows are moved to `sending` with a lease.
    */
   async function planRecipient(recipient: string, now: Date, limits: RateLimits, leaseMs: number,
-    digest: (rows: OutboxRow[]) => { msgtype: string; body: unknown; summary: string }): Promise<DeliveryPlan | null> {
+    digest: (rows: OutboxRow[]) => { messageType: string; body: unknown; summary: string }): Promise<DeliveryPlan | null> {
     return db.transaction(async (tx) => {
       const [lock] = await database.rows<{ ok: boolean }>(
         sql`select pg_try_advisory_xact_lock(hashtext(${`outbox:${recipient}`})) as ok`, tx);
@@ -114,8 +117,8 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
       await tx.execute(sql`
         update outbox set status = 'pending' where recipient = ${recipient} and status = 'sending' and locked_until < ${now}`);
       const due = await database.rows<OutboxRow & { reply: boolean }>(sql`
-        select id, channel, recipient, kind, msgtype, body, summary, status, attempts, cause, task_id as "taskId", last_error as "lastError",
-          response_code as "responseCode", created_at as "createdAt", next_attempt_at as "nextAttemptAt", ${REPLY_SQL} as reply
+        select id, channel, recipient, kind, message_type as "messageType", body, summary, status, attempts, cause, card_id as "cardId", last_error as "lastError",
+          card_token as "cardToken", created_at as "createdAt", next_attempt_at as "nextAttemptAt", ${REPLY_SQL} as reply
         from outbox o where recipient = ${recipient} and status = 'pending' and next_attempt_at <= ${now}
         order by id for update`, tx).then((rows) => rows.map((r) => ({
           ...r, createdAt: asDate(r.createdAt), nextAttemptAt: asDate(r.nextAttemptAt),
@@ -141,7 +144,7 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
       } else if (merge.length > 1) {
         const d = digest(merge);
         const [row] = await tx.insert(outbox).values({
-          channel: defaultChannel, recipient, kind: 'message', msgtype: d.msgtype, body: d.body, summary: d.summary, status: 'sending',
+          channel: defaultChannel, recipient, kind: 'message', messageType: d.messageType, body: d.body, summary: d.summary, status: 'sending',
           attempts: 1, nextAttemptAt: now, lockedUntil: until, createdAt: now, cause: 'digest',
         }).returning();
         await tx.update(outbox).set({ status: 'merged', mergedInto: row!.id, lockedUntil: null })
@@ -179,10 +182,10 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
     return { left, freesAt };
   }
 
-  async function markSent(id: number, now: Date, result: { msgId?: string; responseCode?: string; warning?: string }) {
+  async function markSent(id: number, now: Date, result: { msgId?: string; cardToken?: string; warning?: string }) {
     await db.update(outbox).set({
-      status: 'sent', sentAt: now, lockedUntil: null, wecomMsgId: result.msgId ?? null,
-      responseCode: result.responseCode ?? sql`${outbox.responseCode}`,
+      status: 'sent', sentAt: now, lockedUntil: null, platformMsgId: result.msgId ?? null,
+      cardToken: result.cardToken ?? sql`${outbox.cardToken}`,
       lastError: result.warning ?? null,
     }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
   }

@@ -35,16 +35,17 @@ export const inbox = pgTable('inbox', {
   index('inbox_user_open_idx').on(t.userId, t.id).where(sql`status in ('pending','processing')`),
 ]);
 
-/** Every outbound WeCom call, one recipient a row, written in the transaction of the change that caused it. */
+/** Every message the bot sends (or card it updates), one recipient a row, written in the transaction of the change that caused it. */
 export const outbox = pgTable('outbox', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   /** The channel that delivers it (bot/channel.ts ChannelName); 'wecom' for every row before the channel seam. */
   channel: text('channel').notNull().default('wecom'),
   /** The channel's user id of the recipient (for card updates: the clicker whose copy changes). */
   recipient: text('recipient').notNull(),
-  /** `message` (message/send) or `card_update` (message/update_template_card). */
+  /** `message` (a send) or `card_update` (a card changed in place). */
   kind: text('kind').notNull(),
-  msgtype: text('msgtype').notNull(),
+  /** The neutral message type (bot/channel.ts OutMessage['type']), or the update's type. */
+  messageType: text('message_type').notNull(),
   body: jsonb('body').notNull(),
   /** One zh-CN line used when messages are merged into a digest. */
   summary: text('summary').notNull(),
@@ -56,10 +57,12 @@ export const outbox = pgTable('outbox', {
   lastErrcode: integer('last_errcode'),
   /** What caused it, e.g. `inbox:42` or `timer:7`; for tracing and the ops API. */
   cause: text('cause'),
-  /** The template card's task_id, if any (maps a later click back to its business object). */
-  taskId: text('task_id'),
-  responseCode: text('response_code'),
-  wecomMsgId: text('wecom_msg_id'),
+  /** The card's id (CardModel.id: WeCom task_id, DingTalk outTrackId), if the message is a card or updates one. */
+  cardId: text('card_id'),
+  /** The platform's handle to update the card (WeCom: the click's single-use response_code). */
+  cardToken: text('card_token'),
+  /** The platform's id of the sent message. */
+  platformMsgId: text('platform_msg_id'),
   /** For rows merged into a digest: the digest row's id. */
   mergedInto: integer('merged_into'),
   createdAt: tz('created_at').notNull(),
@@ -67,7 +70,7 @@ export const outbox = pgTable('outbox', {
 }, (t) => [
   index('outbox_open_idx').on(t.status, t.nextAttemptAt).where(sql`status in ('pending','sending')`),
   index('outbox_recipient_sent_idx').on(t.recipient, t.sentAt).where(sql`status = 'sent'`),
-  index('outbox_task_idx').on(t.taskId),
+  index('outbox_card_idx').on(t.cardId),
 ]);
 
 /** Offices (办事处), from WeCom departments or PUT /api/org. */

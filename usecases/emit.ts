@@ -34,8 +34,8 @@ function firstLine(s: string): string {
 }
 
 /** What the outbox records beside a message: its type, the card's id (for updates) and a one-line summary. */
-export function outboxFields(m: OutMessage): { msgtype: string; taskId: string | undefined; summary: string } {
-  return { msgtype: m.type, taskId: m.type === 'card' ? m.card.id : undefined, summary: summarize(m) };
+export function outboxFields(m: OutMessage): { messageType: string; cardId: string | undefined; summary: string } {
+  return { messageType: m.type, cardId: m.type === 'card' ? m.card.id : undefined, summary: summarize(m) };
 }
 
 /** The outbox rows for one message to several people. */

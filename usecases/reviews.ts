@@ -27,7 +27,7 @@ async function coachingMessage(call: Call, reviewerId: string, repId: string, fa
     repName: rep?.name ?? repId, reviewerName: reviewer?.name ?? reviewerId, taskName: facts.taskName, customerName: facts.customerName,
     score: s.score, tags: s.tags, comment: s.comment, quality: facts.quality?.total ?? null,
   }) };
-  return { msgtype: body.type, body, summary: summarize(body) };
+  return { messageType: body.type, body, summary: summarize(body) };
 }
 
 export type ScoreResult =

@@ -24,8 +24,8 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
       const now = t.clock.now();
       // e.g. forty warnings to one supervisor, written in one transaction by a scheduler
       await t.bot.outbox.enqueue(t.db.db, Array.from({ length: 40 }, (_, i) => ({
-        recipient: 'zhaoliu', kind: 'message' as const, msgtype: 'text',
-        body: { msgtype: 'text', text: { content: `预警 ${i + 1}：客户痛点记录已超时` } }, summary: `预警 ${i + 1}：客户痛点记录已超时`,
+        recipient: 'zhaoliu', kind: 'message' as const, messageType: 'text',
+        body: { type: 'text', text: `预警 ${i + 1}：客户痛点记录已超时` }, summary: `预警 ${i + 1}：客户痛点记录已超时`,
       })), now);
       await t.bot.runner.runNow('outbox');
       const toHim = wecom.sent.filter((m) => m.touser === 'zhaoliu');
@@ -70,7 +70,7 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
       t = await startTestBot({ redis: true });
       const long = (i: number) => `${i}号：客户“华夏医疗”的客户痛点记录已超过截止时间 12月1日 10:00，请尽快提交：客户最焦虑的3个问题、现场承诺的交付物、下次联系时间`;
       const notices = (from: number, n: number) => Array.from({ length: n }, (_, k) => ({
-        recipient: 'qianliu', kind: 'message' as const, msgtype: 'text', cause: 'timer:1',
+        recipient: 'qianliu', kind: 'message' as const, messageType: 'text', cause: 'timer:1',
         body: { type: 'text', text: long(from + k) }, summary: long(from + k).slice(0, 60),
       }));
       await t.bot.outbox.enqueue(t.db.db, notices(1, 40), t.clock.now());

@@ -69,17 +69,17 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('plans delivery within the member budget and merges the overflow into one digest', async () => {
     const outbox = createOutboxRepo(db);
     await outbox.enqueue(db.db, Array.from({ length: 35 }, (_, i) => ({
-      recipient: 'sup', kind: 'message' as const, msgtype: 'text', body: { type: 'text', text: `n${i}` }, summary: `n${i}`,
+      recipient: 'sup', kind: 'message' as const, messageType: 'text', body: { type: 'text', text: `n${i}` }, summary: `n${i}`,
     })), T0);
     const plan = await outbox.planRecipient('sup', T0, { perMinute: 30, perHour: 1000 }, 60_000,
-      (rows) => ({ msgtype: 'text', body: { n: rows.length }, summary: `digest of ${rows.length}` }));
+      (rows) => ({ messageType: 'text', body: { n: rows.length }, summary: `digest of ${rows.length}` }));
     expect(plan!.send).toHaveLength(30);
     expect(plan!.send[29]!.summary).toBe('digest of 6');
     expect(plan!.merge).toHaveLength(6);
     for (const r of plan!.send) await outbox.markSent(r.id, T0, {});
     // The budget is spent: a new message waits for the window instead of being sent (and silently dropped by WeCom).
-    await outbox.enqueue(db.db, [{ recipient: 'sup', kind: 'message', msgtype: 'text', body: {}, summary: 'late' }], at(10));
-    const later = await outbox.planRecipient('sup', at(10), { perMinute: 30, perHour: 1000 }, 60_000, () => ({ msgtype: 'text', body: {}, summary: 'd' }));
+    await outbox.enqueue(db.db, [{ recipient: 'sup', kind: 'message', messageType: 'text', body: {}, summary: 'late' }], at(10));
+    const later = await outbox.planRecipient('sup', at(10), { perMinute: 30, perHour: 1000 }, 60_000, () => ({ messageType: 'text', body: {}, summary: 'd' }));
     expect(later!.send).toHaveLength(0);
     expect(later!.retryAt!.getTime()).toBeGreaterThan(at(60).getTime());
   });
@@ -87,9 +87,9 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
   it('card updates do not spend the member budget', async () => {
     const outbox = createOutboxRepo(db);
     await outbox.enqueue(db.db, Array.from({ length: 31 }, () => ({
-      recipient: 'u', kind: 'card_update' as const, msgtype: 'disable', body: { type: 'disable', label: '已处理' }, summary: 's', responseCode: 'rc',
+      recipient: 'u', kind: 'card_update' as const, messageType: 'disable', body: { type: 'disable', label: '已处理' }, summary: 's', cardToken: 'rc',
     })), T0);
-    const plan = await outbox.planRecipient('u', T0, { perMinute: 30, perHour: 1000 }, 60_000, () => ({ msgtype: 'text', body: {}, summary: 'd' }));
+    const plan = await outbox.planRecipient('u', T0, { perMinute: 30, perHour: 1000 }, 60_000, () => ({ messageType: 'text', body: {}, summary: 'd' }));
     expect(plan!.send).toHaveLength(31);
   });
 });

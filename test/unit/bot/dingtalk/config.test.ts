@@ -54,10 +54,18 @@ describe('app configuration with CHANNEL=dingtalk', () => {
   });
 });
 
-describe('server start with CHANNEL=dingtalk (not wired yet)', () => {
-  it('refuses with a message that says so, not with a missing WeCom value', async () => {
+describe('the server with CHANNEL=dingtalk', () => {
+  it('builds on the DingTalk channel with no WeCom value set: no WeCom receiver, delivery through DingTalk', async () => {
     const { createBot } = await import('../../../../app/server');
-    await expect(createBot(loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_CLIENT_SECRET: 's', LOG_LEVEL: 'silent' }, process.cwd())))
-      .rejects.toThrow(/CHANNEL=dingtalk is not wired into the server in this build yet/);
+    const config = loadConfig({ CHANNEL: 'dingtalk', DINGTALK_CLIENT_ID: 'dingabc', DINGTALK_CLIENT_SECRET: 's', LOG_LEVEL: 'silent', SANDBOX: '0' }, process.cwd());
+    const bot = await createBot({ ...config, dataDir: 'memory://' });
+    try {
+      expect(bot.channel.name).toBe('dingtalk');
+      expect(bot.crypto).toBeNull();
+      expect(bot.sandbox).toBeNull();
+      expect(bot.dingtalk).not.toBeNull();
+    } finally {
+      await bot.stop();
+    }
   });
 });
