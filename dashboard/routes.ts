@@ -138,6 +138,8 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
   if (onDingtalk && !dingtalkApp) deps.log.warn('DINGTALK_CORP_ID is unset: the dashboard cannot sign members in inside DingTalk (免登); signed links still work');
   const signInText = onDingtalk ? T.signInDingtalk : T.signIn;
   const codeFailedText = onDingtalk ? T.dingtalkFailed : T.oauthFailed;
+  const linkExpiredText = onDingtalk ? T.linkExpiredDingtalk : T.linkExpired;
+  const linkInvalidText = onDingtalk ? T.linkInvalidDingtalk : T.linkInvalid;
 
   /** A dashboard page; its security headers (CSP with the nonce) come from `securityHeaders('dashboard')`. */
   function sendHtml(res: Response, status: number, render: (nonce: string) => string): void {
@@ -189,7 +191,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
       const v = await verifyAccessToken(q.t, keys.link, clock.now());
       if (!v.ok) {
         const expired = v.reason === 'expired';
-        sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? T.linkExpired : T.linkInvalid, n));
+        sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? linkExpiredText : linkInvalidText, n));
         return;
       }
       await startSession(req, res, v.token.userId);

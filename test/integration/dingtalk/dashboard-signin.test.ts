@@ -4,9 +4,16 @@
  * our server and asks the client for a code; `/dashboard?code=&state=` exchanges it for the userid, and office
  * scoping is the same as WeCom's OAuth. The page's own script is run against a stand-in for the JSAPI.
  */
+import type { AddressInfo } from 'node:net';
 import vm from 'node:vm';
+import express from 'express';
+import pino from 'pino';
+import { AdjustableClock } from '../../../app/clock';
 import { startSandbox, type DemoDriver } from '../../../app/demo-driver';
 import { dashboardTexts } from '../../../cards/dashboard-texts';
+import { dashboardKeys, dashboardLink } from '../../../dashboard/access';
+import { createDashboardRoutes } from '../../../dashboard/routes';
+import type { DashboardService } from '../../../dashboard/service';
 
 jest.setTimeout(60_000);
 
@@ -167,4 +174,37 @@ describe('dashboard sign-in inside DingTalk (免登)', () => {
       expect(html).not.toContain('dingtalk-auth.js');
     }
   });
+
+  it('a stale or broken signed link on the DingTalk bot sends the member back to DingTalk for a new one', async () => {
+    const keys = dashboardKeys(demo.bot.config);
+    const now = demo.bot.clock.now();
+    const old = await dashboardLink(demo.base, 'zhanghui', keys, new Date(now.getTime() - 4 * 86_400_000));
+    const expired = await fetch(old, { redirect: 'manual' });
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain(T.linkExpiredDingtalk);
+    const forged = await fetch((await dashboardLink(demo.base, 'zhanghui', keys, now)).replace('?t=', '?t=x'), { redirect: 'manual' });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain(T.linkInvalidDingtalk);
+  });
+});
+
+it('without DINGTALK_CORP_ID the DingTalk bot warns at start and serves no 免登 page', async () => {
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const app = express();
+  app.use(createDashboardRoutes({
+    service: {} as DashboardService, clock: new AdjustableClock(new Date('2026-11-30T02:00:00Z'), { frozen: true }), log, publicBase: () => 'http://x',
+    config: { secret: 's', encodingAesKey: 'k', corpId: '', agentId: 0, channel: 'dingtalk', dingtalk: { clientId: CLIENT_ID } },
+    userIdByCode: async () => null,
+  }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/dashboard`, { headers: { 'user-agent': DINGTALK_UA } });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain(T.signInDingtalk);
+    expect(lines.join('')).toContain('DINGTALK_CORP_ID is unset');
+  } finally {
+    server.close();
+  }
 });
