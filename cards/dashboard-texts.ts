@@ -53,6 +53,13 @@ export const dashboardTexts = {
     oauthFailedTitle: '登录失败',
     oauthFailed: '企业微信身份验证失败，请关闭页面后重新打开。',
     notMember: '仅本企业成员可以查看。',
+    /** Sign-in inside DingTalk (免登): the page shown while the client issues the code, and its failure. */
+    dingtalkSigningInTitle: '正在登录',
+    dingtalkSigningIn: '正在通过钉钉验证身份，请稍候…',
+    signInDingtalk: '请在钉钉中打开本页面，或使用机器人发送的看板链接。',
+    dingtalkFailed: '钉钉身份验证失败，请关闭页面后重新打开。',
+    linkExpiredDingtalk: '这个看板链接已过期。请在钉钉里对我说“看板”，获取新的链接。',
+    linkInvalidDingtalk: '这个看板链接无效，可能没有复制完整。请在钉钉里对我说“看板”，获取新的链接。',
   },
   flag: '⚠️超期7天',
 } as const;

@@ -75,6 +75,11 @@ export function insideWecom(userAgent: string | undefined): boolean {
   return /wxwork/i.test(userAgent ?? '');
 }
 
+/** DingTalk's in-app browser (phone and desktop) says `DingTalk` in its user agent. */
+export function insideDingtalk(userAgent: string | undefined): boolean {
+  return /DingTalk/i.test(userAgent ?? '');
+}
+
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {

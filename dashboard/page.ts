@@ -133,3 +133,25 @@ export function messagePage(title: string, text: string, nonce: string): string 
     `main{max-width:480px;margin:40px auto;padding:20px 16px;background:#fff;border-radius:12px}h1{font-size:20px;margin:0 0 12px}</style></head>` +
     `<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></main></body></html>`;
 }
+
+/**
+ * The 免登 page (sign-in inside DingTalk, shared/docs/dingtalk-api.md §9): loads the JSAPI bundle from our server,
+ * asks the client for a code — `dd.requestAuthCode({corpId, clientId})`, or on clients before 7.0.45
+ * `dd.runtime.permission.requestAuthCode({corpId})` — and comes back to `/dashboard?code=&state=`, where the code is
+ * exchanged for the userid like WeCom's OAuth code. If the client gives no code, the sign-in text stays.
+ */
+export function dingtalkSignInPage(nonce: string, o: { asset: string; corpId: string; clientId: string; state: string }): string {
+  const data = JSON.stringify({ corpId: o.corpId, clientId: o.clientId, state: o.state, title: T.signInTitle, text: T.signInDingtalk })
+    .replace(/</g, '\\u003c');
+  const script = `(function(){'use strict';var D=${data};
+function fail(){document.getElementById('h').textContent=D.title;document.getElementById('p').textContent=D.text;}
+function go(r){if(!r||!r.code){fail();return;}location.replace('/dashboard?code='+encodeURIComponent(r.code)+'&state='+encodeURIComponent(D.state));}
+var dd=window.spbDingtalk;if(!dd){fail();return;}
+dd.requestAuthCode({corpId:D.corpId,clientId:D.clientId}).then(go,function(){
+return dd.requestAuthCodeLegacy({corpId:D.corpId}).then(go,fail);});})();`;
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${escapeHtml(T.dingtalkSigningInTitle)}</title><style nonce="${nonce}">body{margin:0;background:#f2f3f5;font:16px/1.6 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif}` +
+    `main{max-width:480px;margin:40px auto;padding:20px 16px;background:#fff;border-radius:12px}h1{font-size:20px;margin:0 0 12px}</style></head>` +
+    `<body><main><h1 id="h">${escapeHtml(T.dingtalkSigningInTitle)}</h1><p id="p">${escapeHtml(T.dingtalkSigningIn)}</p></main>` +
+    `<script src="${escapeHtml(o.asset)}"></script><script nonce="${nonce}">${script}</script></body></html>`;
+}

@@ -1,7 +1,9 @@
 /**
  * Routes of the process health dashboard:
- *   GET /dashboard                      the page (sign-in by signed link `?t=`, WeCom OAuth2 `?code=`, or the session cookie)
+ *   GET /dashboard                      the page (sign-in by signed link `?t=`, WeCom OAuth2 or DingTalk 免登 `?code=`,
+ *                                       or the session cookie)
  *   GET /dashboard/assets/echarts.min.js ECharts from node_modules (no CDN)
+ *   GET /dashboard/assets/dingtalk-auth.js the DingTalk JSAPI's 免登 calls (dashboard/vendor, no CDN)
  *   GET /api/dashboard/me               who is signed in and which offices they may see
  *   GET /api/dashboard/heatmap?from=&to=&office=            R4 dwell per office × stage, red cells with their top 3
  *   GET /api/dashboard/funnel?from=&to=&office=&window=     R8 penetration between consecutive stages
@@ -21,23 +23,29 @@ import { addLocalDays, parseLocal } from '../domain/business-time';
 import { defaultPeriod, narrowScope, type Scope } from '../domain/dashboard';
 import { parseDuration } from '../domain/duration';
 import {
-  cookieHeader, dashboardKeys, insideWecom, oauthAuthorizeUrl, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE,
+  cookieHeader, dashboardKeys, insideDingtalk, insideWecom, oauthAuthorizeUrl, parseCookies, SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE,
   createAccessToken, verifyAccessToken,
 } from './access';
-import { dashboardPage, messagePage } from './page';
+import { dashboardPage, dingtalkSignInPage, messagePage } from './page';
+import { projectRoot } from '../store/paths';
 import type { DashboardService, Period } from './service';
 import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 const T = dashboardTexts.page;
 export const ECHARTS_ASSET = '/dashboard/assets/echarts.min.js';
+export const DINGTALK_AUTH_ASSET = '/dashboard/assets/dingtalk-auth.js';
 const MAX_SPAN_MS = 400 * 86_400_000;
 
 export interface DashboardRouteDeps {
   service: DashboardService;
   clock: Clock;
-  config: { secret: string; encodingAesKey: string; corpId: string; agentId: number; oauthBase?: string; adminToken?: string; publicBaseUrl?: string };
+  config: {
+    secret: string; encodingAesKey: string; corpId: string; agentId: number; oauthBase?: string; adminToken?: string; publicBaseUrl?: string;
+    /** dingtalk: sign-in inside DingTalk by 免登 (the app's CorpId and ClientID) instead of WeCom's OAuth. */
+    channel?: 'wecom' | 'dingtalk'; dingtalk?: { corpId?: string; clientId: string };
+  };
   log: Logger;
-  /** OAuth2 code → userid (the WeCom client's getUserIdByCode). */
+  /** OAuth2 / 免登 code → userid (the WeCom client's getUserIdByCode, or DingTalk's createDingtalkSignIn). */
   userIdByCode(code: string): Promise<string | null>;
   /** This server's public base URL (for the OAuth redirect_uri). */
   publicBase(): string;
@@ -53,6 +61,11 @@ class HttpError extends Error {
 
 function echartsFile(): string {
   return path.join(path.dirname(require.resolve('echarts/package.json')), 'dist', 'echarts.min.js');
+}
+
+/** dingtalk-jsapi ships no browser build: scripts/build-dingtalk-auth.sh bundles the calls we use into this file. */
+function dingtalkAuthFile(): string {
+  return path.join(projectRoot(), 'dashboard', 'vendor', 'dingtalk-auth.js');
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -119,6 +132,14 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
   const adminToken = deps.config.adminToken ? Buffer.from(deps.config.adminToken) : null;
   const logOf = (req: Request) => (req as Request & { log?: Logger }).log ?? deps.log;
   const r = express.Router();
+  // On DingTalk the sign-in inside the client is 免登 and the texts name DingTalk; WeCom's OAuth is not offered.
+  const onDingtalk = deps.config.channel === 'dingtalk';
+  const dingtalkApp = onDingtalk && deps.config.dingtalk?.corpId ? { corpId: deps.config.dingtalk.corpId, clientId: deps.config.dingtalk.clientId } : null;
+  if (onDingtalk && !dingtalkApp) deps.log.warn('DINGTALK_CORP_ID is unset: the dashboard cannot sign members in inside DingTalk (免登); signed links still work');
+  const signInText = onDingtalk ? T.signInDingtalk : T.signIn;
+  const codeFailedText = onDingtalk ? T.dingtalkFailed : T.oauthFailed;
+  const linkExpiredText = onDingtalk ? T.linkExpiredDingtalk : T.linkExpired;
+  const linkInvalidText = onDingtalk ? T.linkInvalidDingtalk : T.linkInvalid;
 
   /** A dashboard page; its security headers (CSP with the nonce) come from `securityHeaders('dashboard')`. */
   function sendHtml(res: Response, status: number, render: (nonce: string) => string): void {
@@ -159,6 +180,10 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     res.sendFile(echartsFile(), { maxAge: '7d', headers: { 'content-type': 'application/javascript; charset=utf-8' } });
   });
 
+  r.get(DINGTALK_AUTH_ASSET, securityHeaders('file'), (_req: Request, res: Response) => {
+    res.sendFile(dingtalkAuthFile(), { maxAge: '1d', headers: { 'content-type': 'application/javascript; charset=utf-8' } });
+  });
+
   r.get('/dashboard', securityHeaders('dashboard'), async (req: Request, res: Response) => {
     const q = req.query as Record<string, unknown>;
     const log = logOf(req);
@@ -166,7 +191,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
       const v = await verifyAccessToken(q.t, keys.link, clock.now());
       if (!v.ok) {
         const expired = v.reason === 'expired';
-        sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? T.linkExpired : T.linkInvalid, n));
+        sendHtml(res, expired ? 410 : 403, (n) => messagePage(expired ? T.linkExpiredTitle : T.linkInvalidTitle, expired ? linkExpiredText : linkInvalidText, n));
         return;
       }
       await startSession(req, res, v.token.userId);
@@ -177,7 +202,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
     if (typeof q.code === 'string') {
       const expected = parseCookies(req.get('cookie'))[STATE_COOKIE];
       if (!expected || typeof q.state !== 'string' || q.state !== expected) {
-        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, T.oauthFailed, n));
+        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, codeFailedText, n));
         return;
       }
       let userId: string | null;
@@ -185,7 +210,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
         userId = await deps.userIdByCode(q.code);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'dashboard oauth: code exchange failed');
-        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, T.oauthFailed, n));
+        sendHtml(res, 403, (n) => messagePage(T.oauthFailedTitle, codeFailedText, n));
         return;
       }
       res.append('set-cookie', cookieHeader(STATE_COOKIE, '', { maxAgeSec: 0, secure: secure(req), path: '/dashboard' }));
@@ -194,22 +219,31 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
         return;
       }
       await startSession(req, res, userId);
-      log.info({ userId, via: 'oauth' }, 'dashboard sign-in');
+      log.info({ userId, via: onDingtalk ? 'dingtalk' : 'oauth' }, 'dashboard sign-in');
       res.redirect(303, '/dashboard');
       return;
     }
     const userId = await sessionUser(req);
     if (!userId) {
-      if (insideWecom(req.get('user-agent'))) {
+      const newState = () => {
         const state = randomBytes(12).toString('hex');
         res.append('set-cookie', cookieHeader(STATE_COOKIE, state, { maxAgeSec: 600, secure: secure(req), path: '/dashboard' }));
+        return state;
+      };
+      if (dingtalkApp && insideDingtalk(req.get('user-agent'))) {
+        const state = newState();
+        sendHtml(res, 200, (n) => dingtalkSignInPage(n, { asset: DINGTALK_AUTH_ASSET, ...dingtalkApp, state }));
+        return;
+      }
+      if (!onDingtalk && insideWecom(req.get('user-agent'))) {
+        const state = newState();
         res.redirect(302, oauthAuthorizeUrl({
           oauthBase: deps.config.oauthBase, corpId: deps.config.corpId, agentId: deps.config.agentId,
           redirectUri: `${deps.publicBase().replace(/\/+$/, '')}/dashboard`, state,
         }));
         return;
       }
-      sendHtml(res, 401, (n) => messagePage(T.signInTitle, T.signIn, n));
+      sendHtml(res, 401, (n) => messagePage(T.signInTitle, signInText, n));
       return;
     }
     const { scope } = await service.access(userId);
@@ -224,7 +258,7 @@ export function createDashboardRoutes(deps: DashboardRouteDeps): express.Router 
   api.use(async (req: Request, res: Response, next: NextFunction) => {
     res.set('cache-control', 'no-store');
     const who = await reader(req);
-    if (!who) throw new HttpError(401, 'unauthorized', T.signIn);
+    if (!who) throw new HttpError(401, 'unauthorized', signInText);
     if (who.scope.kind === 'none') throw new HttpError(403, 'forbidden', T.noAccess);
     const office = officeParam(req.query as Record<string, unknown>);
     const scope = narrowScope(who.scope, office);

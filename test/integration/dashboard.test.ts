@@ -302,6 +302,14 @@ describe('process health dashboard (issue 6)', () => {
       const bad = await fetch(`${t.base}/dashboard?code=CODE4&state=${state}`, { redirect: 'manual', headers: { cookie: stateCookie } });
       expect(bad.status).toBe(403);
     });
+
+    it('a WeCom bot offers no DingTalk 免登: DingTalk’s user agent gets the sign-in page', async () => {
+      const res = await fetch(`${t.base}/dashboard`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 AliApp(DingTalk/7.6.10) com.laiwang.DingTalk' } });
+      expect(res.status).toBe(401);
+      const html = await res.text();
+      expect(html).toContain('请在企业微信中打开本页面');
+      expect(html).not.toContain('dingtalk-auth.js');
+    });
   });
 
   describe('links and pictures in chat', () => {
