@@ -13,7 +13,7 @@ export const coachingCause = (reviewId: number) => `coaching:review:${reviewId}`
 /** Writes or rewrites the pending coaching note of a review; `sendAt` is when it may go out. */
 export interface StoredMessage { messageType: string; body: unknown; summary: string }
 
-export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; repId: string; message: StoredMessage; sendAt: Date }, now: Date): Promise<void> {
+export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; repId: string; message: StoredMessage; sendAt: Date; channel?: string }, now: Date): Promise<void> {
   const cause = coachingCause(input.reviewId);
   const updated = await on.update(outbox).set({
     body: input.message.body, summary: input.message.summary, messageType: input.message.messageType, nextAttemptAt: input.sendAt,
@@ -21,7 +21,7 @@ export async function upsertCoachingNote(on: DbOrTx, input: { reviewId: number; 
     .returning({ id: outbox.id });
   if (updated.length) return;
   await on.insert(outbox).values({
-    recipient: input.repId, kind: 'message', messageType: input.message.messageType, body: input.message.body, summary: input.message.summary,
+    channel: input.channel ?? 'wecom', recipient: input.repId, kind: 'message', messageType: input.message.messageType, body: input.message.body, summary: input.message.summary,
     status: 'pending', nextAttemptAt: input.sendAt, createdAt: now, cause,
   });
 }

@@ -26,6 +26,8 @@ export interface ReviewServiceDeps {
   tasks: TaskServiceDeps;
   /** A link to a delivered document, valid from `issuedAt` until `expiresAt`; null when the bot has no public address. */
   docLink(docId: number, t: { issuedAt: Date; expiresAt: Date }): Promise<string | null>;
+  /** The channel that delivers this deployment's messages (CHANNEL): the coaching note's outbox row names it. */
+  channel?: string;
 }
 
 /** How long document links on a review card stay valid after the review's deadline. */
@@ -58,7 +60,7 @@ export async function verifyDocToken(token: unknown, keys: SigningKeys, now: Dat
 /** The service's dependencies from the app's configuration (the same for handlers, jobs and routes). */
 export function reviewServiceDeps(input: {
   process: ProcessDefinition; tasks: TaskServiceDeps;
-  config: Parameters<typeof signingKeys>[0] & { publicBaseUrl?: string };
+  config: Parameters<typeof signingKeys>[0] & { publicBaseUrl?: string; channel?: string };
 }): ReviewServiceDeps {
   const keys = reviewDocKeys(input.config);
   const base = input.config.publicBaseUrl?.replace(/\/+$/, '');
@@ -66,6 +68,7 @@ export function reviewServiceDeps(input: {
     process: input.process,
     settings: reviewSettings(input.process),
     tasks: input.tasks,
+    channel: input.config.channel ?? 'wecom',
     docLink: async (docId, t) => (base ? `${base}/review/doc/${await createDocToken(docId, t, keys)}` : null),
   };
 }

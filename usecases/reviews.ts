@@ -60,7 +60,7 @@ export async function scoreReview(call: Call, deps: ReviewServiceDeps, input: {
   const facts = await reviewFacts(tx, deps, review);
   await upsertCoachingNote(tx, {
     reviewId: review.id, repId: review.repId, message: await coachingMessage(call, me, review.repId, facts, { score: input.score, tags, comment: null }),
-    sendAt: open ? new Date(now.getTime() + windowMs) : now,
+    sendAt: open ? new Date(now.getTime() + windowMs) : now, channel: deps.channel,
   }, now);
   return { kind: 'scored', review, row, tags, rescored: !!previous, commentMinutes: open ? Math.max(1, Math.round(windowMs / 60_000)) : null };
 }
@@ -86,7 +86,7 @@ export async function commentOnReview(call: Call, deps: ReviewServiceDeps, input
   const facts = await reviewFacts(tx, deps, review);
   await upsertCoachingNote(tx, {
     reviewId: review.id, repId: review.repId, message: await coachingMessage(call, me, review.repId, facts, { score: last.score, tags: last.tags, comment: row.comment }),
-    sendAt: now,
+    sendAt: now, channel: deps.channel,
   }, now);
   return { kind: 'commented', row };
 }
