@@ -64,6 +64,7 @@ export function createWecomChannel(deps: WecomChannelDeps): WecomChannel {
     const key = `${kind}:${media.name}:${createHash('sha256').update(data).digest('hex')}`;
     let hit = uploaded.get(key);
     if (!hit || performance.now() - hit.at > REUSE_MS) {
+      for (const [k, v] of uploaded) if (performance.now() - v.at > REUSE_MS) uploaded.delete(k); // WeCom forgot those
       hit = { mediaId: deps.client.uploadMedia(kind, media.name, data, media.contentType).then((u) => u.mediaId), at: performance.now() };
       uploaded.set(key, hit);
       hit.mediaId.catch(() => uploaded.delete(key));
