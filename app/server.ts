@@ -184,7 +184,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const channel = dingtalk?.channel ?? createWecomChannel({ client, media: timers.media, preferSop: (ref) => sops.preferred(ref), root: projectRoot() });
   const outboxWorker = createOutboxWorker({
     outbox, channel, clock, log, maxAttempts: config.outboxMaxAttempts, leases,
-    // The per-member budget is the channel's declared limit (bot/wecom/limits.ts), not a constant of the outbox.
+    // The per-member budget is the channel's declared limit (channel.limits: bot/wecom/limits.ts, bot/dingtalk/channel.ts).
     digest: (rows) => buildDigest(rows.map(digestLine)),
     onResult: (o, errcode) => metrics.delivered.inc({ outcome: o, errcode: String(errcode ?? 0) }),
   });
