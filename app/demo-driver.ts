@@ -18,7 +18,7 @@ import { loadConfig } from './config';
 import { createBot, type Bot } from './server';
 import type { Sandbox } from '../sandbox/index';
 import type { AdvanceSpec } from '../sandbox/time-machine';
-import type { ChatMessage } from '../sandbox/wecom-state';
+import { describeMessage, isCard, keysOf, mediaIdOf } from '../bot/wecom/member-view';
 
 export interface StartOptions {
   /** Default: a free port. */
@@ -49,7 +49,7 @@ export interface InboxMessage {
   keys: string[];
   /** The message part as sent (`{content}`, the template card, …). */
   content: Record<string, unknown>;
-  /** Set when the card's buttons were greyed out (update_template_card button.replace_name). */
+  /** Set when the card's buttons were greyed out (the label they show instead). */
   replaceName?: string;
 }
 
@@ -74,51 +74,11 @@ export interface DemoDriver {
   advance(spec: AdvanceSpec): Promise<Date>;
   /** What the bot sent to this member, oldest first. */
   inbox(userId: string): InboxMessage[];
-  /** The newest card the member received (optionally with this card_type). */
+  /** The newest card the member received (optionally of this platform card type). */
   lastCard(userId: string, cardType?: string): InboxMessage | undefined;
   /** Runs inbox, outbox and timers until what is due is done. */
   settle(): Promise<void>;
   stop(): Promise<void>;
-}
-
-type Obj = Record<string, unknown>;
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-
-function keysOf(m: ChatMessage): string[] {
-  if (m.msgtype !== 'template_card' || m.replaceName) return [];
-  const c = m.content;
-  const buttons = Array.isArray(c.button_list) ? (c.button_list as Obj[]).filter((b) => Number(b.type ?? 0) === 0).map((b) => str(b.key)) : [];
-  const submit = c.submit_button && typeof c.submit_button === 'object' ? [str((c.submit_button as Obj).key)] : [];
-  const menu = c.action_menu && typeof c.action_menu === 'object' && Array.isArray((c.action_menu as Obj).action_list)
-    ? ((c.action_menu as Obj).action_list as Obj[]).map((a) => str(a.key)) : [];
-  return [...buttons, ...submit, ...menu].filter(Boolean);
-}
-
-/** One readable line for a timeline. */
-export function describeMessage(m: { msgtype: string; content: Obj; replaceName?: string }, fileName?: string): string {
-  const c = m.content;
-  switch (m.msgtype) {
-    case 'text':
-    case 'markdown':
-      return str(c.content);
-    case 'textcard':
-      return `${str(c.title)} — ${str(c.description)}`;
-    case 'file':
-    case 'image':
-      return `[${m.msgtype}] ${fileName ?? str(c.media_id)}`;
-    case 'news':
-      return Array.isArray(c.articles) ? (c.articles as Obj[]).map((a) => str(a.title)).join(' / ') : '[news]';
-    case 'template_card': {
-      const title = c.main_title && typeof c.main_title === 'object' ? c.main_title as Obj : {};
-      const kv = Array.isArray(c.horizontal_content_list)
-        ? (c.horizontal_content_list as Obj[]).map((h) => `${str(h.keyname)}:${str(h.value)}`).join('，') : '';
-      const quote = c.quote_area && typeof c.quote_area === 'object' ? c.quote_area as Obj : {};
-      return [`[${str(c.card_type)}] ${str(title.title)}`, str(title.desc), str(c.sub_title_text), str(quote.title), str(quote.quote_text), kv,
-        m.replaceName ? `（${m.replaceName}）` : ''].filter(Boolean).join(' · ');
-    }
-    default:
-      return `[${m.msgtype}]`;
-  }
 }
 
 const MIME: Record<string, string> = {
@@ -147,7 +107,8 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
   };
 
   const inbox = (userId: string): InboxMessage[] => sandbox.state.botMessages(userId).map((m) => {
-    const media = typeof m.content.media_id === 'string' ? sandbox.state.getMedia(m.content.media_id) : undefined;
+    const mediaId = mediaIdOf(m);
+    const media = mediaId ? sandbox.state.getMedia(mediaId) : undefined;
     return {
       at: m.at, msgtype: m.msgtype, status: m.status === 'dropped' ? 'dropped' : 'delivered',
       text: describeMessage(m, media?.filename), taskId: m.taskId, keys: keysOf(m), content: m.content, replaceName: m.replaceName,
@@ -173,7 +134,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<DemoDriver>
     },
     inbox,
     lastCard(userId, cardType) {
-      return inbox(userId).reverse().find((m) => m.msgtype === 'template_card' && (!cardType || m.content.card_type === cardType));
+      return inbox(userId).reverse().find((m) => isCard(m, cardType));
     },
     settle: () => sandbox.settle(),
     stop: () => bot.stop(),

@@ -25,8 +25,8 @@ export interface ChatEventBase {
 export interface TextEvent extends ChatEventBase { kind: 'message.text'; msgId: string; text: string }
 
 /**
- * A reference to a card already sent, enough for the channel to update it in place: WeCom's task_id and the
- * click's single-use response_code; DingTalk's outTrackId. `id` is the card's stable id (CardModel.id).
+ * A reference to a card already sent, enough for the channel to update it in place: the card's stable id
+ * (CardModel.id) and, where the platform needs one, a single-use update token from the click (bot/wecom/).
  */
 export interface CardRef { channel: ChannelName; id: string; token?: string }
 
@@ -92,11 +92,11 @@ export interface CardSelect {
 
 /**
  * The card model (卡片模型): what every card the bot sends is made of. Renderers map it to WeCom's
- * template_card (button_interaction, or text_notice when there are no buttons) and to DingTalk's interactive
+ * template card (with buttons, or a plain notice when there are none; bot/wecom/render.ts) and to DingTalk's interactive
  * card / ActionCard. Keep titles short: renderers cut to the platform's limits.
  */
 export interface CardModel {
-  /** Stable id, unique per card sent (becomes WeCom task_id / DingTalk outTrackId): [A-Za-z0-9_-], ≤ 64. */
+  /** Stable id, unique per card sent (becomes the platform's card id): [A-Za-z0-9_-], ≤ 64. */
   id: string;
   /** Small line above the title (source), e.g. 销售流程助手. */
   source?: string;
@@ -146,7 +146,7 @@ export interface ChannelLimits {
 
 /** The outcome of one send, classified once by the channel. */
 export type SendResult =
-  | { ok: true; platformId?: string; /** A handle to update this card later (WeCom's response_code). */ cardToken?: string; /** Delivered, with a note (e.g. some recipients invalid). */ warning?: string }
+  | { ok: true; platformId?: string; /** A handle to update this card later (the platform's update token). */ cardToken?: string; /** Delivered, with a note (e.g. some recipients invalid). */ warning?: string }
   | { ok: false; retry: 'later' | 'never' | 'unknown'; code: string; message: string; retryAfterMs?: number };
 
 export interface Channel {

@@ -21,8 +21,7 @@ export function itRequiring(has: boolean, why: () => string): (name: string, fn:
       return;
     }
     console.warn(`SKIPPED: ${name} — ${why()}`);
-    // Skipped for the reason printed above: the machine lacks what the test needs (see why()); CI never skips it.
-    it.skip(name, fn, timeout);
+    it.skip(name, fn, timeout); // reason: the machine lacks what the test needs (printed above); CI fails instead
   };
 }
 
@@ -43,6 +42,5 @@ export function describeWithChromium(name: string, body: () => void): void {
     return;
   }
   console.warn(`SKIPPED: ${name} — ${chromiumMissing()}`);
-  // Skipped for the reason printed above (no Chromium on this machine); CI fails instead of skipping.
-  describe.skip(name, body);
+  describe.skip(name, body); // reason: no Chromium on this machine (printed above); CI fails instead
 }
