@@ -3,8 +3,8 @@
  * measuring parent (bulk inserts, polling) does not share the bot's event loop or CPU accounting. Its case
  * comes in BENCH_CHILD (JSON). It talks to the parent over IPC:
  * - `ready` once the real bot (createBot, bull runner on Redis, default 1 s sweep) is listening;
- * - `kick` → one `runner.kickAt('timers', fireAt, now, 'timer-<id>')` per timer, exactly what the task service's
- *   `wake` does when it schedules them (app/timers-setup.ts): one bull delayed job each;
+ * - `kick` → `wakeTimersAt(runner, fireAts, now)`, exactly what the task service's `wake` does when it schedules
+ *   timers (app/timers-setup.ts): one bull delayed job per wake-up slot that has a timer due;
  * - `mark` → CPU time, event-loop utilisation, timers fired (metrics);
  * - `stop` → graceful stop, then exit.
  * It also exports what the parent uses to drive it (startBotChild) and the local WeCom stub.
@@ -27,8 +27,8 @@ export interface TimersChildCase {
 export type ToTimersChild = { type: 'kick'; timers: [number, number][] } | { type: 'mark' } | { type: 'stop' };
 export type FromTimersChild =
   | { type: 'ready'; pid: number; workers: string; database: string }
-  | { type: 'kicked'; n: number; callMs: number }
-  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; fired: number; rssMb: number }
+  | { type: 'kicked'; n: number; slots: number; callMs: number }
+  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; fired: number; rssMb: number; queries: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -40,6 +40,9 @@ async function main(): Promise<void> {
   // Loaded here, not at the top: the parent imports this file only for the driver below.
   const { createLogger } = await import('../app/logger');
   const { createBot } = await import('../app/server');
+  const { countQueries, sqlStats } = await import('./sql-count');
+  const { wakeTimersAt } = await import('../app/timers-setup');
+  await countQueries();
   const spec = JSON.parse(process.env.BENCH_CHILD ?? '{}') as TimersChildCase;
   process.env.TZ = spec.config.tz;
   const log = createLogger(spec.config.logLevel);
@@ -54,15 +57,13 @@ async function main(): Promise<void> {
   process.on('message', (msg: ToTimersChild) => {
     if (msg.type === 'kick') {
       const t0 = performance.now();
-      for (const [id, fireAt] of msg.timers) {
-        bot.runner.kickAt('timers', new Date(fireAt), bot.clock.now().getTime(), `timer-${id}`);
-      }
-      send({ type: 'kicked', n: msg.timers.length, callMs: performance.now() - t0 });
+      const slots = wakeTimersAt(bot.runner, msg.timers.map(([, fireAt]) => new Date(fireAt)), bot.clock.now().getTime());
+      send({ type: 'kicked', n: msg.timers.length, slots, callMs: performance.now() - t0 });
     } else if (msg.type === 'mark') {
       const cpu = process.cpuUsage();
       void bot.metrics.timersFired.get().then((m) => send({
         type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(),
-        fired: m.values.reduce((a, v) => a + v.value, 0), rssMb: Math.round(process.memoryUsage().rss / 1e6),
+        fired: m.values.reduce((a, v) => a + v.value, 0), rssMb: Math.round(process.memoryUsage().rss / 1e6), queries: sqlStats.queries,
       }));
     } else {
       stopRequest(msg);

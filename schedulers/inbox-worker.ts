@@ -13,7 +13,7 @@ import { errorMessage } from '../bot/errors';
 import type { Database, Tx } from '../store/db';
 import type { InboxRepo, InboxRow } from '../store/inbox';
 import type { OutboxRepo } from '../store/outbox';
-import { findPerson } from '../store/people';
+import { findPerson, rememberPeople } from '../store/people';
 import type { LeaseKeeper } from '../store/leases';
 
 export interface InboxWorkerOptions {
@@ -60,6 +60,7 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
       const prepared = await opts.router.runPrepare(event); // outside the transaction (e.g. a WeCom call)
       await opts.database.db.transaction(async (tx) => {
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
+        rememberPeople(tx);
         const actor = await resolveActor(tx, event.userId);
         const ctx = createContext({
           event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue,

@@ -94,10 +94,12 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
       const due = (await opts.outbox.dueRecipients(opts.clock.now(), 64)).filter((r) => !tried.has(r));
       if (!due.length) return;
       due.forEach((r) => tried.add(r));
-      const lanes = 4;
-      for (let i = 0; i < due.length; i += lanes) {
-        await Promise.all(due.slice(i, i + lanes).map(deliverRecipient));
-      }
+      // A few lanes, each taking the next recipient as soon as it is free (a slow answer holds up one lane only).
+      let next = 0;
+      const lane = async () => {
+        while (next < due.length) await deliverRecipient(due[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(4, due.length) }, lane));
     }
   }
 

@@ -41,6 +41,7 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 class LocalJobs {
   readonly jobs = new Map<string, Job>();
   readonly timers = new Set<NodeJS.Timeout>();
+  readonly waiting = new Set<string>();
   stopped = false;
 
   constructor(private readonly log: Logger) {}
@@ -78,13 +79,17 @@ class LocalJobs {
     return Boolean(this.jobs.get(name)?.running);
   }
 
-  later(name: string, delayMs: number) {
+  /** Runs `name` after `delayMs`; a wake-up with the `jobId` of one still waiting is the same wake-up. */
+  later(name: string, delayMs: number, jobId?: string) {
+    if (jobId && this.waiting.has(jobId)) return;
     const t = setTimeout(() => {
       this.timers.delete(t);
+      if (jobId) this.waiting.delete(jobId);
       void this.run(name);
     }, Math.min(Math.max(0, delayMs), MAX_TIMEOUT));
     t.unref();
     this.timers.add(t);
+    if (jobId) this.waiting.add(jobId);
   }
 
   start() {
@@ -100,6 +105,7 @@ class LocalJobs {
     this.stopped = true;
     for (const job of this.jobs.values()) if (job.timer) clearInterval(job.timer);
     for (const t of this.timers) clearTimeout(t);
+    this.waiting.clear();
     await Promise.all([...this.jobs.values()].map((j) => j.running ?? Promise.resolve()));
   }
 }
@@ -110,7 +116,7 @@ export function createInProcessRunner(log: Logger): JobRunner {
     mode: 'in-process',
     define: (name, drain, opts) => local.define(name, drain, opts?.sweepMs ?? 1000),
     kick: (name) => void local.run(name),
-    kickAt: (name, at, nowMs) => local.later(name, at.getTime() - nowMs),
+    kickAt: (name, at, nowMs, jobId) => local.later(name, at.getTime() - nowMs, jobId),
     runNow: (name) => local.run(name),
     start: async () => local.start(),
     stop: () => local.stop(),

@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db';
-import { findPerson, type PersonRow } from './people';
+import { findPerson, peopleChanged, type PersonRow } from './people';
 import { appState, offices, people } from './schema';
 
 export type { PersonRow } from './people';
@@ -74,6 +74,7 @@ async function upsertPeople(on: DbOrTx, list: readonly PersonInput[], now: Date)
     await on.insert(people).values(part.map((p) => personValues(p, now)))
       .onConflictDoUpdate({ target: people.userId, set: PERSON_SET, setWhere: PERSON_CHANGED });
   }
+  peopleChanged();
 }
 
 /** Inserts or updates offices. Offices are never deleted either (people and history point at them). */
@@ -103,6 +104,7 @@ export async function replaceOrg(
     const gone = await tx.update(people).set({ active: false, updatedAt: now })
       .where(keep.length ? and(eq(people.active, true), notInArray(people.userId, keep)) : eq(people.active, true))
       .returning({ userId: people.userId });
+    peopleChanged();
     const result = { offices: org.offices.length, people: org.people.length, deactivated: gone.length };
     const value: LastReplace = { source, at: now.toISOString(), ...result };
     await tx.insert(appState).values({ key: LAST_REPLACE_KEY, value, updatedAt: now })
@@ -125,6 +127,7 @@ export async function deactivatePerson(on: DbOrTx, userId: string, now: Date): P
   const row = await findPerson(on, userId);
   if (!row?.active) return false;
   await on.update(people).set({ active: false, updatedAt: now }).where(eq(people.userId, row.userId));
+  peopleChanged();
   return true;
 }
 
@@ -132,6 +135,7 @@ export async function deactivatePerson(on: DbOrTx, userId: string, now: Date): P
 export async function reassignSupervisor(on: DbOrTx, from: string, to: string, now: Date): Promise<number> {
   const rows = await on.update(people).set({ supervisorId: to, updatedAt: now })
     .where(eq(people.supervisorId, from)).returning({ userId: people.userId });
+  peopleChanged();
   return rows.length;
 }
 

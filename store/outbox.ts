@@ -77,6 +77,21 @@ export interface DeliveryPlan {
   retryAt: Date | null;
 }
 
+/** An outbox row as `to_jsonb(outbox)` gives it (snake_case keys, timestamps as text). */
+function outboxRowFromJson(j: Record<string, unknown>): OutboxRow {
+  const date = (v: unknown) => (v == null ? null : new Date(String(v)));
+  const str = (v: unknown) => (v == null ? null : String(v));
+  const int = (v: unknown) => (v == null ? null : Number(v));
+  return {
+    id: Number(j.id), channel: String(j.channel), recipient: String(j.recipient), kind: String(j.kind),
+    messageType: String(j.message_type), body: j.body, summary: String(j.summary), status: String(j.status),
+    attempts: Number(j.attempts), nextAttemptAt: date(j.next_attempt_at)!, lockedUntil: date(j.locked_until),
+    lastError: str(j.last_error), lastErrcode: int(j.last_errcode), cause: str(j.cause), cardId: str(j.card_id),
+    cardToken: str(j.card_token), platformMsgId: str(j.platform_msg_id), mergedInto: int(j.merged_into),
+    createdAt: date(j.created_at)!, sentAt: date(j.sent_at),
+  };
+}
+
 /** `channel`: the channel this deployment delivers with (CHANNEL), written on rows that do not name one. */
 export function createOutboxRepo(database: Database, opts: { channel?: string } = {}) {
   const { db } = database;
@@ -105,11 +120,34 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
   }
 
   /**
-   * Plans one recipient's delivery inside a transaction that holds an advisory lock on the recipient, so two
-   * workers never spend the same budget. Chosen rows are moved to `sending` with a lease.
+   * The common cases in one statement (migration 0012 outbox_plan_simple): every due message fits in the member's
+   * budget, so all due rows go to `sending` as they are — card updates first, then replies, then notices, each in
+   * order, as planBudget would order them; or the budget is spent, so every due message waits for it (planBudget with
+   * no room). 'full' when the budget has to split them (merge into a digest): the full plan runs.
+   */
+  async function planSimple(recipient: string, now: Date, limits: RateLimits, until: Date): Promise<DeliveryPlan | null | 'full'> {
+    const rows = await database.rows<{ plan: 'send' | 'deferred' | 'busy' | 'full'; reply: boolean | null; r: Record<string, unknown> | null }>(sql`
+      select plan, reply, r from outbox_plan_simple(${recipient}, ${now}, ${limits.perMinute}, ${limits.perHour}, ${until}, ${DEFERRED_NOTE})`);
+    if (!rows.length) return { recipient, send: [], merge: [], retryAt: null };
+    const first = rows[0]!;
+    if (first.plan === 'busy') return null;
+    if (first.plan === 'full') return 'full';
+    if (first.plan === 'deferred') return { recipient, send: [], merge: [], retryAt: new Date(String(first.r!.frees_at)) };
+    const planned = rows.map((x) => ({ row: outboxRowFromJson(x.r!), reply: x.reply === true }));
+    const rank = (p: { row: OutboxRow; reply: boolean }) => (p.row.kind === 'card_update' ? 0 : p.reply ? 1 : 2);
+    planned.sort((a, b) => rank(a) - rank(b) || a.row.id - b.row.id);
+    return { recipient, send: planned.map((p) => p.row), merge: [], retryAt: null };
+  }
+
+  /**
+   * Plans one recipient's delivery, holding an advisory lock on the recipient so two workers never spend the same
+   * budget. Chosen rows are moved to `sending` with a lease. Simple plans take one statement (planSimple); when the
+   * budget decides, a transaction merges what is over it into a digest and defers replies that do not fit.
    */
   async function planRecipient(recipient: string, now: Date, limits: RateLimits, leaseMs: number,
     digest: (rows: OutboxRow[]) => { messageType: string; body: unknown; summary: string }): Promise<DeliveryPlan | null> {
+    const simple = await planSimple(recipient, now, limits, new Date(now.getTime() + leaseMs));
+    if (simple !== 'full') return simple;
     return db.transaction(async (tx) => {
       const [lock] = await database.rows<{ ok: boolean }>(
         sql`select pg_try_advisory_xact_lock(hashtext(${`outbox:${recipient}`})) as ok`, tx);

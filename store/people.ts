@@ -4,8 +4,37 @@ import { people } from './schema';
 
 export type PersonRow = typeof people.$inferSelect;
 
+/**
+ * Per-transaction memo of people lookups. A handled message asks for the same few people several times (the sender
+ * as actor, as owner, as reviewer; their supervisor); a transaction given to `rememberPeople` asks the database once
+ * each. Any write to people in this process (store/org.ts calls `peopleChanged`) empties every memo.
+ */
+const memos = new WeakMap<object, { generation: number; rows: Map<string, PersonRow | null> }>();
+let generation = 0;
+
+export function rememberPeople(tx: DbOrTx): void {
+  memos.set(tx, { generation, rows: new Map() });
+}
+
+export function peopleChanged(): void {
+  generation += 1;
+}
+
 /** Looks up a person by WeCom userid (WeCom lowercases userids in some answers, so compare case-insensitively). */
 export async function findPerson(on: DbOrTx, userId: string): Promise<PersonRow | null> {
+  const memo = memos.get(on);
+  if (memo && memo.generation !== generation) {
+    memo.rows.clear();
+    memo.generation = generation;
+  }
+  const known = memo?.rows.get(userId);
+  if (known !== undefined) return known;
+  const row = await lookup(on, userId);
+  memo?.rows.set(userId, row);
+  return row;
+}
+
+async function lookup(on: DbOrTx, userId: string): Promise<PersonRow | null> {
   const [row] = await on.select().from(people).where(eq(people.userId, userId)).limit(1);
   if (row) return row;
   const lower = userId.toLowerCase();

@@ -70,6 +70,7 @@ export const outbox = pgTable('outbox', {
 }, (t) => [
   index('outbox_open_idx').on(t.status, t.nextAttemptAt).where(sql`status in ('pending','sending')`),
   index('outbox_recipient_sent_idx').on(t.recipient, t.sentAt).where(sql`status = 'sent'`),
+  index('outbox_recipient_open_idx').on(t.recipient, t.id).where(sql`status in ('pending','sending')`),
   index('outbox_card_idx').on(t.cardId),
 ]);
 
