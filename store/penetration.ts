@@ -1,7 +1,6 @@
 /**
- * R8 stage penetration, computed on the database in one statement over the append-only history
- * (customer_events): of the customers that entered stage A in [from, to), how many entered B within the window
- * of entering A — in total and per office or rep.
+ * R8 stage penetration over the append-only history (customer_events): of the customers that entered stage A in
+ * [from, to), how many entered B within the window of entering A — in total and per office or rep.
  *
  *   - "Entered" = a history row that put the customer into the stage: created, stage_change or override
  *     (refusals do not).
@@ -11,12 +10,16 @@
  *     window is in). An entry into B before A (a customer that went back) does not count. Customers that
  *     skipped A are not in the population at all.
  *   - Office and rep are the customer's current office and owner.
- * Two range scans of customer_events: entries into A in [from, to), entries into B in (from, to + window].
- * With an index on customer_events (to_stage, at) INCLUDE (customer_id, kind) both are index-only range scans and
- * the cost follows the period, not the size of the history (bench/penetration.bench.ts).
+ * penetrationCounts reads migration 0011's per-customer entry keys (store/penetration-rollup.ts): one row per
+ * customer with an entry since `from`, no join, so a year costs one pass over the customers (bench/penetration.bench.ts).
+ * When the rollup cannot answer (an entry dated outside 1812–2127, a 901st stage) it computes directly, as penetrationCountsDirect
+ * does: two range scans of customer_events, entries into A in [from, to), entries into B in (from, to + window],
+ * index-only on customer_events (to_stage, at) INCLUDE (customer_id, kind) (migration 0004). The direct computation
+ * is the reference the rollup is tested against (test/integration/penetration-rollup.test.ts).
  */
 import { sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from './db';
+import { penetrationRowsFromRollup, type PenetrationRow } from './penetration-rollup';
 
 export type PenetrationBy = 'office' | 'rep';
 
@@ -44,10 +47,16 @@ export interface PenetrationResult {
 }
 
 export async function penetrationCounts(database: Database, q: PenetrationQuery, on?: DbOrTx): Promise<PenetrationResult> {
+  const rows = await penetrationRowsFromRollup(database, { ...q, windowSeconds: Math.round(q.windowSeconds) }, on);
+  return rows ? shape(q, rows) : penetrationCountsDirect(database, q, on);
+}
+
+/** Penetration computed directly from the history rows (the reference the rollup is tested against). */
+export async function penetrationCountsDirect(database: Database, q: PenetrationQuery, on?: DbOrTx): Promise<PenetrationResult> {
   const windowSeconds = Math.round(q.windowSeconds);
   const until = new Date(q.to.getTime() + windowSeconds * 1000);
   const key = q.by === 'office' ? sql`c.office_id` : q.by === 'rep' ? sql`c.owner_id` : sql`null::text`;
-  const rows = await database.rows<{ key: string | null; is_total: number; entered: number; advanced: number }>(sql`
+  const rows = await database.rows<PenetrationRow>(sql`
     with firsts as (
       select customer_id, min(at) as a_at
       from customer_events
@@ -66,6 +75,10 @@ export async function penetrationCounts(database: Database, q: PenetrationQuery,
     left join customers c on c.id = f.customer_id
     left join advanced adv on adv.customer_id = f.customer_id
     group by grouping sets ((${key}), ())`, on);
+  return shape(q, rows);
+}
+
+function shape(q: PenetrationQuery, rows: PenetrationRow[]): PenetrationResult {
   const totalRow = rows.find((r) => Number(r.is_total) === 1);
   const groups = q.by
     ? rows.filter((r) => Number(r.is_total) === 0)
