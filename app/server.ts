@@ -176,7 +176,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const inboxWorker = createInboxWorker({
     database, inbox, outbox, router, clock, log, decode: storedChatEvent,
     maxAttempts: config.inboxMaxAttempts, leaseMs: overrides.inboxLeaseMs, leases,
-    onOutbox: () => runner.kick('outbox'),
+    // A reply leaves as soon as its handler committed; the drain takes what the express lane cannot (and anything
+    // a use case wrote through its own outbox handle).
+    onOutbox: (recipients) => {
+      if (!recipients.length || !outboxWorker.deliverNow(recipients)) runner.kick('outbox');
+    },
     onHandled: (o) => metrics.handled.inc({ outcome: o }),
   });
   const sops = prepareSopPdfs({ root: projectRoot(), log });
@@ -336,6 +340,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       });
     }
     await runner.stop();
+    await outboxWorker.settle();
     leases.stop();
     if (redis) await redis.quit().catch(() => undefined);
     if (ownsDatabase) await database.close();

@@ -25,13 +25,17 @@ export interface InboxWorkerOptions {
   decode?(payload: unknown): ChatEvent;
   clock: Clock;
   log: Logger;
-  /** Called after a handler committed outbox rows (wakes the delivery worker). */
-  onOutbox(): void;
+  /**
+   * Called after a handler committed outbox rows, with the recipients of the rows it wrote through its context
+   * (delivers them now, or wakes the delivery worker).
+   */
+  onOutbox(recipients: string[]): void;
   onHandled?(outcome: 'done' | 'retry' | 'failed'): void;
   maxAttempts?: number;
   leaseMs?: number;
   /** Renews the leases of claimed rows while they are handled (short leases: fast recovery after a crash). */
   leases?: LeaseKeeper;
+  /** Rows one lane claims at a time. */
   batch?: number;
   /** Rows handled at once (keep it under half the database pool). */
   lanes?: number;
@@ -40,7 +44,7 @@ export interface InboxWorkerOptions {
 export function createInboxWorker(opts: InboxWorkerOptions) {
   const maxAttempts = opts.maxAttempts ?? 5;
   const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
-  const batch = opts.batch ?? 32;
+  const batch = opts.batch ?? 4;
   const lanes = opts.lanes ?? 4;
 
   async function resolveActor(tx: Tx, userId: string): Promise<Actor> {
@@ -56,21 +60,27 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
     const log = opts.log.child({ inboxId: row.id, kind: row.kind, user: row.userId });
     const now = opts.clock.now();
     let wrote = 0;
+    const recipients = new Set<string>();
+    const enqueue: OutboxRepo['enqueue'] = (on, messages, at) => {
+      for (const m of messages) recipients.add(m.recipient);
+      return opts.outbox.enqueue(on, messages, at);
+    };
     try {
       const prepared = await opts.router.runPrepare(event); // outside the transaction (e.g. a WeCom call)
       await opts.database.db.transaction(async (tx) => {
+        recipients.clear(); // a retried transaction starts again
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
         rememberPeople(tx);
         const actor = await resolveActor(tx, event.userId);
         const ctx = createContext({
-          event, actor, tx, now, log, inboxId: row.id, prepared, enqueue: opts.outbox.enqueue,
-          emit: (to, message, cause) => emitter(tx, opts.outbox.enqueue, now, cause)(to, message),
+          event, actor, tx, now, log, inboxId: row.id, prepared, enqueue,
+          emit: (to, message, cause) => emitter(tx, enqueue, now, cause)(to, message),
         });
         await opts.router.dispatch(ctx);
         wrote = ctx.outboxCount;
       });
       opts.onHandled?.('done');
-      if (wrote) opts.onOutbox();
+      if (wrote) opts.onOutbox([...recipients]);
     } catch (err) {
       const status = await opts.inbox.markFailed(row, errorMessage(err), opts.clock.now(), maxAttempts);
       log.error({ err, attempts: row.attempts, status }, status === 'failed' ? 'handler failed; row parked' : 'handler failed; will retry');
@@ -79,27 +89,27 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
   }
 
   /**
-   * Claims and handles rows until none is due. Rows of different users run side by side, a few at a time, so the
-   * receiver's inserts never queue behind a pool full of handler transactions.
+   * Claims and handles rows until none is due. Rows of different users run side by side: a few lanes, each claiming
+   * a few rows at a time and claiming again as soon as it is done with them, so a message that arrives during a burst
+   * waits behind a lane's few rows, not behind a whole batch; and the receiver's inserts never queue behind a pool
+   * full of handler transactions.
    */
   async function drain(): Promise<void> {
-    for (;;) {
-      const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
-      if (!rows.length) return;
-      opts.leases?.hold('inbox', rows.map((r) => r.id));
-      let next = 0;
-      const lane = async () => {
-        while (next < rows.length) {
-          const row = rows[next++]!;
+    const lane = async () => {
+      for (;;) {
+        const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
+        if (!rows.length) return;
+        opts.leases?.hold('inbox', rows.map((r) => r.id));
+        for (const row of rows) {
           try {
             await handle(row);
           } finally {
             opts.leases?.release('inbox', [row.id]);
           }
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(lanes, rows.length) }, lane));
-    }
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   }
 
   return { drain, handle };

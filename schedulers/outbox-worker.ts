@@ -32,6 +32,9 @@ export function outboxBackoffMs(attempts: number, atLeastMs = 0): number {
   return Math.max(Math.min(5_000 * 4 ** Math.max(0, attempts - 1), 30 * 60_000), atLeastMs);
 }
 
+/** Recipients delivered to at once outside the drain (deliverNow). */
+const EXPRESS_MAX = 8;
+
 const numericCode = (code: string) => (/^-?\d+$/.test(code) ? Number(code) : null);
 
 export function createOutboxWorker(opts: OutboxWorkerOptions) {
@@ -87,6 +90,33 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
     }
   }
 
+  /**
+   * Delivers to these recipients now, without waiting for a drain: a handler's reply leaves as soon as its
+   * transaction committed. At most EXPRESS_MAX recipients at a time; false when some were not taken (the caller
+   * then wakes the drain, which takes everything due). Two workers on one recipient are kept apart by the plan's
+   * lock, so a recipient the drain is serving is simply skipped here.
+   */
+  const express = new Set<Promise<void>>();
+  function deliverNow(recipients: readonly string[]): boolean {
+    let all = true;
+    for (const r of recipients) {
+      if (express.size >= EXPRESS_MAX) {
+        all = false;
+        continue;
+      }
+      const p: Promise<void> = deliverRecipient(r)
+        .catch((err: unknown) => opts.log.warn({ err: errorMessage(err), to: r }, 'delivery failed; the sweep retries'))
+        .finally(() => express.delete(p));
+      express.add(p);
+    }
+    return all;
+  }
+
+  /** Resolves when the deliveries started by deliverNow have finished (graceful stop). */
+  async function settle(): Promise<void> {
+    while (express.size) await Promise.all([...express]);
+  }
+
   /** Delivers everything due, a few recipients at a time, until nothing is due. */
   async function drain(): Promise<void> {
     const tried = new Set<string>();
@@ -103,5 +133,5 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
     }
   }
 
-  return { drain, deliver };
+  return { drain, deliver, deliverNow, settle };
 }
