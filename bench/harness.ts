@@ -117,3 +117,24 @@ export async function benchDatabase(): Promise<{ url: string; drop(): Promise<vo
   }
   return { ...pg, mode };
 }
+
+/** CPU seconds (Linux /proc) of PostgreSQL backends serving `db` (except `skipPid`), all postgres processes, Redis. */
+export function serviceCpu(db: string, skipPid: number) {
+  const out = { pgDb: 0, pgAll: 0, redis: 0 };
+  if (!fs.existsSync('/proc/self/stat')) return out;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
+      if (comm.startsWith('redis-server')) out.redis += sec;
+      if (comm !== 'postgres') continue;
+      out.pgAll += sec;
+      if (Number(pid) !== skipPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${db} `)) out.pgDb += sec;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}

@@ -36,7 +36,7 @@ import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import type { ChildCase, FromChild, ToChild } from './bench-server';
-import { benchDatabase, fmtNum as fmt, machineCpu, machineLoad, reportGoals, textTable, type Goal } from './harness';
+import { benchDatabase, fmtNum as fmt, machineCpu, machineLoad, reportGoals, serviceCpu, textTable, type Goal } from './harness';
 
 // test/helpers/wecom.ts imports nock, which patches node's http on import; NOCK_OFF is read at import time.
 process.env.NOCK_OFF = 'true';
@@ -252,6 +252,9 @@ interface RateResult {
   max: number;
   /** Replies received ÷ seconds from the first send to the last reply. */
   repliesPerSec: number;
+  /** CPU ms per message of every PostgreSQL process (the benchmark's database is the only busy one) and of this process (load + WeCom stub). */
+  pgCpuMsPerMsg: number;
+  benchCpuMsPerMsg: number;
   byKind: Record<string, { n: number; p50: number; p99: number }>;
   serverCpuMsPerMsg: number;
   queriesPerMsg: number;
@@ -300,6 +303,8 @@ async function runRate(
   });
   const cpu0 = await Promise.all(children.map((c) => c.mark()));
   const m0 = machineCpu();
+  const pg0 = serviceCpu('', -1).pgAll;
+  const own0 = process.cpuUsage();
   const inflight: Promise<void>[] = [];
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -331,6 +336,8 @@ async function runRate(
     missing = match();
   }
   const m1 = machineCpu();
+  const pg1 = serviceCpu('', -1).pgAll;
+  const own1 = process.cpuUsage(own0);
   const cpu1 = await Promise.all(children.map((c) => c.mark()));
   agent.destroy();
   const lat = msgs.filter((m) => !Number.isNaN(m.repliedAt)).map((m) => m.repliedAt - m.sentAt).sort((a, b) => a - b);
@@ -347,6 +354,7 @@ async function runRate(
     p50: pct(lat, 0.5), p99: missing ? Infinity : pct(lat, 0.99), max: missing ? Infinity : lat[lat.length - 1] ?? NaN,
     repliesPerSec: lat.length / ((lastReply - start) / 1000),
     byKind, serverCpuMsPerMsg: (cpuSec * 1000) / total, queriesPerMsg: delta((x) => x.queries) / total,
+    pgCpuMsPerMsg: ((pg1 - pg0) * 1000) / total, benchCpuMsPerMsg: (own1.user + own1.system) / 1000 / total,
     queryMsPerMsg: delta((x) => x.queryMs) / total, machineBusyPct: ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100,
   };
 }
@@ -420,7 +428,8 @@ async function main(): Promise<void> {
           console.log(`  ${String(rate).padStart(4)}/s: sent ${fmt(r.sent)} in ${fmt(r.sendSeconds, 1)} s, acked ${fmt(r.acked)}, non-2xx ${r.non2xx}; ` +
             `replies ${fmt(r.replied)}, missing ${r.missing}; latency p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, max ${fmt(r.max)} ms; ` +
             `${fmt(r.repliesPerSec)} replies/s; server CPU ${fmt(r.serverCpuMsPerMsg, 2)} ms/message, ` +
-            `${fmt(r.queriesPerMsg, 1)} SQL statements/message (${fmt(r.queryMsPerMsg, 1)} ms waiting on them); machine ${fmt(r.machineBusyPct)} % busy`);
+            `${fmt(r.queriesPerMsg, 1)} SQL statements/message (${fmt(r.queryMsPerMsg, 1)} ms waiting on them); PostgreSQL CPU ${fmt(r.pgCpuMsPerMsg, 2)} ms/message; ` +
+            `load generator + WeCom stub CPU ${fmt(r.benchCpuMsPerMsg, 2)} ms/message; machine ${fmt(r.machineBusyPct)} % busy`);
           console.log(`        by kind: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v.n} p50 ${fmt(v.p50)} p99 ${fmt(v.p99)}`).join('; ')}`);
           const q = new Client({ connectionString: pg.url });
           await q.connect();

@@ -16,9 +16,8 @@
  * (spread,instant), BENCH_OUTBOX=off (no-op outbox worker instead of delivering to a local WeCom stub),
  * BENCH_LOG_LEVEL, BENCH_CPU_PROF=<dir>, TEST_DATABASE_URL / TEST_REDIS_URL.
  */
-import { benchDatabase, machineCpu, machineLoad, reportGoals, type Goal } from './harness';
+import { benchDatabase, machineCpu, machineLoad, reportGoals, serviceCpu, type Goal } from './harness';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
@@ -49,26 +48,6 @@ const table = (rows: string[][]) => {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(rows[0]!), w.map((x) => '-'.repeat(x)).join('  '), ...rows.slice(1).map(line)].join('\n');
 };
-/** CPU seconds (Linux /proc) of PostgreSQL backends serving `db` (except `skipPid`), all postgres processes, Redis. */
-function serviceCpu(db: string, skipPid: number) {
-  const out = { pgDb: 0, pgAll: 0, redis: 0 };
-  if (!fs.existsSync('/proc/self/stat')) return out;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const sec = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, USER_HZ = 100
-      if (comm.startsWith('redis-server')) out.redis += sec;
-      if (comm !== 'postgres') continue;
-      out.pgAll += sec;
-      if (Number(pid) !== skipPid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(` ${db} `)) out.pgDb += sec;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
 
 /** The org, customers, tasks and their timers: one INSERT … SELECT each, in one transaction. */
 async function seed(c: Client, nowMs: number, t0Ms: number, windowMs: number) {

@@ -57,7 +57,8 @@ export function createInboxRepo(database: Database): InboxRepo {
         update inbox set status = 'processing', locked_until = ${until}, attempts = attempts + 1
         where id in (
           select i.id from inbox i
-          where ((i.status = 'pending' and i.next_attempt_at <= ${now})
+          where i.status in ('pending', 'processing') -- the open rows' index (migration 0012), in id order
+            and ((i.status = 'pending' and i.next_attempt_at <= ${now})
               or (i.status = 'processing' and i.locked_until < ${now}))
             and not exists (
               select 1 from inbox e

@@ -33,6 +33,7 @@ export const inbox = pgTable('inbox', {
   uniqueIndex('inbox_dedupe_key_uq').on(t.dedupeKey),
   index('inbox_open_idx').on(t.status, t.nextAttemptAt).where(sql`status in ('pending','processing')`),
   index('inbox_user_open_idx').on(t.userId, t.id).where(sql`status in ('pending','processing')`),
+  index('inbox_open_id_idx').on(t.id).where(sql`status in ('pending','processing')`),
 ]);
 
 /** Every message the bot sends (or card it updates), one recipient a row, written in the transaction of the change that caused it. */

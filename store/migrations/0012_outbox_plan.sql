@@ -1,5 +1,5 @@
--- Issue 16 (reply latency): one member's delivery plan in one statement when it is simple, and an index that finds a
--- member's open rows without scanning everyone's.
+-- Issue 16 (reply latency): one member's delivery plan in one statement when it is simple; indexes that find the
+-- open inbox rows and a member's open outbox rows without reading the rest.
 --
 -- outbox_plan_simple(recipient, now, per-minute, per-hour, lease until, deferred note) takes the recipient's advisory
 -- lock, puts rows whose send lease expired back to pending, locks the due rows and, when every due message fits in the
@@ -10,6 +10,10 @@
 -- changes nothing more and returns one row: 'busy' (another worker holds the lock) or 'full' (the budget decides:
 -- the caller runs the full plan in store/outbox.ts planRecipient, which merges and defers). No due row: no row.
 -- Called in autocommit, the lock and the row locks last exactly as long as this statement.
+-- The inbox claim walks open rows in id order; without this index it walked every handled row below the oldest
+-- open one (the whole history, in a long-lived deployment) on each claim.
+CREATE INDEX IF NOT EXISTS "inbox_open_id_idx" ON "inbox" USING btree ("id") WHERE status in ('pending','processing');
+--> statement-breakpoint
 CREATE INDEX IF NOT EXISTS "outbox_recipient_open_idx" ON "outbox" USING btree ("recipient","id") WHERE status in ('pending','sending');
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION outbox_plan_simple(p_recipient text, p_now timestamptz, p_per_minute integer,
