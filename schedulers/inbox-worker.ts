@@ -89,16 +89,17 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
   }
 
   /**
-   * Claims and handles rows until none is due. Rows of different users run side by side: a few lanes, each claiming
-   * a few rows at a time and claiming again as soon as it is done with them, so a message that arrives during a burst
-   * waits behind a lane's few rows, not behind a whole batch; and the receiver's inserts never queue behind a pool
-   * full of handler transactions.
+   * Claims and handles rows until none is due. Rows of different users run side by side: each lane claims a few rows
+   * and claims again as soon as it is done with them, so a message that arrives during a burst waits behind a lane's
+   * few rows, not behind a whole batch; and the receiver's inserts never queue behind a pool full of handler
+   * transactions. A lane stops when a claim comes back empty (a short claim is not enough: a person's next message
+   * becomes claimable only once their previous one is done). One lane starts; the others join only when its first
+   * claim is full (a backlog), so a quiet message costs two claims, not one per lane.
    */
   async function drain(): Promise<void> {
-    const lane = async () => {
-      for (;;) {
-        const rows = await opts.inbox.claim(opts.clock.now(), batch, leaseMs);
-        if (!rows.length) return;
+    const claim = () => opts.inbox.claim(opts.clock.now(), batch, leaseMs);
+    const lane = async (first?: InboxRow[]) => {
+      for (let rows = first ?? (await claim()); rows.length; rows = await claim()) {
         opts.leases?.hold('inbox', rows.map((r) => r.id));
         for (const row of rows) {
           try {
@@ -109,7 +110,9 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
         }
       }
     };
-    await Promise.all(Array.from({ length: lanes }, lane));
+    const first = await claim();
+    if (!first.length) return;
+    await Promise.all([lane(first), ...(first.length < batch ? [] : Array.from({ length: lanes - 1 }, () => lane()))]);
   }
 
   return { drain, handle };
