@@ -45,7 +45,7 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
   const maxAttempts = opts.maxAttempts ?? 5;
   const leaseMs = opts.leaseMs ?? opts.leases?.leaseMs ?? 60_000;
   const batch = opts.batch ?? 4;
-  const lanes = opts.lanes ?? 4;
+  const lanes = opts.lanes ?? 8;
 
   async function resolveActor(tx: Tx, userId: string): Promise<Actor> {
     const p = await findPerson(tx, userId);
@@ -93,13 +93,22 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
    * and claims again as soon as it is done with them, so a message that arrives during a burst waits behind a lane's
    * few rows, not behind a whole batch; and the receiver's inserts never queue behind a pool full of handler
    * transactions. A lane stops when a claim comes back empty (a short claim is not enough: a person's next message
-   * becomes claimable only once their previous one is done). One lane starts; the others join only when its first
-   * claim is full (a backlog), so a quiet message costs two claims, not one per lane.
+   * becomes claimable only once their previous one is done). One lane starts; whenever a lane's claim comes back
+   * full (a backlog) more join, up to `lanes`, so a quiet message costs two claims, not one per lane.
    */
   async function drain(): Promise<void> {
     const claim = () => opts.inbox.claim(opts.clock.now(), batch, leaseMs);
-    const lane = async (first?: InboxRow[]) => {
+    let running = 0;
+    const all: Promise<void>[] = [];
+    const spawn = (first?: InboxRow[]) => {
+      running += 1;
+      all.push(lane(first).finally(() => {
+        running -= 1;
+      }));
+    };
+    async function lane(first?: InboxRow[]): Promise<void> {
       for (let rows = first ?? (await claim()); rows.length; rows = await claim()) {
+        while (rows.length === batch && running < lanes) spawn();
         opts.leases?.hold('inbox', rows.map((r) => r.id));
         for (const row of rows) {
           try {
@@ -109,10 +118,11 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
           }
         }
       }
-    };
+    }
     const first = await claim();
     if (!first.length) return;
-    await Promise.all([lane(first), ...(first.length < batch ? [] : Array.from({ length: lanes - 1 }, () => lane()))]);
+    spawn(first);
+    for (let i = 0; i < all.length; i++) await all[i]; // lanes that join meanwhile are awaited too
   }
 
   return { drain, handle };
