@@ -117,8 +117,18 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
     while (express.size) await Promise.all([...express]);
   }
 
-  /** Delivers everything due, a few recipients at a time, until nothing is due. */
+  /**
+   * Delivers everything due, a few recipients at a time, until nothing is due. Deliveries the express lane has in
+   * flight are awaited first (their rows are already leased: the drain would skip them) and last, so when a drain
+   * resolves, what was due when it started has been delivered or has failed visibly.
+   */
   async function drain(): Promise<void> {
+    await settle();
+    await drainDue();
+    await settle();
+  }
+
+  async function drainDue(): Promise<void> {
     const tried = new Set<string>();
     for (;;) {
       const due = (await opts.outbox.dueRecipients(opts.clock.now(), 64)).filter((r) => !tried.has(r));
