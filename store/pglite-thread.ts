@@ -9,6 +9,7 @@
  * worker and its id travels with each query issued on the transaction client; the worker ends it (COMMIT, or
  * ROLLBACK when `fn` throws) as PGlite's own transaction() would.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -30,6 +31,17 @@ export interface ThreadTransaction {
   exec(sql: string): Promise<ThreadResults[]>;
   rollback(): Promise<void>;
   readonly closed: boolean;
+}
+
+const urgency = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` with its embedded-database requests marked urgent: the worker serves them before queued ones (the
+ * insert that acks a callback must not wait behind the handlers' backlog). No effect on PostgreSQL or on PGlite on
+ * the main thread.
+ */
+export function urgentQueries<T>(fn: () => Promise<T>): Promise<T> {
+  return urgency.run(true, fn);
 }
 
 type Call = Request extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never;
@@ -115,7 +127,7 @@ export class PgliteThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.refIfBusy();
-      this.worker.postMessage({ ...msg, id } as Request);
+      this.worker.postMessage({ ...msg, id, ...(urgency.getStore() ? { urgent: true } : {}) } as Request);
     });
   }
 

@@ -2,18 +2,22 @@
  * The embedded database's thread (decision 0012): a worker_thread that owns the PGlite instance, so the WASM
  * Postgres never runs on the main thread that acks callbacks. It answers the messages of store/pglite-thread.ts
  * (the main thread's client): query, exec, begin / end of a transaction (queries carrying its id run on it), close.
- * Messages are handled concurrently; PGlite serialises them itself as it does on the main thread (one query at a
- * time, a query outside an open transaction waits for it to end).
+ * PGlite runs one statement at a time, and a statement outside an open transaction waits for it to end. The worker
+ * hands PGlite one top-level request at a time (a statement, or a whole transaction from BEGIN to its end), taken
+ * from two queues: urgent requests first (the inserts that ack a callback), then the others in arrival order. A
+ * transaction's own statements go straight to it. So an ack waits at most for the statement or transaction running
+ * now, not for the backlog of the handlers' queries queued before it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
 
 export interface WorkerInit { dataDir: string | null }
 
+/** `urgent`: served before the queued requests that are not (callback acks: decision 0012). */
 export type Request =
-  | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number }
-  | { id: number; op: 'exec'; sql: string; tx?: number }
-  | { id: number; op: 'begin' }
+  | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number; urgent?: boolean }
+  | { id: number; op: 'exec'; sql: string; tx?: number; urgent?: boolean }
+  | { id: number; op: 'begin'; urgent?: boolean }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' };
 
@@ -115,7 +119,39 @@ async function main(): Promise<void> {
     }
   };
 
+  /** Top-level requests waiting for PGlite: urgent ones first. One runs at a time (a transaction until it ends). */
+  const queues: { urgent: Request[]; normal: Request[] } = { urgent: [], normal: [] };
+  let running = false;
+  const reply = (msg: Request, p: Promise<unknown>) => p.then(
+    (result) => port.postMessage({ id: msg.id, ok: true, result } satisfies Reply),
+    (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: toWire(err) } satisfies Reply),
+  );
+  const pump = () => {
+    if (running) return;
+    const msg = queues.urgent.shift() ?? queues.normal.shift();
+    if (!msg) return;
+    running = true;
+    const next = () => {
+      running = false;
+      pump();
+    };
+    const p = handle(msg);
+    void reply(msg, p);
+    if (msg.op === 'begin') {
+      // Busy until the transaction has ended (committed or rolled back), or BEGIN failed.
+      p.then((id) => dones.get(id as number)?.then(next, next) ?? next(), next);
+    } else {
+      p.then(next, next);
+    }
+  };
+
   port.on('message', (msg: Request) => {
+    const topLevel = msg.op === 'begin' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
+    if (topLevel) {
+      (msg.urgent ? queues.urgent : queues.normal).push(msg);
+      pump();
+      return;
+    }
     handle(msg).then(
       (result) => port.postMessage({ id: msg.id, ok: true, result } satisfies Reply),
       (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: toWire(err) } satisfies Reply),

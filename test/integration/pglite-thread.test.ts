@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database } from '../../store/db';
+import { openDatabase, urgentQueries, type Database } from '../../store/db';
 import { createInboxRepo } from '../../store/inbox';
 import { migrate } from '../../store/migrate';
 import { customers, documents, people } from '../../store/schema';
@@ -87,6 +87,27 @@ describe('PGlite on its own thread', () => {
     release();
     await txDone;
     expect(await outside).toEqual([{ v: 'committed' }]);
+  });
+
+  it('urgent queries go before the queued ones, never into an open transaction', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const txDone = db.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into t values (1, 'tx')`);
+      await gate;
+    }).then(() => order.push('tx'));
+    await new Promise((r) => setTimeout(r, 20));
+    const normal = Array.from({ length: 5 }, (_, i) => db.rows(sql`select ${i}::int as n`).then(() => order.push(`n${i}`)));
+    const urgent = urgentQueries(() => db.rows<{ v: string }>(sql`select v from t where id = 1`)).then((r) => {
+      order.push('urgent');
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([txDone, ...normal]);
+    expect(await urgent).toEqual([{ v: 'tx' }]);
+    expect(order).toEqual(['tx', 'urgent', 'n0', 'n1', 'n2', 'n3', 'n4']);
   });
 
   it('concurrent queries all answer, each with its own result', async () => {
