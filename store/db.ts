@@ -121,7 +121,8 @@ async function openPglite(dataDir: string, thread: 'worker' | 'main'): Promise<D
       client = await PgliteThread.open(dir);
     } else {
       const { PGlite } = await import('@electric-sql/pglite');
-      const pg = dir ? new PGlite(dir) : new PGlite();
+      const { pgliteTypeOptions } = await import('./pglite-types');
+      const pg = dir ? new PGlite(dir, pgliteTypeOptions) : new PGlite(pgliteTypeOptions);
       await pg.waitReady;
       client = pg;
     }

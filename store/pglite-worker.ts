@@ -10,6 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
+import { pgliteTypeOptions } from './pglite-types';
 
 export interface WorkerInit { dataDir: string | null }
 
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const { PGlite: PGliteClass } = await import('@electric-sql/pglite');
   let pg: PGlite;
   try {
-    pg = init.dataDir ? new PGliteClass(init.dataDir) : new PGliteClass();
+    pg = init.dataDir ? new PGliteClass(init.dataDir, pgliteTypeOptions) : new PGliteClass(pgliteTypeOptions);
     await pg.waitReady;
   } catch (err) {
     port.postMessage({ id: 0, ok: false, error: toWire(err) } satisfies Reply);
