@@ -336,11 +336,13 @@ async function main(): Promise<void> {
     const upWin = health.filter((h) => h.at >= upload.startedAt && h.at <= upload.startedAt + upload.ms);
     const hzDuringUpload = stats(upWin.map((h) => h.ms));
     const ackDuringUpload = stats(sent.filter((s) => s.ok && s.sentAt >= upload.startedAt && s.sentAt <= upload.startedAt + upload.ms).map((s) => s.ackMs));
+    const ackOutsideUpload = stats(sent.filter((s) => s.ok && (s.sentAt < upload.startedAt - 100 || s.sentAt > upload.startedAt + upload.ms)).map((s) => s.ackMs));
     const rep = stats([...replied.values()]);
     const nonOk = sent.filter((s) => !s.ok).length;
     console.log(`\nsent ${fmt(sent.length)} callbacks in ${fmt(sendSeconds, 1)} s (${fmt(sent.length / sendSeconds)}/s), non-200 ${nonOk}`);
     console.log(`callback ack:   p50 ${fmt(acks.p50)} ms, p99 ${fmt(acks.p99)} ms, max ${fmt(acks.max)} ms` +
-      `; during the upload (${ackDuringUpload.n}): p99 ${fmt(ackDuringUpload.p99)} ms, max ${fmt(ackDuringUpload.max)} ms`);
+      `; during the upload (${ackDuringUpload.n}): p99 ${fmt(ackDuringUpload.p99)} ms, max ${fmt(ackDuringUpload.max)} ms` +
+      `; outside it (${ackOutsideUpload.n}): p99 ${fmt(ackOutsideUpload.p99)} ms, max ${fmt(ackOutsideUpload.max)} ms`);
     console.log(`/healthz:       ${hz.n} answered (${health.length - hz.n} failed); p50 ${fmt(hz.p50)} ms, p99 ${fmt(hz.p99)} ms, max ${fmt(hz.max)} ms` +
       `; during the upload (${hzDuringUpload.n}): p99 ${fmt(hzDuringUpload.p99)} ms, max ${fmt(hzDuringUpload.max)} ms`);
     console.log(`upload:         ${UPLOAD_MB} MB PDF started at ${fmt((upload.startedAt - runStart) / 1000, 1)} s, HTTP ${upload.status} in ${fmt(upload.ms)} ms`);
