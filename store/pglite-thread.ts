@@ -115,9 +115,9 @@ export class PgliteThread {
     return t;
   }
 
-  /** The worker keeps the process alive only while a call or a transaction is outstanding, like a socket would. */
+  /** The worker keeps the process alive only while a call is outstanding, like a socket would. */
   private refIfBusy(): void {
-    if (this.pending.size > 0 || this.openTxs > 0) this.worker.ref();
+    if (this.pending.size > 0) this.worker.ref();
     else this.worker.unref();
   }
 
@@ -158,7 +158,7 @@ export class PgliteThread {
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws (its error is rethrown). */
   async transaction<T>(fn: (tx: ThreadTransaction) => Promise<T>): Promise<T> {
     const id = (await this.call({ op: 'begin' })) as number;
-    this.openTxs++;
+    this.openTxs++; // for debugging: transactions open now
     let closed = false;
     const open = () => {
       if (closed) throw new Error('Transaction is closed');
@@ -199,13 +199,22 @@ export class PgliteThread {
       return result;
     } finally {
       this.openTxs--;
-      this.refIfBusy();
     }
   }
 
-  /** Closes PGlite (its files are complete on disk afterwards) and ends the thread. */
-  async close(): Promise<void> {
-    if (!this.dead) await this.call({ op: 'close' });
+  /**
+   * Closes PGlite after the requests queued before (its files are complete on disk afterwards) and ends the thread.
+   * A transaction left open by its caller would hold the close forever: after `graceMs` the thread ends anyway.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (!this.dead) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.call({ op: 'close' }).catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
     this.dead ??= new Error('the embedded database is closed');
     await this.worker.terminate();
   }

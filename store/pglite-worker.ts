@@ -20,7 +20,7 @@ export type Request =
   | { id: number; op: 'exec'; sql: string; tx?: number; urgent?: boolean }
   | { id: number; op: 'begin'; urgent?: boolean }
   | { id: number; op: 'end'; tx: number; commit: boolean }
-  | { id: number; op: 'close' };
+  | { id: number; op: 'close'; urgent?: boolean };
 
 export interface WireError { message: string; name: string; stack?: string; props: Record<string, unknown> }
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError };
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   /** Top-level requests waiting for PGlite: urgent ones first. One runs at a time (a transaction until it ends). */
   const queues: { urgent: Request[]; normal: Request[] } = { urgent: [], normal: [] };
   let running = false;
+  let closing = false;
   const reply = (msg: Request, p: Promise<unknown>) => p.then(
     (result) => port.postMessage({ id: msg.id, ok: true, result } satisfies Reply),
     (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: toWire(err) } satisfies Reply),
@@ -147,7 +148,13 @@ async function main(): Promise<void> {
   };
 
   port.on('message', (msg: Request) => {
-    const topLevel = msg.op === 'begin' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
+    if (closing && msg.op !== 'end') {
+      port.postMessage({ id: msg.id, ok: false, error: toWire(new Error('the embedded database is closed')) } satisfies Reply);
+      return;
+    }
+    // close goes behind everything already queued (a graceful stop lets the work in flight finish first).
+    if (msg.op === 'close') closing = true;
+    const topLevel = msg.op === 'begin' || msg.op === 'close' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
     if (topLevel) {
       (msg.urgent ? queues.urgent : queues.normal).push(msg);
       pump();
