@@ -12,7 +12,7 @@ import { createRedisCountStore } from '../bot/dingtalk/quota';
 import { createRedisWorkNoticeStore } from '../bot/dingtalk/work-notice';
 import type { FakeDingtalk } from '../bot/dingtalk/fake';
 import type { Clock } from '../domain/clock';
-import type { Database } from '../store/db';
+import { urgentQueries, type Database } from '../store/db';
 import type { InboxRepo } from '../store/inbox';
 import { createDingtalkSandbox, SANDBOX_DINGTALK_TEMPLATE, startSandboxDingtalk } from '../sandbox/dingtalk';
 import type { ProcessDefinition } from '../domain/types';
@@ -50,7 +50,7 @@ export async function setupDingtalk(deps: DingtalkSetupDeps) {
     tokenStore: redis ? createRedisTokenStore(redis, prefix) : undefined,
     countStore: redis ? createRedisCountStore(redis, prefix) : undefined,
     workNoticeStore: redis ? createRedisWorkNoticeStore(redis, prefix) : undefined,
-    accept: (event, key) => deps.inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()),
+    accept: (event, key) => urgentQueries(() => deps.inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now())),
     onAccepted: deps.onAccepted,
     onOutcome: (o) => deps.metrics.callbacks.inc({ outcome: o }),
   });

@@ -6,7 +6,9 @@ import { PDFParse } from 'pdf-parse';
 
 /** True when pdf.js can read the document's structure and it has at least one page. */
 export async function opensAsPdf(content: Buffer): Promise<boolean> {
-  const parser = new PDFParse({ data: new Uint8Array(content.buffer, content.byteOffset, content.byteLength) });
+  // A copy: pdf.js transfers the bytes it is given to its (fake, in-process) worker, which detaches them — given a
+  // view of `content`, a Buffer that owns its memory (any body over 4 KB) was emptied and the upload stored 0 bytes.
+  const parser = new PDFParse({ data: new Uint8Array(content) });
   try {
     const info = await parser.getInfo();
     return info.total > 0;

@@ -18,7 +18,7 @@ import { buildDigest, digestLine } from '../cards/digest';
 import { setBusinessZone } from '../domain/business-time';
 import type { Clock } from '../domain/clock';
 import { registerHandlers } from '../handlers';
-import { openDatabase, type Database } from '../store/db';
+import { openDatabase, urgentQueries, type Database } from '../store/db';
 import { createInboxRepo } from '../store/inbox';
 import { migrate } from '../store/migrate';
 import { createOutboxRepo } from '../store/outbox';
@@ -207,7 +207,8 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     nowSec: () => systemClock.now().getTime() / 1000,
     accept: (wecomEvent, key) => {
       const event = toChatEvent(wecomEvent);
-      return inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now());
+      // The ack's insert goes before the handlers' queued queries in the embedded database (decision 0012).
+      return urgentQueries(() => inbox.accept({ dedupeKey: key, kind: event.kind, userId: event.userId, payload: event }, clock.now()));
     },
     onAccepted: () => runner.kick('inbox'),
     onOutcome: (o) => metrics.callbacks.inc({ outcome: o }),

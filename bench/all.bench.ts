@@ -24,6 +24,7 @@ const RUNS: Run[] = [
   { id: 'analytics', script: 'analytics.bench.ts', env: { BENCH_CUSTOMERS: '50000', BENCH_EVENTS_PER_CUSTOMER: '20', BENCH_RUNS: '3' } },
   { id: 'penetration', script: 'penetration.bench.ts', env: { BENCH_CUSTOMERS: '50000', BENCH_EVENTS_PER_CUSTOMER: '20', BENCH_RUNS: '3' } },
   { id: 'latency', script: 'latency.bench.ts', env: { BENCH_RATES: '50,100,200,500', BENCH_DURATION: '15', BENCH_WARMUP: '5', BENCH_DRAIN_WAIT: '30', BENCH_CONFIGS: 'one,two' } },
+  { id: 'embedded', script: 'embedded.bench.ts', env: { BENCH_RATE: '200', BENCH_DURATION: '20', BENCH_WARMUP: '3', BENCH_UPLOAD_MB: '20', BENCH_DRAIN_WAIT: '30' } },
   { id: 'timers', script: 'timers.bench.ts', env: { BENCH_TIMERS: '20000', BENCH_DUE: '5000', BENCH_LEAD: '15', BENCH_WAIT: '120' } },
 ];
 

@@ -12,7 +12,8 @@ import { countQueries, sqlStats } from './sql-count';
 import { createHttpApp } from '../app/http-app';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { sql as rawSql } from 'drizzle-orm';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../app/config';
@@ -27,10 +28,16 @@ export interface ChildCase {
   stopWorkers?: boolean;
 }
 
-export type ToChild = { type: 'mark' } | { type: 'stop' };
+/** `sql`: runs a script (or, with `rows`, one query) through the bot's own Database — embedded mode has no other door. */
+export type ToChild = { type: 'mark' } | { type: 'stop' } | { type: 'sql'; sql: string; rows?: boolean };
 export type FromChild =
   | { type: 'ready'; port: number; pid: number; workers: string; database: string }
-  | { type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; outcomes: Record<string, number>; rssMb: number; queries: number; queryMs: number }
+  | {
+    type: 'mark'; cpuMicros: number; elu: EventLoopUtilization; outcomes: Record<string, number>; rssMb: number; queries: number; queryMs: number;
+    /** Event-loop delay since the previous mark (ms): p50, p99, max. */
+    lag: { p50: number; p99: number; max: number };
+  }
+  | { type: 'sql'; rows: Record<string, unknown>[] }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 
@@ -104,13 +111,25 @@ async function main(): Promise<void> {
   const stopOnce = () => (stopping ??= stop());
 
   const stopRequest = stopOnRequest(stopOnce, send);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   process.on('message', (msg: ToChild) => {
     if (msg.type === 'mark') {
       const cpu = process.cpuUsage();
+      const lag = { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+      delay.reset();
       void outcomes(bot).then((o) => send({
         type: 'mark', cpuMicros: cpu.user + cpu.system, elu: performance.eventLoopUtilization(), outcomes: o,
-        rssMb: Math.round(process.memoryUsage().rss / 1e6), queries: sqlStats.queries, queryMs: sqlStats.ms,
+        rssMb: Math.round(process.memoryUsage().rss / 1e6), queries: sqlStats.queries, queryMs: sqlStats.ms, lag,
       }));
+    } else if (msg.type === 'sql') {
+      const database = bot?.database;
+      if (!database) {
+        send({ type: 'error', message: 'no database in this child' });
+        return;
+      }
+      const run = msg.rows ? database.rows(rawSql.raw(msg.sql)) : database.execScript(msg.sql).then(() => []);
+      run.then((rows) => send({ type: 'sql', rows }), (err: unknown) => send({ type: 'error', message: String(err) }));
     } else {
       stopRequest(msg);
     }

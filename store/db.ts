@@ -9,6 +9,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import * as schema from './schema';
 
+export { urgentQueries } from './pglite-thread';
+
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle has the same query API as the database. */
@@ -33,10 +35,19 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` for an in-memory database (tests). */
   dataDir: string;
   poolSize?: number;
+  /**
+   * Embedded mode: run PGlite in its own worker thread (store/pglite-thread.ts, decision 0012) so its queries do
+   * not block the event loop. Default: on for a data directory on disk (what `npm start` runs), off for `memory://`
+   * (tests); EMBEDDED_DB_THREAD=worker / main overrides the default.
+   */
+  pgliteThread?: 'worker' | 'main';
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20) : openPglite(opts.dataDir);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 20);
+  const env = process.env.EMBEDDED_DB_THREAD;
+  const thread = opts.pgliteThread ?? (env === 'worker' || env === 'main' ? env : opts.dataDir.startsWith('memory://') ? 'main' : 'worker');
+  return openPglite(opts.dataDir, thread);
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -87,8 +98,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
+/** The part of PGlite's client store/db.ts and drizzle use: PGlite itself, or its proxy on the main thread. */
+interface PgliteLike {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function openPglite(dataDir: string, thread: 'worker' | 'main'): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/pglite');
   const inMemory = dataDir.startsWith('memory://');
   let release = () => undefined as void;
@@ -96,15 +113,24 @@ async function openPglite(dataDir: string): Promise<Database> {
     fs.mkdirSync(dataDir, { recursive: true });
     release = takeDirectoryLock(dataDir);
   }
-  let client: InstanceType<typeof PGlite>;
+  let client: PgliteLike;
   try {
-    client = inMemory ? new PGlite() : new PGlite(path.join(dataDir, 'pglite'));
-    await client.waitReady;
+    const dir = inMemory ? null : path.join(dataDir, 'pglite');
+    if (thread === 'worker') {
+      const { PgliteThread } = await import('./pglite-thread');
+      client = await PgliteThread.open(dir);
+    } else {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { pgliteTypeOptions } = await import('./pglite-types');
+      const pg = dir ? new PGlite(dir, pgliteTypeOptions) : new PGlite(pgliteTypeOptions);
+      await pg.waitReady;
+      client = pg;
+    }
   } catch (err) {
     release();
     throw err;
   }
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle({ client: client as never, schema }) as unknown as Db;
   return {
     db,
     driver: 'pglite',
