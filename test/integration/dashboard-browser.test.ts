@@ -17,6 +17,7 @@ import { NOW, seedHistory } from './dashboard-fixture';
 import { CHROMIUM, describeWithChromium } from '../helpers/browser';
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+// Skipped only without Chromium (describeWithChromium, test/helpers/browser.ts); under CI=true a missing Chromium fails instead.
 describeWithChromium('the dashboard page in headless Chromium', () => {
   let t: TestBot;
   let wecom: ReturnType<typeof mockWecom>;

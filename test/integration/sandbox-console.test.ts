@@ -17,6 +17,7 @@ const FLAGS = [
   '--disable-sync', '--disable-quic', '--no-first-run',
 ];
 
+// Skipped only without Chromium (describeWithChromium, test/helpers/browser.ts); under CI=true a missing Chromium fails instead.
 describeWithChromium('sandbox chat console in chromium', () => {
   jest.setTimeout(120_000);
   let demo: DemoDriver;
