@@ -31,10 +31,30 @@ export function inboxBackoffMs(attempts: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60_000);
 }
 
+/** The most callbacks one insert carries (natural batching in `accept`). */
+const ACCEPT_BATCH_MAX = 200;
+
+interface AcceptWaiter {
+  input: { dedupeKey: string; kind: string; userId: string; payload: unknown };
+  now: Date;
+  resolve: (r: { id: number | null; duplicate: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+
 export function createInboxRepo(database: Database): InboxRepo {
   const { db } = database;
-  // The hot path of every callback: built once as a prepared statement (query building costs more than the crypto).
-  const acceptStmt = db
+
+  /**
+   * Callbacks that arrive while an insert is on its way ride the next one together (natural batching: no timer, so
+   * a lone callback is inserted at once; under load one statement and one commit carry many). Each caller still
+   * hears only after its row is committed, so an ack never precedes durability. Rows go in arrival order (the
+   * per-person order is the inbox id order). A batch that fails is retried row by row, so one bad callback fails
+   * alone instead of taking its neighbours with it.
+   */
+  let waiting: AcceptWaiter[] = [];
+  let inserting = false;
+  // A lone callback (the common case when quiet): a prepared statement (building the query costs more than the crypto).
+  const acceptOne = db
     .insert(inbox)
     .values({
       dedupeKey: sql.placeholder('dedupeKey'), kind: sql.placeholder('kind'), userId: sql.placeholder('userId'),
@@ -43,10 +63,53 @@ export function createInboxRepo(database: Database): InboxRepo {
     .onConflictDoNothing({ target: inbox.dedupeKey })
     .returning({ id: inbox.id })
     .prepare('inbox_accept');
+  const insertRows = async (batch: readonly AcceptWaiter[]) => {
+    if (batch.length === 1) {
+      const w = batch[0]!;
+      const rows = (await acceptOne.execute({ ...w.input, now: w.now })) as { id: number }[];
+      w.resolve(rows.length ? { id: rows[0]!.id, duplicate: false } : { id: null, duplicate: true });
+      return;
+    }
+    const rows = await db
+      .insert(inbox)
+      .values(batch.map(({ input, now }) => ({
+        dedupeKey: input.dedupeKey, kind: input.kind, userId: input.userId, payload: input.payload,
+        status: 'pending' as const, nextAttemptAt: now, receivedAt: now,
+      })))
+      .onConflictDoNothing({ target: inbox.dedupeKey })
+      .returning({ id: inbox.id, dedupeKey: inbox.dedupeKey });
+    const inserted = new Map(rows.map((r) => [r.dedupeKey, r.id]));
+    for (const w of batch) {
+      const id = inserted.get(w.input.dedupeKey);
+      // The same key twice in one batch: the first caller inserted it, the later ones are duplicates.
+      if (id !== undefined) inserted.delete(w.input.dedupeKey);
+      w.resolve(id !== undefined ? { id, duplicate: false } : { id: null, duplicate: true });
+    }
+  };
+  const pump = async () => {
+    inserting = true;
+    try {
+      while (waiting.length) {
+        const batch = waiting.slice(0, ACCEPT_BATCH_MAX);
+        waiting = waiting.slice(batch.length);
+        try {
+          await insertRows(batch);
+        } catch (err) {
+          if (batch.length === 1) batch[0]!.reject(err);
+          else for (const w of batch) await insertRows([w]).catch((e: unknown) => w.reject(e));
+        }
+      }
+    } finally {
+      inserting = false;
+    }
+  };
+
   return {
-    async accept(input, now) {
-      const rows = (await acceptStmt.execute({ ...input, now })) as { id: number }[];
-      return rows.length ? { id: rows[0]!.id, duplicate: false } : { id: null, duplicate: true };
+    accept(input, now) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ input, now, resolve, reject });
+        if (!inserting) void pump();
+      });
     },
 
     async claim(now, limit, leaseMs) {
