@@ -3,6 +3,7 @@
  * under DATA_DIR (for trying, demos and tests: it never fsyncs, and only one process may open a directory,
  * so we hold a lock file there). One schema, one set of migrations, two drizzle drivers.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -50,6 +51,51 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return openPglite(opts.dataDir, thread);
 }
 
+type QueryClient = { query: (...args: unknown[]) => unknown };
+
+/** The most statements one pool names; beyond it statements stay unnamed (each costs memory in every backend). */
+const MAX_NAMED_STATEMENTS = 256;
+
+/**
+ * Which statement texts get a name: a parameterised text seen a second time (one-offs such as ops queries stay
+ * unnamed), up to MAX_NAMED_STATEMENTS per pool. The name is derived from the text, so it is the same on every
+ * connection and two texts never share one.
+ */
+export function hotStatementNames(max = MAX_NAMED_STATEMENTS): (text: string) => string | undefined {
+  const seen = new Set<string>();
+  const named = new Map<string, string>();
+  return (text) => {
+    const name = named.get(text);
+    if (name !== undefined || named.size >= max) return name;
+    if (!seen.has(text)) {
+      if (seen.size < max * 8) seen.add(text);
+      return undefined;
+    }
+    const fresh = `spb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    named.set(text, fresh);
+    return fresh;
+  };
+}
+
+/**
+ * Gives the hot parameterised statements a name on this connection, so PostgreSQL parses and plans each once per
+ * connection instead of on every call (node-postgres then sends only Bind/Execute). drizzle builds most statements
+ * per call without a name; the name comes from the text. Scripts (no parameters) are left alone: a named statement
+ * holds one command.
+ */
+function nameHotStatements(client: QueryClient, nameFor: (text: string) => string | undefined): void {
+  const query = client.query;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0] as { text?: unknown; name?: unknown; values?: unknown } | undefined;
+    const values = Array.isArray(args[1]) ? args[1] : config?.values;
+    if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && Array.isArray(values) && values.length) {
+      const name = nameFor(config.text);
+      if (name) args[0] = { ...config, name };
+    }
+    return query.apply(this, args);
+  };
+}
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const { Pool, types } = await import('pg');
   // int8 (count(*), bigserial) arrives as a string from pg; our ids and counts fit in a JS number.
@@ -57,6 +103,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new Pool({ connectionString: url, max: poolSize });
   pool.on('error', () => undefined); // an idle client's error is reported on the next query
+  const hot = hotStatementNames();
+  pool.on('connect', (client) => nameHotStatements(client as unknown as QueryClient, hot));
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,
