@@ -10,7 +10,7 @@ import { texts } from '../cards/texts';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import { getCustomer, history, listCustomers, listDocuments, recentTouchpoints, type CustomerRow } from '../store/customers';
-import { addDocument, changeOwner, recordTouchpoint } from '../usecases/customers';
+import { addDocument, changeOwner, keepDocumentBytes, recordTouchpoint } from '../usecases/customers';
 import { callOf, type UseCaseDeps } from '../usecases/deps';
 import { stalledCustomers } from '../usecases/stall';
 import type { Database } from '../store/db';
@@ -175,9 +175,10 @@ export function createCustomerRoutes(deps: CustomerApiDeps): express.Router {
     const content = decodeBase64(body.contentBase64);
     const check = await checkDocument({ name: body.name, content, declaredMimeType: body.mimeType });
     if (!check.ok) throw new ApiError(check.status, check.error, check.message);
+    const bytes = await keepDocumentBytes(deps.useCases, content);
     const doc = await db.transaction(async (tx) => {
       const r = await addDocument(callOf(tx, deps.useCases, deps.clock.now(), 'api', 'api'), deps.useCases, {
-        customerId: id, name: check.name, mimeType: check.mimeType, content, uploaderId: body.uploaderId,
+        customerId: id, name: check.name, mimeType: check.mimeType, bytes, uploaderId: body.uploaderId,
       });
       if (r.kind === 'not_found') throw new ApiError(404, 'customer_not_found', T.notFound(id));
       return r.document;

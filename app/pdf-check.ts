@@ -1,21 +1,70 @@
 /**
  * A 报价单 or any other .pdf must open as a PDF, not just start with `%PDF-` (a `%PDF-` line followed by HTML was
- * accepted before). Parsed with pdf-parse (pdf.js underneath), locally: no network, no worker process, Node ≥ 20.
+ * accepted before). Parsed with pdf-parse (pdf.js underneath), locally: no network, no child process, Node ≥ 20.
+ *
+ * The parse runs on a worker thread of its own, one per check (decision 0013): a damaged file that starts like a
+ * PDF (a truncated scan, say) makes pdf.js rebuild its cross-reference table by scanning every byte, which held the
+ * event loop 0.7–0.95 s for 20 MB in one go — callback acks and /healthz waited. The main thread only copies the
+ * bytes (a slice per turn) and hands the copy over. On Linux the thread lowers its own priority, so that starting
+ * it and loading pdf.js (~0.2 s of CPU) yield to the event loop and the embedded database's thread.
  */
-import { PDFParse } from 'pdf-parse';
+import { Worker } from 'node:worker_threads';
+
+/** A parse that takes longer than this fails the upload with an error (and its thread is ended). */
+const CHECK_TIMEOUT_MS = 30_000;
+/**
+ * The check's thread runs at this nice value (Linux only: there it applies to the calling thread; elsewhere it would
+ * lower the whole process). Not 19: under full load the check must still finish well within CHECK_TIMEOUT_MS.
+ */
+const THREAD_NICE = 10;
+/** Bytes copied per turn of the event loop. */
+const COPY_SLICE = 2 * 1024 * 1024;
+
+/** The worker's code: plain CommonJS, so it runs the same from dist/ (`npm start`) and from sources (tests). */
+const workerSource = (pdfParse: string, nice: number | null) => `
+const { parentPort, workerData } = require('node:worker_threads');
+${nice === null ? '' : `try { require('node:os').setPriority(${nice}); } catch {}`}
+const { PDFParse } = require(${JSON.stringify(pdfParse)});
+(async () => {
+  const parser = new PDFParse({ data: workerData });
+  let ok = false;
+  try {
+    ok = (await parser.getInfo()).total > 0;
+  } catch {
+    ok = false; // InvalidPDFException, PasswordException, … : not a document we can accept
+  } finally {
+    await parser.destroy().catch(() => undefined);
+  }
+  parentPort.postMessage(ok);
+})();
+`;
+
+let pdfParsePath: string | null = null;
 
 /** True when pdf.js can read the document's structure and it has at least one page. */
 export async function opensAsPdf(content: Buffer): Promise<boolean> {
-  // A copy: pdf.js transfers the bytes it is given to its (fake, in-process) worker, which detaches them — given a
-  // view of `content`, a Buffer that owns its memory (any body over 4 KB) was emptied and the upload stored 0 bytes.
-  const parser = new PDFParse({ data: new Uint8Array(content) });
+  // A copy, handed over to the thread (transferred, not cloned): `content` stays whole for storing — pdf.js also
+  // detaches the bytes it is given, which once emptied the upload's own buffer. Copied a slice per turn.
+  const data = new Uint8Array(content.length);
+  for (let at = 0; at < content.length; at += COPY_SLICE) {
+    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    data.set(content.subarray(at, at + COPY_SLICE), at);
+  }
+  pdfParsePath ??= require.resolve('pdf-parse');
+  const worker = new Worker(workerSource(pdfParsePath, process.platform === 'linux' ? THREAD_NICE : null), { eval: true, workerData: data, transferList: [data.buffer] });
   try {
-    const info = await parser.getInfo();
-    return info.total > 0;
-  } catch {
-    return false; // InvalidPDFException, PasswordException, … : not a document we can accept
+    return await new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the PDF check took over ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        fn();
+      };
+      worker.once('message', (ok: unknown) => done(() => resolve(ok === true)));
+      worker.once('error', (err) => done(() => reject(err)));
+      worker.once('exit', (code) => done(() => reject(new Error(`the PDF check's thread exited (${code})`))));
+    });
   } finally {
-    await parser.destroy().catch(() => undefined);
+    await worker.terminate();
   }
 }
 

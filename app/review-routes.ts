@@ -25,6 +25,7 @@ import { parseDuration } from '../domain/duration';
 import { recreateRun, type RecordedPopulation } from '../domain/sampling';
 import { verifyDocToken, type ReviewServiceDeps } from '../usecases/review-service';
 import type { SigningKeys } from '../usecases/signed-token';
+import type { DocumentBytes } from '../usecases/document-bytes';
 import { runLeaderboard, runSampling } from '../usecases/review-jobs';
 import type { Database, Tx } from '../store/db';
 import { listOffices, listPeople } from '../store/org';
@@ -43,6 +44,8 @@ export interface ReviewRoutesDeps {
   service: ReviewServiceDeps;
   /** Keys that verify review document links (usecases/signed-token.ts). */
   docKeys: SigningKeys;
+  /** Where uploaded documents' bytes are kept (decision 0013): the download reads them through it. */
+  documentBytes: DocumentBytes;
   onEnqueued(): void;
 }
 
@@ -206,14 +209,17 @@ export function createReviewRoutes(deps: ReviewRoutesDeps): express.Router {
       return;
     }
     const doc = await documentContent(deps.database.db, v.docId);
-    if (!doc || !doc.content) {
+    // The bytes through the same port the upload kept them with: the row, or a file under DATA_DIR.
+    const content = doc ? await deps.documentBytes.read(doc) : null;
+    if (!doc || !content) {
+      if (doc) deps.log.error({ documentId: doc.id, sha256: doc.sha256 }, 'document bytes missing');
       res.status(404).type('text/plain; charset=utf-8').send('文件不存在');
       return;
     }
     res.setHeader('content-type', doc.mimeType);
     res.setHeader('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(doc.name)}`);
     res.setHeader('cache-control', 'private, no-store');
-    res.send(doc.content);
+    res.send(content);
   }));
 
   return r;

@@ -10,6 +10,7 @@ import { checkReviewSettings, installReviewTask, reviewSettings } from '../domai
 import type { ProcessDefinition } from '../domain/types';
 import { reviewDocKeys, reviewServiceDeps } from '../usecases/review-service';
 import type { TaskServiceDeps } from '../usecases/tasks';
+import type { DocumentBytes } from '../usecases/document-bytes';
 import type { CronJob } from '../schedulers/cron';
 import { reviewCronJobs } from '../schedulers/review-cron';
 import type { Database } from '../store/db';
@@ -39,10 +40,10 @@ export function setupReviews(deps: ReviewSetupDeps) {
     registerJobs(timers: { addJob(job: CronJob): void; tasks: TaskServiceDeps }) {
       for (const job of reviewCronJobs({ database: deps.database, service: serviceFor(timers.tasks) })) timers.addJob(job);
     },
-    routes(input: { tasks: TaskServiceDeps; outbox: OutboxRepo; onEnqueued(): void }): express.Router {
+    routes(input: { tasks: TaskServiceDeps; outbox: OutboxRepo; documentBytes: DocumentBytes; onEnqueued(): void }): express.Router {
       return createReviewRoutes({
         database: deps.database, clock: deps.clock, log: deps.log, adminToken: deps.config.adminToken, outbox: input.outbox,
-        service: serviceFor(input.tasks), docKeys: reviewDocKeys(deps.config), onEnqueued: input.onEnqueued,
+        service: serviceFor(input.tasks), docKeys: reviewDocKeys(deps.config), documentBytes: input.documentBytes, onEnqueued: input.onEnqueued,
       });
     },
   };

@@ -27,6 +27,7 @@ import { createInboxWorker } from '../schedulers/inbox-worker';
 import { createOutboxWorker } from '../schedulers/outbox-worker';
 import { prepareSopPdfs } from '../schedulers/sop-pdf';
 import { projectRoot } from '../store/paths';
+import { bytesInFiles, bytesInRow, documentsDir } from '../store/document-bytes';
 import { syncOrgFromWecom, type OrgSyncResult } from '../bot/wecom/directory';
 import { createBullRunner, createInProcessRunner, type JobRunner } from '../schedulers/runner';
 import type { UseCaseDeps } from '../usecases/deps';
@@ -152,6 +153,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   reviews.registerJobs(timers); // review_sampling (daily), review_leaderboard (weekly)
   // Material packs (issue 13): config/materials.yaml beside the process file; signed long-lived links.
   const materials = setupMaterials({ config, process: processDef, tasks: timers.tasks, publicBase });
+  // Uploaded documents' bytes (decision 0013): embedded on disk → files under DATA_DIR/documents, so 20 MB never go
+  // through PGlite's one session; PostgreSQL (instances share it, not a disk) and memory:// → the row.
+  const documentBytes = database.driver === 'pglite' && !config.dataDir.startsWith('memory://')
+    ? bytesInFiles(documentsDir(config.dataDir))
+    : bytesInRow();
   // One set of use-case dependencies for every way in: chat, API, upload page, schedulers, sandbox.
   const useCases: UseCaseDeps = {
     process: processDef, tasks: timers.tasks, enqueue: outbox.enqueue,
@@ -159,6 +165,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       await createUploadToken({ customerId, userId, expiresAt: uploadExpiry(clock.now()) }, key, clock.now())),
     customerLink: () => config.publicBaseUrl ?? null,
     hasPack: materials?.hasPack,
+    documentBytes,
   };
   registerHandlers(router, {
     ...useCases, log, reviews: reviews.service(timers.tasks),
@@ -239,7 +246,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     database, runner, adminToken: config.adminToken, log,
   }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
-  app.use(reviews.routes({ tasks: timers.tasks, outbox, onEnqueued: () => runner.kick('outbox') }));
+  app.use(reviews.routes({ tasks: timers.tasks, outbox, documentBytes, onEnqueued: () => runner.kick('outbox') }));
   app.use(createUploadRoutes({ database, clock, config, log, process: processDef, useCases, afterUploaded: () => runner.kick('outbox') }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
   const sandbox = config.sandbox && crypto

@@ -5,7 +5,6 @@
  * their sha256 by the use case usecases/customers.ts addDocument (the same as the API's), which tells the rep in
  * chat and closes the tasks the file satisfies.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -17,7 +16,7 @@ import { findStage, stageLabel } from '../domain/stages';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { DocumentGuard, ProcessDefinition } from '../domain/types';
 import { getCustomer, type CustomerRow, type DocumentRow } from '../store/customers';
-import { addDocument } from '../usecases/customers';
+import { addDocument, keepDocumentBytes } from '../usecases/customers';
 import { callOf, type UseCaseDeps } from '../usecases/deps';
 import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
@@ -101,10 +100,6 @@ export async function checkDocument(input: { name: string; content: Buffer; decl
     return { ok: false, status: 415, error: 'not_a_pdf', message: T.errors.notAPdf(check.name) };
   }
   return check;
-}
-
-export function sha256Hex(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
 }
 
 /**
@@ -277,11 +272,13 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
         res.status(check.status).json({ error: check.error, message: check.message });
         return;
       }
+      // The bytes first, outside the transaction (hashed in slices; a file under DATA_DIR in embedded mode).
+      const bytes = await keepDocumentBytes(deps.useCases, content);
       // The document, the rep's confirmation and the tasks it completes commit together, or not at all.
       const doc: DocumentRow = await deps.database.db.transaction(async (tx) => {
         const now = deps.clock.now();
         const r = await addDocument(callOf(tx, deps.useCases, now, 'upload', 'upload'), deps.useCases, {
-          customerId: customer.id, name: check.name, mimeType: check.mimeType, content, uploaderId: payload.userId,
+          customerId: customer.id, name: check.name, mimeType: check.mimeType, bytes, uploaderId: payload.userId,
         });
         if (r.kind !== 'added') throw new Error('customer vanished during the upload');
         await deps.onUploaded?.({ customerId: customer.id, userId: payload.userId, documentId: r.document.id, name: r.document.name, tx });

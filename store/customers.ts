@@ -82,11 +82,12 @@ export async function history(on: DbOrTx, customerId: number): Promise<CustomerE
   return on.select().from(customerEvents).where(eq(customerEvents.customerId, customerId)).orderBy(asc(customerEvents.id));
 }
 
+/** A document's row; `content` null when its bytes are kept outside the database (usecases/document-bytes.ts). */
 export async function addDocument(on: DbOrTx, input: {
-  customerId: number; name: string; mimeType: string; content: Buffer; sha256: string; uploaderId: string; source: EventSource;
+  customerId: number; name: string; mimeType: string; size: number; content: Buffer | null; sha256: string; uploaderId: string; source: EventSource;
 }, now: Date): Promise<DocumentRow> {
   const [row] = await on.insert(documents).values({
-    customerId: input.customerId, name: input.name, mimeType: input.mimeType, size: input.content.length, sha256: input.sha256,
+    customerId: input.customerId, name: input.name, mimeType: input.mimeType, size: input.size, sha256: input.sha256,
     uploaderId: input.uploaderId, source: input.source, content: input.content, uploadedAt: now,
   }).returning({
     id: documents.id, customerId: documents.customerId, name: documents.name, mimeType: documents.mimeType, size: documents.size,

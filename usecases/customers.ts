@@ -4,7 +4,6 @@
  * permission rule and its messages, in the caller's transaction.
  */
 import { MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
-import { createHash } from 'node:crypto';
 import { customerTexts as T } from '../cards/customer-texts';
 import { openStages } from '../domain/stages';
 import type { StageDef } from '../domain/types';
@@ -20,6 +19,7 @@ import { openTasksOf, type TaskRow } from '../store/tasks';
 import type { Call, UseCaseDeps } from './deps';
 import { text } from './emit';
 import { warnIfDuplicate } from './duplicates';
+import { sha256Hex } from './document-bytes';
 import { uploadReply } from './document-uploaded';
 import { mayOverride, sameUser, type Actor } from './permissions';
 import { applyTaskEvent, taskDef } from './tasks';
@@ -107,12 +107,35 @@ export async function changeOwner(call: Call, deps: UseCaseDeps, input: {
 
 // ---- documents ----
 
+declare const kept: unique symbol;
+
+/** A document's bytes, hashed and made durable where they are kept (`keepDocumentBytes`), before any transaction. */
+export interface KeptBytes {
+  readonly [kept]: true;
+  readonly size: number;
+  readonly sha256: string;
+  /** What the row's `content` holds: the bytes, or null when they are kept outside the database. */
+  readonly inRow: Buffer | null;
+}
+
+/**
+ * First half of adding a document, outside the transaction: hashes the bytes (a slice per turn of the event loop)
+ * and keeps them where this mode keeps them (usecases/document-bytes.ts: the row, or a file under DATA_DIR), so
+ * the transaction that inserts the row is short and a committed row never names missing bytes.
+ */
+export async function keepDocumentBytes(deps: Pick<UseCaseDeps, 'documentBytes'>, content: Buffer): Promise<KeptBytes> {
+  const sha256 = await sha256Hex(content);
+  const inRow = await deps.documentBytes.keep(content, sha256);
+  return { size: content.length, sha256, inRow } as KeptBytes;
+}
+
 export interface DocumentInput {
   customerId: number;
   /** Already checked (app/upload-routes.ts checkFile): clean name, stored MIME type. */
   name: string;
   mimeType: string;
-  content: Buffer;
+  /** From `keepDocumentBytes`, before the caller's transaction. */
+  bytes: KeptBytes;
   uploaderId: string;
 }
 
@@ -122,15 +145,16 @@ export type AddDocumentResult =
 
 /**
  * Stores a document of a customer (upload page, API): the uploader is told it arrived and what to do next, and
- * the tasks it satisfies close (e.g. a 方案 closes the 48 h post-visit follow-up).
+ * the tasks it satisfies close (e.g. a 方案 closes the 48 h post-visit follow-up). Its bytes were kept by
+ * `keepDocumentBytes` before the transaction; this writes the row.
  */
 export async function addDocument(call: Call, deps: UseCaseDeps, input: DocumentInput): Promise<AddDocumentResult> {
   const { tx, now } = call;
   const customer = await getCustomer(tx, input.customerId);
   if (!customer) return { kind: 'not_found' };
   const document = await storeDocument(tx, {
-    customerId: customer.id, name: input.name, mimeType: input.mimeType, content: input.content,
-    sha256: createHash('sha256').update(input.content).digest('hex'), uploaderId: input.uploaderId, source: call.source,
+    customerId: customer.id, name: input.name, mimeType: input.mimeType, size: input.bytes.size, content: input.bytes.inRow,
+    sha256: input.bytes.sha256, uploaderId: input.uploaderId, source: call.source,
   }, now);
   // Honest: whether the file satisfies the rule of the stage change it is for, and if not, exactly why.
   await call.emit([input.uploaderId], text(await uploadReply(tx, deps.process, customer, document.id, document.name, now)));

@@ -7,6 +7,7 @@ import type { CustomerRow } from '../store/customers';
 import type { ProcessDefinition } from '../domain/types';
 import type { EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
+import type { DocumentBytes } from './document-bytes';
 import { emitter, type Emit, type Enqueue } from './emit';
 import type { TaskServiceDeps } from './tasks';
 
@@ -22,6 +23,8 @@ export interface UseCaseDeps {
   customerLink(customerId: number): string | null;
   /** Whether the customer's stage has a material pack (the stage card then shows a 资料包 button). */
   hasPack?(c: CustomerRow): boolean;
+  /** Where uploaded documents' bytes are kept: the row, or a file under DATA_DIR (decision 0013). */
+  documentBytes: DocumentBytes;
 }
 
 /** One call: its transaction, the one clock's instant, what caused it (for the outbox rows), and its emitter. */
