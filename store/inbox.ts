@@ -5,6 +5,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx } from './db';
+import { naturalBatcher } from './natural-batch';
 import { inbox } from './schema';
 
 export type InboxRow = typeof inbox.$inferSelect;
@@ -34,25 +35,10 @@ export function inboxBackoffMs(attempts: number): number {
 /** The most callbacks one insert carries (natural batching in `accept`). */
 const ACCEPT_BATCH_MAX = 200;
 
-interface AcceptWaiter {
-  input: { dedupeKey: string; kind: string; userId: string; payload: unknown };
-  now: Date;
-  resolve: (r: { id: number | null; duplicate: boolean }) => void;
-  reject: (err: unknown) => void;
-}
+type AcceptInput = { input: { dedupeKey: string; kind: string; userId: string; payload: unknown }; now: Date };
 
 export function createInboxRepo(database: Database): InboxRepo {
   const { db } = database;
-
-  /**
-   * Callbacks that arrive while an insert is on its way ride the next one together (natural batching: no timer, so
-   * a lone callback is inserted at once; under load one statement and one commit carry many). Each caller still
-   * hears only after its row is committed, so an ack never precedes durability. Rows go in arrival order (the
-   * per-person order is the inbox id order). A batch that fails is retried row by row, so one bad callback fails
-   * alone instead of taking its neighbours with it.
-   */
-  let waiting: AcceptWaiter[] = [];
-  let inserting = false;
   // A lone callback (the common case when quiet): a prepared statement (building the query costs more than the crypto).
   const acceptOne = db
     .insert(inbox)
@@ -63,12 +49,16 @@ export function createInboxRepo(database: Database): InboxRepo {
     .onConflictDoNothing({ target: inbox.dedupeKey })
     .returning({ id: inbox.id })
     .prepare('inbox_accept');
-  const insertRows = async (batch: readonly AcceptWaiter[]) => {
+  /**
+   * Callbacks that arrive while an insert is on its way are stored together by the next one (store/natural-batch.ts);
+   * each callback is acked only after its row is committed. Rows go in arrival order: the per-person order is the
+   * inbox id order.
+   */
+  const accept = naturalBatcher<AcceptInput, { id: number | null; duplicate: boolean }>(async (batch) => {
     if (batch.length === 1) {
-      const w = batch[0]!;
-      const rows = (await acceptOne.execute({ ...w.input, now: w.now })) as { id: number }[];
-      w.resolve(rows.length ? { id: rows[0]!.id, duplicate: false } : { id: null, duplicate: true });
-      return;
+      const { input, now } = batch[0]!;
+      const rows = (await acceptOne.execute({ ...input, now })) as { id: number }[];
+      return [rows.length ? { id: rows[0]!.id, duplicate: false } : { id: null, duplicate: true }];
     }
     const rows = await db
       .insert(inbox)
@@ -79,38 +69,17 @@ export function createInboxRepo(database: Database): InboxRepo {
       .onConflictDoNothing({ target: inbox.dedupeKey })
       .returning({ id: inbox.id, dedupeKey: inbox.dedupeKey });
     const inserted = new Map(rows.map((r) => [r.dedupeKey, r.id]));
-    for (const w of batch) {
-      const id = inserted.get(w.input.dedupeKey);
+    return batch.map(({ input }) => {
+      const id = inserted.get(input.dedupeKey);
       // The same key twice in one batch: the first caller inserted it, the later ones are duplicates.
-      if (id !== undefined) inserted.delete(w.input.dedupeKey);
-      w.resolve(id !== undefined ? { id, duplicate: false } : { id: null, duplicate: true });
-    }
-  };
-  const pump = async () => {
-    inserting = true;
-    try {
-      while (waiting.length) {
-        const batch = waiting.slice(0, ACCEPT_BATCH_MAX);
-        waiting = waiting.slice(batch.length);
-        try {
-          await insertRows(batch);
-        } catch (err) {
-          if (batch.length === 1) batch[0]!.reject(err);
-          else for (const w of batch) await insertRows([w]).catch((e: unknown) => w.reject(e));
-        }
-      }
-    } finally {
-      inserting = false;
-    }
-  };
+      if (id === undefined) return { id: null, duplicate: true };
+      inserted.delete(input.dedupeKey);
+      return { id, duplicate: false };
+    });
+  }, ACCEPT_BATCH_MAX);
 
   return {
-    accept(input, now) {
-      return new Promise((resolve, reject) => {
-        waiting.push({ input, now, resolve, reject });
-        if (!inserting) void pump();
-      });
-    },
+    accept: (input, now) => accept({ input, now }),
 
     async claim(now, limit, leaseMs) {
       const until = new Date(now.getTime() + leaseMs);

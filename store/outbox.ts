@@ -5,6 +5,7 @@
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx, type Tx } from './db';
+import { naturalBatcher } from './natural-batch';
 import { outbox } from './schema';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -93,6 +94,11 @@ function outboxRowFromJson(j: Record<string, unknown>): OutboxRow {
 }
 
 /** `channel`: the channel this deployment delivers with (CHANNEL), written on rows that do not name one. */
+/** What a delivery reports back: the platform's id, a card's token for later updates, a warning (delivered anyway). */
+type SentResult = { msgId?: string; cardToken?: string; warning?: string };
+/** The most rows one "sent" statement marks (one text per batch size: a bounded number of prepared statements). */
+const MARK_SENT_BATCH_MAX = 16;
+
 export function createOutboxRepo(database: Database, opts: { channel?: string } = {}) {
   const { db } = database;
   const defaultChannel = opts.channel ?? 'wecom';
@@ -220,12 +226,33 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
     return { left, freesAt };
   }
 
-  async function markSent(id: number, now: Date, result: { msgId?: string; cardToken?: string; warning?: string }) {
-    await db.update(outbox).set({
-      status: 'sent', sentAt: now, lockedUntil: null, platformMsgId: result.msgId ?? null,
-      cardToken: result.cardToken ?? sql`${outbox.cardToken}`,
-      lastError: result.warning ?? null,
-    }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
+  /**
+   * Marks a delivered row sent. Marks that arrive while one is on its way are written together by the next statement
+   * (store/natural-batch.ts); each caller resumes only once its row is marked, so a member's next message still
+   * follows its predecessor's mark.
+   */
+  const markSentBatch = naturalBatcher<{ id: number; now: Date; result: SentResult }, void>(async (batch) => {
+    if (batch.length === 1) {
+      const { id, now, result } = batch[0]!;
+      await db.update(outbox).set({
+        status: 'sent', sentAt: now, lockedUntil: null, platformMsgId: result.msgId ?? null,
+        cardToken: result.cardToken ?? sql`${outbox.cardToken}`,
+        lastError: result.warning ?? null,
+      }).where(and(eq(outbox.id, id), eq(outbox.status, 'sending')));
+      return [undefined];
+    }
+    const values = sql.join(batch.map(({ id, now, result }) =>
+      sql`(${id}::bigint, ${now}::timestamptz, ${result.msgId ?? null}::text, ${result.cardToken ?? null}::text, ${result.warning ?? null}::text)`), sql`, `);
+    await database.rows(sql`
+      update outbox o set status = 'sent', sent_at = v.sent_at, locked_until = null, platform_msg_id = v.msg_id,
+        card_token = coalesce(v.card_token, o.card_token), last_error = v.warning
+      from (values ${values}) as v(id, sent_at, msg_id, card_token, warning)
+      where o.id = v.id and o.status = 'sending'`);
+    return batch.map(() => undefined);
+  }, MARK_SENT_BATCH_MAX);
+
+  function markSent(id: number, now: Date, result: SentResult): Promise<void> {
+    return markSentBatch({ id, now, result });
   }
 
   async function markFailed(id: number, error: string, errcode: number | null, retryAt: Date | null) {

@@ -93,3 +93,40 @@ describe.each(DRIVERS)('delivery plan of one member (%s)', (driver) => {
     expect(plan!.merge.map((r) => r.summary)).toEqual(['预警 3', '预警 4', '预警 5']);
   });
 });
+
+describe.each(DRIVERS)('marking deliveries sent together (%s)', (driver) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await openTestDatabase(driver);
+  });
+  afterEach(async () => {
+    await database.close();
+  });
+
+  it('marks that arrive together each record their own platform id, card token and warning, and only rows being sent', async () => {
+    const outbox = createOutboxRepo(database);
+    const { db } = database;
+    const members = ['m1', 'm2', 'm3', 'm4', 'm5'];
+    await outbox.enqueue(db, members.map((m) => text(m, `给 ${m} 的消息`)), NOW);
+    await outbox.enqueue(db, [{ recipient: 'm6', kind: 'card_update', messageType: 'button', body: { replaceText: '已处理' }, summary: '卡片已更新', cardId: 'c6', cardToken: 'old-token' }], NOW);
+    const plans = await Promise.all([...members, 'm6'].map((m) => outbox.planRecipient(m, NOW, LIMITS, LEASE_MS, digest)));
+    const rows = plans.flatMap((p) => p!.send);
+    expect(rows).toHaveLength(6);
+    const later = new Date(NOW.getTime() + 1500);
+    await Promise.all(rows.map((r, i) => outbox.markSent(r.id, later, {
+      msgId: `msg-${r.recipient}`, ...(i === 1 ? { cardToken: 'new-token' } : {}), ...(i === 2 ? { warning: 'invaliduser: m3' } : {}),
+    })));
+    // A mark for a row that is not being sent (already sent) changes nothing.
+    await outbox.markSent(rows[0]!.id, new Date(NOW.getTime() + 9000), { msgId: 'again' });
+
+    const after = new Map((await outbox.list({ limit: 100 })).map((r) => [r.recipient, r]));
+    for (const m of [...members, 'm6']) {
+      expect(after.get(m)).toMatchObject({ status: 'sent', platformMsgId: `msg-${m}`, lockedUntil: null });
+      expect(after.get(m)!.sentAt!.getTime()).toBe(later.getTime());
+    }
+    expect(after.get('m2')!.cardToken).toBe('new-token');
+    expect(after.get('m6')!.cardToken).toBe('old-token');
+    expect(after.get('m3')!.lastError).toBe('invaliduser: m3');
+    expect(after.get('m1')!.lastError).toBeNull();
+  });
+});
