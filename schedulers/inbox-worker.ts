@@ -13,6 +13,7 @@ import { errorMessage } from '../bot/errors';
 import type { Database, Tx } from '../store/db';
 import type { InboxRepo, InboxRow } from '../store/inbox';
 import type { OutboxRepo } from '../store/outbox';
+import { rememberConversations } from '../store/forms';
 import { findPerson, rememberPeople } from '../store/people';
 import type { LeaseKeeper } from '../store/leases';
 
@@ -71,6 +72,7 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
         recipients.clear(); // a retried transaction starts again
         if (!(await opts.inbox.markDone(tx, row, now))) return; // the claim was lost to another worker
         rememberPeople(tx);
+        rememberConversations(tx);
         const actor = await resolveActor(tx, event.userId);
         const ctx = createContext({
           event, actor, tx, now, log, inboxId: row.id, prepared, enqueue,

@@ -20,11 +20,37 @@ export async function submitForm(on: DbOrTx, input: { customerId: number; kind: 
   return row!;
 }
 
-export async function getConversation(on: DbOrTx, userId: string, now: Date): Promise<ConversationRow | null> {
+/**
+ * Per-transaction memo of a person's conversation row: the text router asks for it more than once per message
+ * (the reviewer's comment window, then the form in progress). A transaction given to `rememberConversations`
+ * reads it once; every write to conversations through this module or store/reviews.ts forgets it.
+ */
+const conversationMemos = new WeakMap<object, Map<string, ConversationRow | null>>();
+
+export function rememberConversations(tx: DbOrTx): void {
+  conversationMemos.set(tx, new Map());
+}
+
+export function conversationChanged(on: DbOrTx, userId: string): void {
+  conversationMemos.get(on)?.delete(userId);
+}
+
+/** The person's conversation row as stored, expired or not. */
+export async function conversationRow(on: DbOrTx, userId: string): Promise<ConversationRow | null> {
+  const memo = conversationMemos.get(on);
+  const known = memo?.get(userId);
+  if (known !== undefined) return known;
   const [row] = await on.select().from(conversations).where(eq(conversations.userId, userId)).limit(1);
+  memo?.set(userId, row ?? null);
+  return row ?? null;
+}
+
+export async function getConversation(on: DbOrTx, userId: string, now: Date): Promise<ConversationRow | null> {
+  const row = await conversationRow(on, userId);
   if (!row) return null;
   if (row.expiresAt.getTime() <= now.getTime()) {
     await on.delete(conversations).where(eq(conversations.userId, userId));
+    conversationChanged(on, userId);
     return null;
   }
   return row;
@@ -33,8 +59,10 @@ export async function getConversation(on: DbOrTx, userId: string, now: Date): Pr
 export async function saveConversation(on: DbOrTx, c: Omit<ConversationRow, 'startedAt' | 'updatedAt'> & { startedAt?: Date }, now: Date): Promise<void> {
   await on.insert(conversations).values({ ...c, startedAt: c.startedAt ?? now, updatedAt: now })
     .onConflictDoUpdate({ target: conversations.userId, set: { kind: c.kind, customerId: c.customerId, taskId: c.taskId, step: c.step, answers: c.answers, updatedAt: now, expiresAt: c.expiresAt } });
+  conversationChanged(on, c.userId);
 }
 
 export async function endConversation(on: DbOrTx, userId: string): Promise<void> {
   await on.delete(conversations).where(eq(conversations.userId, userId));
+  conversationChanged(on, userId);
 }

@@ -9,6 +9,7 @@ import { asDate, type Database, type DbOrTx } from './db';
 import {
   coachAssignments, conversations, documents, forms, reviewScores, reviews, samplingRuns, taskEvents, tasks, timers,
 } from './schema';
+import { conversationChanged, conversationRow } from './forms';
 import type { TaskRow } from './tasks';
 
 export type ReviewRow = typeof reviews.$inferSelect;
@@ -147,18 +148,20 @@ export async function openCommentWindow(on: DbOrTx, userId: string, state: Comme
     set: { kind: REVIEW_COMMENT_KIND, taskId: state.reviewId, customerId: null, step: 0, answers: state, startedAt: now, updatedAt: now, expiresAt },
     setWhere: sql`${conversations.kind} = ${REVIEW_COMMENT_KIND} or ${conversations.expiresAt} <= ${now}`,
   }).returning({ userId: conversations.userId });
+  conversationChanged(on, userId);
   return rows.length === 1;
 }
 
 export async function activeCommentWindow(on: DbOrTx, userId: string, now: Date): Promise<CommentState | null> {
-  const [row] = await on.select().from(conversations)
-    .where(and(eq(conversations.userId, userId), eq(conversations.kind, REVIEW_COMMENT_KIND), sql`${conversations.expiresAt} > ${now}`)).limit(1);
+  const stored = await conversationRow(on, userId);
+  const row = stored && stored.kind === REVIEW_COMMENT_KIND && stored.expiresAt.getTime() > now.getTime() ? stored : null;
   const a = row?.answers as Partial<CommentState> | undefined;
   return a && Number.isInteger(a.reviewId) && Number.isInteger(a.version) ? { reviewId: a.reviewId!, version: a.version! } : null;
 }
 
 export async function closeCommentWindow(on: DbOrTx, userId: string): Promise<void> {
   await on.delete(conversations).where(and(eq(conversations.userId, userId), eq(conversations.kind, REVIEW_COMMENT_KIND)));
+  conversationChanged(on, userId);
 }
 
 // ---- dashboard data ----
