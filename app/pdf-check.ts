@@ -19,6 +19,23 @@ const CHECK_TIMEOUT_MS = 30_000;
 const THREAD_NICE = 10;
 /** Bytes copied per turn of the event loop. */
 const COPY_SLICE = 2 * 1024 * 1024;
+/** Checks running at once (each thread loads pdf.js and holds a copy of the file); the others wait their turn. */
+const MAX_CHECKS = 2;
+/** A check's thread may not grow its heap beyond this (a hostile PDF cannot take the process's memory). */
+const THREAD_HEAP_MB = 512;
+
+let running = 0;
+const queued: (() => void)[] = [];
+async function checkSlot(): Promise<() => void> {
+  if (running >= MAX_CHECKS) await new Promise<void>((resolve) => queued.push(resolve));
+  else running++;
+  // A freed slot passes straight to the next waiter (running stays the same), else it is given back.
+  return () => {
+    const next = queued.shift();
+    if (next) next();
+    else running--;
+  };
+}
 
 /** The worker's code: plain CommonJS, so it runs the same from dist/ (`npm start`) and from sources (tests). */
 const workerSource = (pdfParse: string, nice: number | null) => `
@@ -43,6 +60,15 @@ let pdfParsePath: string | null = null;
 
 /** True when pdf.js can read the document's structure and it has at least one page. */
 export async function opensAsPdf(content: Buffer): Promise<boolean> {
+  const release = await checkSlot();
+  try {
+    return await checkOnThread(content);
+  } finally {
+    release();
+  }
+}
+
+async function checkOnThread(content: Buffer): Promise<boolean> {
   // A copy, handed over to the thread (transferred, not cloned): `content` stays whole for storing — pdf.js also
   // detaches the bytes it is given, which once emptied the upload's own buffer. Copied a slice per turn.
   const data = new Uint8Array(content.length);
@@ -51,7 +77,9 @@ export async function opensAsPdf(content: Buffer): Promise<boolean> {
     data.set(content.subarray(at, at + COPY_SLICE), at);
   }
   pdfParsePath ??= require.resolve('pdf-parse');
-  const worker = new Worker(workerSource(pdfParsePath, process.platform === 'linux' ? THREAD_NICE : null), { eval: true, workerData: data, transferList: [data.buffer] });
+  const worker = new Worker(workerSource(pdfParsePath, process.platform === 'linux' ? THREAD_NICE : null), {
+    eval: true, workerData: data, transferList: [data.buffer], resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+  });
   try {
     return await new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the PDF check took over ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
@@ -60,7 +88,8 @@ export async function opensAsPdf(content: Buffer): Promise<boolean> {
         fn();
       };
       worker.once('message', (ok: unknown) => done(() => resolve(ok === true)));
-      worker.once('error', (err) => done(() => reject(err)));
+      // Out of its heap on a hostile file: not a document we can accept, like any other that pdf.js cannot open.
+      worker.once('error', (err) => done(() => ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? resolve(false) : reject(err))));
       worker.once('exit', (code) => done(() => reject(new Error(`the PDF check's thread exited (${code})`))));
     });
   } finally {

@@ -55,6 +55,8 @@ type QueryClient = { query: (...args: unknown[]) => unknown };
 
 /** The most statements one pool names; beyond it statements stay unnamed (each costs memory in every backend). */
 const MAX_NAMED_STATEMENTS = 256;
+/** Statements with more parameters stay unnamed: multi-row batches, one text per size, would use up the names. */
+const MAX_NAMED_PARAMETERS = 40;
 
 /**
  * Which statement texts get a name: a parameterised text seen a second time (one-offs such as ops queries stay
@@ -88,11 +90,23 @@ function nameHotStatements(client: QueryClient, nameFor: (text: string) => strin
   client.query = function (this: unknown, ...args: unknown[]) {
     const config = args[0] as { text?: unknown; name?: unknown; values?: unknown } | undefined;
     const values = Array.isArray(args[1]) ? args[1] : config?.values;
-    if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && Array.isArray(values) && values.length) {
-      const name = nameFor(config.text);
+    let name: string | undefined;
+    if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && Array.isArray(values)
+      && values.length && values.length <= MAX_NAMED_PARAMETERS) {
+      name = nameFor(config.text);
       if (name) args[0] = { ...config, name };
     }
-    return query.apply(this, args);
+    const result = query.apply(this, args);
+    if (name && result && typeof (result as Promise<unknown>).then === 'function') {
+      // A value node-postgres cannot serialise makes it close the statement on the server while still counting it as
+      // prepared: "prepared statement … does not exist" (26000) would follow on this connection. Forget it, so the
+      // next call parses it again.
+      (result as Promise<unknown>).catch((err: unknown) => {
+        const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
+        if ((err as { code?: unknown }).code === '26000' && parsed) delete parsed[name!];
+      });
+    }
+    return result;
   };
 }
 
@@ -101,7 +115,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // int8 (count(*), bigserial) arrives as a string from pg; our ids and counts fit in a JS number.
   types.setTypeParser(20, (v: string) => Number(v));
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const pool = new Pool({ connectionString: url, max: poolSize });
+  // keepAlive and a connect timeout: a connection whose link died silently (a failover) must fail, not hang for the
+  // kernel's retry time — the batched callback insert (store/natural-batch.ts) runs one statement at a time.
+  const pool = new Pool({ connectionString: url, max: poolSize, keepAlive: true, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined); // an idle client's error is reported on the next query
   const hot = hotStatementNames();
   pool.on('connect', (client) => nameHotStatements(client as unknown as QueryClient, hot));

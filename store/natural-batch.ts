@@ -2,10 +2,12 @@
  * Natural batching for statements many callers issue at once (callback inserts, "delivered" marks): a call that
  * arrives while a batch is on its way rides the next batch. No timer: a lone call goes at once; under load one
  * statement and one commit carry many calls. Each caller hears only when its own batch has finished, so nothing is
- * reported done before it is stored. A batch that fails is retried item by item, so one bad item fails alone instead
- * of taking its neighbours with it.
+ * reported done before it is stored. A batch refused for its data (`aloneOnError`, e.g. one row jsonb cannot hold) is
+ * retried item by item, so one bad item fails alone instead of taking its neighbours with it; any other failure (the
+ * database down, a timeout) fails the whole batch at once rather than waiting for it once per item.
  */
-export function naturalBatcher<I, O>(run: (batch: readonly I[]) => Promise<O[]>, maxBatch: number): (item: I) => Promise<O> {
+export function naturalBatcher<I, O>(run: (batch: readonly I[]) => Promise<O[]>, maxBatch: number,
+  aloneOnError: (err: unknown) => boolean = isDataError): (item: I) => Promise<O> {
   type Waiter = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
   let waiting: Waiter[] = [];
   let running = false;
@@ -29,8 +31,9 @@ export function naturalBatcher<I, O>(run: (batch: readonly I[]) => Promise<O[]>,
         let results: O[];
         try {
           results = await run(batch.map((w) => w.item));
-        } catch {
-          for (const w of batch) await one(w);
+        } catch (err) {
+          if (aloneOnError(err)) for (const w of batch) await one(w);
+          else for (const w of batch) w.reject(err);
           continue;
         }
         batch.forEach((w, i) => w.resolve(results[i]!));
@@ -43,4 +46,17 @@ export function naturalBatcher<I, O>(run: (batch: readonly I[]) => Promise<O[]>,
     waiting.push({ item, resolve, reject });
     if (!running) void pump();
   });
+}
+
+/**
+ * Whether the database refused a statement for what it carried (SQLSTATE classes 22 data exception, 23 integrity
+ * constraint violation, 54 program limit exceeded) rather than for its own state; drizzle wraps the driver's error
+ * in `cause`.
+ */
+export function isDataError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code)) return true;
+  }
+  return false;
 }

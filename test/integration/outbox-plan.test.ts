@@ -112,10 +112,12 @@ describe.each(DRIVERS)('marking deliveries sent together (%s)', (driver) => {
     const plans = await Promise.all([...members, 'm6'].map((m) => outbox.planRecipient(m, NOW, LIMITS, LEASE_MS, digest)));
     const rows = plans.flatMap((p) => p!.send);
     expect(rows).toHaveLength(6);
+    // m7's message was never planned (still pending): a mark for it, in the same batch as the others, changes nothing.
+    const [unplanned] = await outbox.enqueue(db, [text('m7', '还没安排发送')], NOW);
     const later = new Date(NOW.getTime() + 1500);
-    await Promise.all(rows.map((r, i) => outbox.markSent(r.id, later, {
+    await Promise.all([...rows.map((r, i) => outbox.markSent(r.id, later, {
       msgId: `msg-${r.recipient}`, ...(i === 1 ? { cardToken: 'new-token' } : {}), ...(i === 2 ? { warning: 'invaliduser: m3' } : {}),
-    })));
+    })), outbox.markSent(unplanned!, later, { msgId: 'msg-m7' })]);
     // A mark for a row that is not being sent (already sent) changes nothing.
     await outbox.markSent(rows[0]!.id, new Date(NOW.getTime() + 9000), { msgId: 'again' });
 
@@ -128,5 +130,6 @@ describe.each(DRIVERS)('marking deliveries sent together (%s)', (driver) => {
     expect(after.get('m6')!.cardToken).toBe('old-token');
     expect(after.get('m3')!.lastError).toBe('invaliduser: m3');
     expect(after.get('m1')!.lastError).toBeNull();
+    expect(after.get('m7')).toMatchObject({ status: 'pending', platformMsgId: null, sentAt: null });
   });
 });
