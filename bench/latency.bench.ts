@@ -18,8 +18,8 @@
  *   two  two instances on the same PostgreSQL and Redis (bull runner, one prefix), callbacks alternating between them.
  * With Redis, `one` uses it too, so `two` ÷ `one` compares like with like (BENCH_REDIS=0: `one` in-process only).
  * Per rate: p50, p99, max, replies missing after the drain wait; per configuration the highest rate sustained with
- * p99 < 1 s and every reply in; the scaling factor two ÷ one of the highest sustained rate and of the replies per
- * second delivered at the highest rate. Ends with one goal table (bench/harness.ts reportGoals).
+ * p99 < 1 s and every reply in; the scaling factor two ÷ one of the peak replies per second (each configuration at
+ * its best rate; at the highest rate both may have collapsed). Ends with one goal table (bench/harness.ts reportGoals).
  *
  * Env: BENCH_RATES ("50,200,500"), BENCH_DURATION (20 s per rate), BENCH_WARMUP (5 s at the lowest rate, not
  * measured), BENCH_DRAIN_WAIT (30 s),
@@ -472,10 +472,16 @@ async function main(): Promise<void> {
   if (one && two) {
     const s1 = sustained(one);
     const s2 = sustained(two);
+    // Peak throughput of each configuration (its best rate): at the highest rate both may have collapsed, and a
+    // ratio of two collapses says nothing about scaling.
+    const peak = (list: RateResult[]) => list.reduce((best, r) => (r.repliesPerSec > best.repliesPerSec ? r : best), list[0]!);
+    const p1 = peak(one);
+    const p2 = peak(two);
     const top1 = one[one.length - 1]!;
     const top2 = two[two.length - 1]!;
-    goals.push({ bench: 'latency', goal: 'two instances ÷ one: replies/s at the highest rate', kind: 'min', limit: GOAL_SCALING, measured: top2.repliesPerSec / top1.repliesPerSec, unit: '×',
-      detail: `${fmt(top2.repliesPerSec)} vs ${fmt(top1.repliesPerSec)} replies/s at ${top1.rate}/s; highest rate with p99 < 1 s: two ${s2}/s, one ${s1}/s` });
+    goals.push({ bench: 'latency', goal: 'two instances ÷ one: peak replies/s', kind: 'min', limit: GOAL_SCALING, measured: p2.repliesPerSec / p1.repliesPerSec, unit: '×',
+      detail: `peak ${fmt(p2.repliesPerSec)} (at ${p2.rate}/s) vs ${fmt(p1.repliesPerSec)} (at ${p1.rate}/s) replies/s; at ${top1.rate}/s ${fmt(top2.repliesPerSec)} vs ${fmt(top1.repliesPerSec)}; ` +
+        `highest rate with p99 < 1 s: two ${s2}/s, one ${s1}/s` });
   }
   reportGoals('bench:latency', goals, [`${DURATION} s per rate; database ${process.env.BENCH_DB === 'migrated' ? 'migrated' : 'fresh'}; machine after the run: ${(await machineLoad()).text}`]);
 }
