@@ -15,7 +15,6 @@
  * BENCH_LOG_LEVEL (silent), BENCH_CPU_PROF=<dir>, BENCH_RESULT.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ChildCase, FromChild, ToChild } from './bench-server';
+import { pdfOf } from '../test/helpers/pdf';
 import { fmtNum as fmt, machineLoad, reportGoals, type Goal } from './harness';
 
 // test/helpers/wecom.ts imports nock, which patches node's http on import; NOCK_OFF is read at import time.
@@ -171,34 +171,6 @@ function seedSql(reps: number): string {
     analyze;`;
 }
 
-/** A valid PDF of about `bytes` bytes: one page and one large stream object (as a scanned 报价单 is). */
-function bigPdf(bytes: number): Buffer {
-  const head = Buffer.from('%PDF-1.4\n', 'latin1');
-  const parts: Buffer[] = [head];
-  const offsets: number[] = [];
-  let at = head.length;
-  const add = (b: Buffer) => {
-    parts.push(b);
-    at += b.length;
-  };
-  const obj = (n: number, body: string) => {
-    offsets[n] = at;
-    add(Buffer.from(`${n} 0 obj\n${body}\nendobj\n`, 'latin1'));
-  };
-  obj(1, '<< /Type /Catalog /Pages 2 0 R >>');
-  obj(2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
-  obj(3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>');
-  const payload = randomBytes(Math.max(1024, bytes - 1024));
-  offsets[4] = at;
-  add(Buffer.from(`4 0 obj\n<< /Length ${payload.length} >>\nstream\n`, 'latin1'));
-  add(payload);
-  add(Buffer.from('\nendstream\nendobj\n', 'latin1'));
-  const xref = at;
-  add(Buffer.from(`xref\n0 5\n0000000000 65535 f \n${[1, 2, 3, 4].map((n) => `${String(offsets[n]).padStart(10, '0')} 00000 n \n`).join('')}` +
-    `trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
-  return Buffer.concat(parts);
-}
-
 interface Sent { user: string; sentAt: number; ackMs: number; ok: boolean }
 
 function request(agent: http.Agent, port: number, method: string, pathName: string, body?: Buffer, headers: Record<string, string | number> = {}): Promise<{ status: number; ms: number }> {
@@ -276,7 +248,7 @@ async function main(): Promise<void> {
     const uploader = all[all.length - 1]!;
     const now = new Date();
     const token = await createUploadToken({ customerId: ids.get(uploader)!, userId: uploader, expiresAt: uploadExpiry(now) }, uploadKey(config), now);
-    const pdf = bigPdf(UPLOAD_MB * 1024 * 1024);
+    const pdf = pdfOf(UPLOAD_MB * 1024 * 1024);
     let upload = { status: 0, ms: NaN, startedAt: NaN };
 
     const health: { at: number; ms: number; ok: boolean }[] = [];

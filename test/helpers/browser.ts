@@ -21,6 +21,7 @@ export function itRequiring(has: boolean, why: () => string): (name: string, fn:
       return;
     }
     console.warn(`SKIPPED: ${name} — ${why()}`);
+    // Skipped only off CI, with the reason printed: the machine lacks what the test needs (CI fails instead).
     it.skip(name, fn, timeout); // reason: the machine lacks what the test needs (printed above); CI fails instead
   };
 }
@@ -42,5 +43,6 @@ export function describeWithChromium(name: string, body: () => void): void {
     return;
   }
   console.warn(`SKIPPED: ${name} — ${chromiumMissing()}`);
+  // Skipped only off CI, with the reason printed: no Chromium on this machine (CI fails instead).
   describe.skip(name, body); // reason: no Chromium on this machine (printed above); CI fails instead
 }
