@@ -21,6 +21,10 @@ describe('one person’s messages (PostgreSQL)', () => {
         await t.bot.inbox.accept({ dedupeKey: `wecom:${id}`, kind: 'message.text', userId: 'zhangsan', payload: event(id, text) }, now);
       }
       await t.bot.runner.runNow('inbox');
+      // The replies leave as their handlers commit (the outbox's express lane); the outbox drain waits for them, so
+      // none is still on its way to WeCom's (mocked) API when the mock is taken down.
+      await t.bot.runner.runNow('outbox');
+      expect(wecom.sent.filter((m) => m.touser === 'zhangsan')).toHaveLength(2);
       const open = await t.bot.inbox.list({ status: 'pending' });
       expect(open).toHaveLength(0);
       const done = (await t.bot.inbox.list({ status: 'done' })).sort((a, b) => a.id - b.id);
