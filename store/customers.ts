@@ -3,8 +3,10 @@
  * touchpoints, forms). Stage changes use an optimistic version check: of two concurrent moves, one wins.
  */
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { atCommit, commitKind } from './commit-tail';
 import type { DbOrTx } from './db';
-import { customerEvents, customers, documents, forms, touchpoints } from './schema';
+import { hotQuery } from './hot-query';
+import { customerEvents, customers, documents, forms, people, touchpoints } from './schema';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type CustomerEventRow = typeof customerEvents.$inferSelect;
@@ -25,9 +27,22 @@ export async function createCustomer(tx: DbOrTx, input: {
   return row!;
 }
 
+const customerById = hotQuery('spb_customer', (on, name) =>
+  on.select().from(customers).where(eq(customers.id, sql.placeholder('id'))).limit(1).prepare(name));
+
 export async function getCustomer(on: DbOrTx, id: number): Promise<CustomerRow | null> {
-  const [row] = await on.select().from(customers).where(eq(customers.id, id)).limit(1);
+  const [row] = await customerById(on, { id });
   return row ?? null;
+}
+
+const customersOfTeam = hotQuery('spb_customers_of_team', (on, name) =>
+  on.select().from(customers).where(and(sql`${customers.mergedInto} is null`, sql`${customers.ownerId} in (select ${sql.placeholder('userId')}::text
+    union all select ${people.userId} from ${people} where ${people.supervisorId} = ${sql.placeholder('userId')})`))
+    .orderBy(asc(customers.id)).limit(5000).prepare(name));
+
+/** The customers a person owns and those of the people they directly supervise (one statement: chat's name lookup). */
+export async function teamCustomers(on: DbOrTx, userId: string): Promise<CustomerRow[]> {
+  return customersOfTeam(on, { userId });
 }
 
 export interface CustomerFilter {
@@ -55,18 +70,34 @@ export async function changeStage(tx: DbOrTx, input: {
   kind: 'stage_change' | 'override'; failures?: unknown;
 }, now: Date): Promise<CustomerRow | null> {
   const c = input.customer;
-  const [row] = await tx.update(customers)
-    .set({ stage: input.to, stageEnteredAt: now, version: c.version + 1, updatedAt: now })
-    .where(and(eq(customers.id, c.id), eq(customers.version, c.version)))
-    .returning();
+  const [row] = await moveRow(tx, { id: c.id, version: c.version, nextVersion: c.version + 1, stage: input.to, now });
   if (!row) return null;
-  await tx.insert(customerEvents).values({
+  await atCommit(tx, stageEvents, [{
     customerId: c.id, kind: input.kind, fromStage: c.stage, toStage: input.to, actorId: input.actorId, source: input.source,
     note: input.note ?? null, processVersion: input.processVersion, failures: input.failures ?? null,
     dwellSeconds: Math.max(0, Math.round((now.getTime() - c.stageEnteredAt.getTime()) / 1000)), at: now,
-  });
+  }]);
   return row;
 }
+
+const moveRow = hotQuery('spb_customer_move', (on, name) => on.update(customers)
+  .set({ stage: sql`${sql.placeholder('stage')}`, stageEnteredAt: sql`${sql.placeholder('now')}`, version: sql`${sql.placeholder('nextVersion')}`, updatedAt: sql`${sql.placeholder('now')}` })
+  .where(and(eq(customers.id, sql.placeholder('id')), eq(customers.version, sql.placeholder('version'))))
+  .returning().prepare(name));
+
+/**
+ * A stage change's history row is written at the end of its transaction (store/commit-tail.ts): its rollup rows (one
+ * per day, office and stage) are shared by every move of the office that day and stay locked until COMMIT.
+ */
+const stageEvents = commitKind<Record<string, unknown>>('customer_events', async (on, rows) => {
+  for (const r of rows) await appendEvent(on, r);
+}, { last: true });
+
+const appendEvent = hotQuery('spb_customer_event', (on, name) => on.insert(customerEvents).values({
+  customerId: sql.placeholder('customerId'), kind: sql.placeholder('kind'), fromStage: sql.placeholder('fromStage'), toStage: sql.placeholder('toStage'),
+  actorId: sql.placeholder('actorId'), source: sql.placeholder('source'), note: sql.placeholder('note'), processVersion: sql.placeholder('processVersion'),
+  failures: sql.placeholder('failures'), dwellSeconds: sql.placeholder('dwellSeconds'), at: sql.placeholder('at'),
+}).prepare(name));
 
 /** Records a refused move with every failed condition, as data. */
 export async function recordRefusal(tx: DbOrTx, input: {
@@ -96,12 +127,17 @@ export async function addDocument(on: DbOrTx, input: {
   return row!;
 }
 
+const documentsOf = hotQuery('spb_documents_of', (on, name) => on.select({
+  id: documents.id, customerId: documents.customerId, name: documents.name, mimeType: documents.mimeType, size: documents.size,
+  sha256: documents.sha256, uploaderId: documents.uploaderId, source: documents.source, uploadedAt: documents.uploadedAt,
+}).from(documents).where(eq(documents.customerId, sql.placeholder('customerId'))).orderBy(asc(documents.id)).prepare(name));
+
 export async function listDocuments(on: DbOrTx, customerId: number): Promise<DocumentRow[]> {
-  return on.select({
-    id: documents.id, customerId: documents.customerId, name: documents.name, mimeType: documents.mimeType, size: documents.size,
-    sha256: documents.sha256, uploaderId: documents.uploaderId, source: documents.source, uploadedAt: documents.uploadedAt,
-  }).from(documents).where(eq(documents.customerId, customerId)).orderBy(asc(documents.id));
+  return documentsOf(on, { customerId });
 }
+
+const formsOf = hotQuery('spb_forms_of', (on, name) =>
+  on.select({ kind: forms.kind, submittedAt: forms.submittedAt }).from(forms).where(eq(forms.customerId, sql.placeholder('customerId'))).prepare(name));
 
 /** Adds a touchpoint; a customer→rep one moves the customer's last message time (客户上次留言) forward. */
 export async function addTouchpoint(on: DbOrTx, input: {
@@ -123,7 +159,7 @@ export async function recentTouchpoints(on: DbOrTx, customerId: number, limit = 
 /** The evidence a transition guard looks at. */
 export async function loadEvidence(on: DbOrTx, c: CustomerRow) {
   const docs = await listDocuments(on, c.id);
-  const formRows = await on.select({ kind: forms.kind, submittedAt: forms.submittedAt }).from(forms).where(eq(forms.customerId, c.id));
+  const formRows = await formsOf(on, { customerId: c.id });
   return {
     documents: docs.map((d) => ({ id: String(d.id), name: d.name, mimeType: d.mimeType, uploadedAt: d.uploadedAt })),
     lastCustomerMessageAt: c.lastCustomerMessageAt,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
+import { withCommitTails } from './commit-tail';
 import * as schema from './schema';
 
 export { urgentQueries } from './pglite-thread';
@@ -121,7 +122,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   pool.on('error', () => undefined); // an idle client's error is reported on the next query
   const hot = hotStatementNames();
   pool.on('connect', (client) => nameHotStatements(client as unknown as QueryClient, hot));
-  const db = drizzle(pool, { schema }) as unknown as Db;
+  const db = withCommitTails(drizzle(pool, { schema }) as unknown as Db);
   return {
     db,
     driver: 'postgres',
@@ -194,7 +195,7 @@ async function openPglite(dataDir: string, thread: 'worker' | 'main'): Promise<D
     release();
     throw err;
   }
-  const db = drizzle({ client: client as never, schema }) as unknown as Db;
+  const db = withCommitTails(drizzle({ client: client as never, schema }) as unknown as Db);
   return {
     db,
     driver: 'pglite',

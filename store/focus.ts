@@ -4,16 +4,20 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db';
+import { hotQuery } from './hot-query';
 import { appState } from './schema';
 
 export const FOCUS_MAX_AGE_MS = 12 * 3_600_000;
 const key = (userId: string) => `focus:${userId.toLowerCase()}`;
 
 export async function setFocus(on: DbOrTx, userId: string, customerId: number, now: Date): Promise<void> {
-  const value = { customerId };
-  await on.insert(appState).values({ key: key(userId), value, updatedAt: now })
-    .onConflictDoUpdate({ target: appState.key, set: { value, updatedAt: sql`excluded.updated_at` } });
+  await putFocus(on, { key: key(userId), value: { customerId }, now });
 }
+
+const putFocus = hotQuery('spb_focus_put', (on, name) => on.insert(appState)
+  .values({ key: sql.placeholder('key'), value: sql.placeholder('value'), updatedAt: sql.placeholder('now') })
+  .onConflictDoUpdate({ target: appState.key, set: { value: sql`excluded.value`, updatedAt: sql`excluded.updated_at` } })
+  .prepare(name));
 
 export async function getFocus(on: DbOrTx, userId: string, now: Date): Promise<number | null> {
   const [row] = await on.select().from(appState).where(eq(appState.key, key(userId))).limit(1);

@@ -1,6 +1,7 @@
 /** Form submissions (e.g. pain_point 客户痛点记录): versioned and append-only; the latest version wins. */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db';
+import { hotQuery } from './hot-query';
 import { conversations, forms } from './schema';
 
 export type FormRow = typeof forms.$inferSelect;
@@ -35,12 +36,15 @@ export function conversationChanged(on: DbOrTx, userId: string): void {
   conversationMemos.get(on)?.delete(userId);
 }
 
+const conversationOf = hotQuery('spb_conversation', (on, name) =>
+  on.select().from(conversations).where(eq(conversations.userId, sql.placeholder('userId'))).limit(1).prepare(name));
+
 /** The person's conversation row as stored, expired or not. */
 export async function conversationRow(on: DbOrTx, userId: string): Promise<ConversationRow | null> {
   const memo = conversationMemos.get(on);
   const known = memo?.get(userId);
   if (known !== undefined) return known;
-  const [row] = await on.select().from(conversations).where(eq(conversations.userId, userId)).limit(1);
+  const [row] = await conversationOf(on, { userId });
   memo?.set(userId, row ?? null);
   return row ?? null;
 }

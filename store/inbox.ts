@@ -5,6 +5,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx } from './db';
+import { hotQuery } from './hot-query';
 import { naturalBatcher } from './natural-batch';
 import { inbox } from './schema';
 
@@ -36,6 +37,13 @@ export function inboxBackoffMs(attempts: number): number {
 const ACCEPT_BATCH_MAX = 200;
 
 type AcceptInput = { input: { dedupeKey: string; kind: string; userId: string; payload: unknown }; now: Date };
+
+const markRowDone = hotQuery('spb_inbox_done', (on, name) => on
+  .update(inbox)
+  .set({ status: 'done', handledAt: sql`${sql.placeholder('now')}`, lockedUntil: null, lastError: null })
+  .where(and(eq(inbox.id, sql.placeholder('id')), eq(inbox.status, 'processing'), eq(inbox.attempts, sql.placeholder('attempts'))))
+  .returning({ id: inbox.id })
+  .prepare(name));
 
 export function createInboxRepo(database: Database): InboxRepo {
   const { db } = database;
@@ -84,34 +92,19 @@ export function createInboxRepo(database: Database): InboxRepo {
     async claim(now, limit, leaseMs) {
       const until = new Date(now.getTime() + leaseMs);
       // A row is claimable when it is due (pending, or processing with an expired lease) and no older row of the
-      // same user is still open: per-user order. SKIP LOCKED lets several workers claim side by side.
+      // same user is still open: per-user order. The function (migration 0013) keeps one plan whatever the statistics.
       const rows = await database.rows<InboxRow>(sql`
-        update inbox set status = 'processing', locked_until = ${until}, attempts = attempts + 1
-        where id in (
-          select i.id from inbox i
-          where i.status in ('pending', 'processing') -- the open rows' index (migration 0012), in id order
-            and ((i.status = 'pending' and i.next_attempt_at <= ${now})
-              or (i.status = 'processing' and i.locked_until < ${now}))
-            and not exists (
-              select 1 from inbox e
-              where e.user_id = i.user_id and e.id < i.id and e.status in ('pending', 'processing'))
-          order by i.id
-          limit ${limit}
-          for update skip locked)
-        returning id, dedupe_key as "dedupeKey", kind, user_id as "userId", payload, status, attempts,
+        select id, dedupe_key as "dedupeKey", kind, user_id as "userId", payload, status, attempts,
           next_attempt_at as "nextAttemptAt", locked_until as "lockedUntil", last_error as "lastError",
-          received_at as "receivedAt", handled_at as "handledAt"`);
+          received_at as "receivedAt", handled_at as "handledAt"
+        from inbox_claim(${now}, ${until}, ${limit}) order by id`);
       return rows.map((r) => ({
         ...r, nextAttemptAt: asDate(r.nextAttemptAt), lockedUntil: asDate(r.lockedUntil), receivedAt: asDate(r.receivedAt), handledAt: asDate(r.handledAt),
       }));
     },
 
     async markDone(tx, row, now) {
-      const r = await tx
-        .update(inbox)
-        .set({ status: 'done', handledAt: now, lockedUntil: null, lastError: null })
-        .where(and(eq(inbox.id, row.id), eq(inbox.status, 'processing'), eq(inbox.attempts, row.attempts)))
-        .returning({ id: inbox.id });
+      const r = await markRowDone(tx, { id: row.id, attempts: row.attempts, now });
       return r.length === 1;
     },
 

@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db';
+import { hotQuery } from './hot-query';
 import { people } from './schema';
 
 export type PersonRow = typeof people.$inferSelect;
@@ -34,11 +35,14 @@ export async function findPerson(on: DbOrTx, userId: string): Promise<PersonRow 
   return row;
 }
 
+const personById = hotQuery('spb_person', (on, name) =>
+  on.select().from(people).where(eq(people.userId, sql.placeholder('userId'))).limit(1).prepare(name));
+
 async function lookup(on: DbOrTx, userId: string): Promise<PersonRow | null> {
-  const [row] = await on.select().from(people).where(eq(people.userId, userId)).limit(1);
+  const [row] = await personById(on, { userId });
   if (row) return row;
   const lower = userId.toLowerCase();
   if (lower === userId) return null;
-  const [alt] = await on.select().from(people).where(eq(people.userId, lower)).limit(1);
+  const [alt] = await personById(on, { userId: lower });
   return alt ?? null;
 }

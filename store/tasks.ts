@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx } from './db';
+import { hotQuery } from './hot-query';
 import type { PersonRow } from './people';
 import { customers, people, taskEvents, tasks, timers } from './schema';
 
@@ -13,8 +14,17 @@ export type TimerRow = typeof timers.$inferSelect;
 export interface NewTimer { kind: string; key: string; fireAt: Date; taskId?: number | null; customerId?: number | null; payload?: unknown }
 
 /** Inserts timers, ignoring keys that already exist. Returns the ones actually created. */
+const insertTimer = hotQuery('spb_timer_insert', (on, name) => on.insert(timers).values({
+  kind: sql.placeholder('kind'), key: sql.placeholder('key'), fireAt: sql.placeholder('fireAt'), taskId: sql.placeholder('taskId'),
+  customerId: sql.placeholder('customerId'), payload: sql.placeholder('payload'), status: 'pending', createdAt: sql.placeholder('now'),
+}).onConflictDoNothing({ target: timers.key }).returning().prepare(name));
+
 export async function scheduleTimers(on: DbOrTx, list: NewTimer[], now: Date): Promise<TimerRow[]> {
   if (!list.length) return [];
+  if (list.length === 1) {
+    const t = list[0]!;
+    return insertTimer(on, { kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null, payload: t.payload ?? null, now });
+  }
   return on.insert(timers).values(list.map((t) => ({
     kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null,
     payload: t.payload ?? null, status: 'pending', createdAt: now,
@@ -24,10 +34,20 @@ export async function scheduleTimers(on: DbOrTx, list: NewTimer[], now: Date): P
 export async function openTask(on: DbOrTx, input: {
   kind: string; customerId: number | null; assigneeId: string; trigger: string; openedAt: Date; dueAt: Date;
 }): Promise<TaskRow> {
-  const [row] = await on.insert(tasks).values({ ...input, status: 'open' }).returning();
-  await on.insert(taskEvents).values({ taskId: row!.id, kind: 'opened', actorId: input.assigneeId, data: { trigger: input.trigger, dueAt: input.dueAt }, at: input.openedAt });
+  const [row] = await insertTask(on, input);
+  await insertTaskEvent(on, { taskId: row!.id, kind: 'opened', actorId: input.assigneeId, note: null, data: { trigger: input.trigger, dueAt: input.dueAt }, at: input.openedAt });
   return row!;
 }
+
+const insertTask = hotQuery('spb_task_insert', (on, name) => on.insert(tasks).values({
+  kind: sql.placeholder('kind'), customerId: sql.placeholder('customerId'), assigneeId: sql.placeholder('assigneeId'), trigger: sql.placeholder('trigger'),
+  openedAt: sql.placeholder('openedAt'), dueAt: sql.placeholder('dueAt'), status: 'open',
+}).returning().prepare(name));
+
+const insertTaskEvent = hotQuery('spb_task_event_insert', (on, name) => on.insert(taskEvents).values({
+  taskId: sql.placeholder('taskId'), kind: sql.placeholder('kind'), actorId: sql.placeholder('actorId'), note: sql.placeholder('note'),
+  data: sql.placeholder('data'), at: sql.placeholder('at'),
+}).prepare(name));
 
 export async function getTask(on: DbOrTx, id: number): Promise<TaskRow | null> {
   const [row] = await on.select().from(tasks).where(eq(tasks.id, id)).limit(1);
@@ -60,7 +80,7 @@ export async function closeTasks(on: DbOrTx, customerId: number, kinds: string[]
 }
 
 export async function addTaskEvent(on: DbOrTx, e: { taskId: number; kind: string; actorId: string | null; note?: string | null; data?: unknown }, now: Date) {
-  await on.insert(taskEvents).values({ taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: e.data ?? null, at: now });
+  await insertTaskEvent(on, { taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: e.data ?? null, at: now });
 }
 
 export interface NewTaskEvent { taskId: number; kind: string; actorId: string | null; data?: unknown }

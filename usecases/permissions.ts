@@ -2,12 +2,10 @@
  * Who may do what (权限), once for every way in. Chat, cards, API, upload page and sandbox ask these; an API call
  * authenticated with ADMIN_TOKEN acts as an admin (`trusted`).
  */
-import { eq } from 'drizzle-orm';
-import { listCustomers, type CustomerRow } from '../store/customers';
+import { listCustomers, teamCustomers, type CustomerRow } from '../store/customers';
 import type { DbOrTx } from '../store/db';
 import { supervisorChain } from '../store/org';
 import { findPerson, type PersonRow } from '../store/people';
-import { people } from '../store/schema';
 
 /** Who acts: a person (by WeCom userid), or a trusted system caller (admin API) with an optional person named. */
 export interface Actor {
@@ -49,6 +47,5 @@ export function mayScore(actorId: string, actor: PersonRow | null, review: { rep
 export async function visibleCustomers(on: DbOrTx, actorId: string, actor?: PersonRow | null): Promise<CustomerRow[]> {
   const me = actor === undefined ? await findPerson(on, actorId) : actor;
   if (isAdmin(me)) return listCustomers(on, { limit: 5000 });
-  const reports = await on.select({ id: people.userId }).from(people).where(eq(people.supervisorId, actorId));
-  return listCustomers(on, { ownerIds: [actorId, ...reports.map((r) => r.id)], limit: 5000 });
+  return teamCustomers(on, actorId);
 }

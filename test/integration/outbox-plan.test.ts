@@ -60,7 +60,7 @@ describe.each(DRIVERS)('delivery plan of one member (%s)', (driver) => {
     const outbox = createOutboxRepo(database);
     const { db } = database;
     // 30 messages sent to her in the last minute, the oldest 40 s ago.
-    const ids = await outbox.enqueue(db, Array.from({ length: 30 }, (_, i) => text('zhaoliu', `已发 ${i}`)), NOW);
+    const ids = await outbox.insertNow(db, Array.from({ length: 30 }, (_, i) => text('zhaoliu', `已发 ${i}`)), NOW);
     const oldest = new Date(NOW.getTime() - 40_000);
     await database.rows(sql`update outbox set status = 'sent', sent_at = ${oldest}::timestamptz + (id - ${ids[0]}) * interval '1 second' where recipient = 'zhaoliu'`);
     await outbox.enqueue(db, [text('zhaoliu', '预警 1', 'timer:1'), text('zhaoliu', '预警 2', 'timer:2'), text('zhaoliu', '预警 3', 'timer:3')], NOW);
@@ -84,7 +84,7 @@ describe.each(DRIVERS)('delivery plan of one member (%s)', (driver) => {
   it('over the budget with some room left, notices that fit are sent and the rest merged into one digest', async () => {
     const outbox = createOutboxRepo(database);
     const { db } = database;
-    const ids = await outbox.enqueue(db, Array.from({ length: 27 }, (_, i) => text('qianqi', `已发 ${i}`)), NOW);
+    const ids = await outbox.insertNow(db, Array.from({ length: 27 }, (_, i) => text('qianqi', `已发 ${i}`)), NOW);
     await database.rows(sql`update outbox set status = 'sent', sent_at = ${NOW}::timestamptz - interval '10 seconds' where id = any(${`{${ids.join(',')}}`}::bigint[])`);
     await outbox.enqueue(db, Array.from({ length: 5 }, (_, i) => text('qianqi', `预警 ${i + 1}`, `timer:${i + 1}`)), NOW);
     const plan = await outbox.planRecipient('qianqi', NOW, LIMITS, LEASE_MS, digest);
@@ -113,7 +113,7 @@ describe.each(DRIVERS)('marking deliveries sent together (%s)', (driver) => {
     const rows = plans.flatMap((p) => p!.send);
     expect(rows).toHaveLength(6);
     // m7's message was never planned (still pending): a mark for it, in the same batch as the others, changes nothing.
-    const [unplanned] = await outbox.enqueue(db, [text('m7', '还没安排发送')], NOW);
+    const [unplanned] = await outbox.insertNow(db, [text('m7', '还没安排发送')], NOW);
     const later = new Date(NOW.getTime() + 1500);
     await Promise.all([...rows.map((r, i) => outbox.markSent(r.id, later, {
       msgId: `msg-${r.recipient}`, ...(i === 1 ? { cardToken: 'new-token' } : {}), ...(i === 2 ? { warning: 'invaliduser: m3' } : {}),

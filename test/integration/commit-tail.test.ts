@@ -1,0 +1,56 @@
+/**
+ * A transaction's outbox rows and its stage-change history rows are written at its end (store/commit-tail.ts): the
+ * outbox rows by one statement, in the order they were queued; the history row after them, so the rollup rows it
+ * updates (shared by every move of an office that day) stay locked for the commit only. A rolled-back transaction
+ * writes none of them; outside a transaction they are written at once. `cmin` (the command within the transaction
+ * that wrote a row) shows which statement wrote what.
+ */
+import { sql } from 'drizzle-orm';
+import { changeStage, createCustomer } from '../../store/customers';
+import { createOutboxRepo, type NewOutboxMessage } from '../../store/outbox';
+import { openTestDatabase, type TestDatabase } from '../helpers/db';
+
+const NOW = new Date('2026-12-01T10:00:00+08:00');
+const text = (recipient: string, summary: string): NewOutboxMessage => ({ recipient, kind: 'message', messageType: 'text', body: { content: summary }, summary });
+
+describe.each(['postgres', 'pglite'] as const)('writes kept for the commit on %s', (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it('writes a transaction’s outbox rows in one statement in queue order, and its stage history after them', async () => {
+    const outbox = createOutboxRepo(database);
+    await database.db.transaction(async (tx) => {
+      const c = await createCustomer(tx, { name: '华东医院', industry: null, ownerId: 'lisi', officeId: null, stage: 'lead', source: 'text' }, NOW);
+      await outbox.enqueue(tx, [text('lisi', '第一条')], NOW);
+      expect(await changeStage(tx, { customer: c, to: 'first_call', actorId: 'lisi', source: 'text', processVersion: 'v1', kind: 'stage_change' }, NOW)).not.toBeNull();
+      await outbox.enqueue(tx, [text('zhangsan', '第二条'), text('lisi', '第三条')], NOW);
+      // Kept, not yet written.
+      const [inTx] = await database.rows<{ n: number }>(sql`select count(*)::int as n from outbox`, tx);
+      expect(inTx!.n).toBe(0);
+    });
+    const rows = await database.rows<{ id: number; summary: string; cmin: string }>(sql`select id, summary, cmin::text as cmin from outbox order by id`);
+    expect(rows.map((r) => r.summary)).toEqual(['第一条', '第二条', '第三条']);
+    expect(new Set(rows.map((r) => r.cmin)).size).toBe(1);
+    const events = await database.rows<{ kind: string; cmin: string }>(sql`select kind, cmin::text as cmin from customer_events order by id`);
+    expect(events.map((e) => e.kind)).toEqual(['created', 'stage_change']);
+    expect(Number(events[1]!.cmin)).toBeGreaterThan(Number(rows[0]!.cmin));
+  });
+
+  it('writes nothing for a rolled-back transaction, and at once outside one', async () => {
+    const outbox = createOutboxRepo(database);
+    const before = await database.rows<{ n: number }>(sql`select count(*)::int as n from outbox`);
+    await expect(database.db.transaction(async (tx) => {
+      await outbox.enqueue(tx, [text('lisi', '不会发出')], NOW);
+      throw new Error('handler failed');
+    })).rejects.toThrow('handler failed');
+    expect(await database.rows(sql`select 1 from outbox where summary = '不会发出'`)).toEqual([]);
+    await outbox.enqueue(database.db, [text('lisi', '马上写入')], NOW);
+    const after = await database.rows<{ n: number }>(sql`select count(*)::int as n from outbox`);
+    expect(after[0]!.n).toBe(before[0]!.n + 1);
+  });
+});
