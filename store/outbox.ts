@@ -176,6 +176,20 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
   }
 
   /**
+   * Members whose budget is known spent until a time (their last plan said so): their due messages are held back
+   * until then, marked as the plan marks them (DEFERRED_NOTE: a backlog of notices that waited goes as one digest) —
+   * one statement for all of them instead of one plan each. Card updates are not message/send: never held.
+   */
+  async function holdBack(held: { recipient: string; until: Date }[], now: Date): Promise<void> {
+    if (!held.length) return;
+    const list = JSON.stringify(held.map((h) => ({ recipient: h.recipient, until: h.until.toISOString() })));
+    await database.rows(sql`
+      update outbox o set next_attempt_at = h.until, last_error = ${DEFERRED_NOTE}
+      from jsonb_to_recordset(${list}::jsonb) as h(recipient text, until timestamptz)
+      where o.recipient = h.recipient and o.status = 'pending' and o.next_attempt_at <= ${now} and o.kind <> 'card_update'`);
+  }
+
+  /**
    * The common cases in one statement (migration 0012 outbox_plan_simple): every due message fits in the member's
    * budget, so all due rows go to `sending` as they are — card updates first, then replies, then notices, each in
    * order, as planBudget would order them; or the budget is spent, so every due message waits for it (planBudget with
@@ -328,7 +342,7 @@ export function createOutboxRepo(database: Database, opts: { channel?: string } 
     return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
   }
 
-  return { enqueue, insertNow, dueRecipients, planRecipient, markSent, markFailed, list, retry, stats };
+  return { enqueue, insertNow, dueRecipients, holdBack, planRecipient, markSent, markFailed, list, retry, stats };
 }
 
 export type OutboxRepo = ReturnType<typeof createOutboxRepo>;

@@ -201,7 +201,7 @@ export async function endVisit(call: Call, deps: UseCaseDeps, input: {
   const customer = await getCustomer(call.tx, input.customerId);
   if (!customer) return { kind: 'not_found' };
   await addTouchpoint(call.tx, { customerId: customer.id, direction: 'out', channel: 'visit', text: '拜访结束', actorId: input.actor.userId, at: call.now }, call.now);
-  const opened = await applyTaskEvent(call.tx, deps.tasks, { customerId: customer.id, event: { kind: 'visit_ended' }, actorId: input.actor.userId, now: call.now, announced: input.announced });
+  const opened = await applyTaskEvent(call.tx, deps.tasks, { customerId: customer.id, customer, event: { kind: 'visit_ended' }, actorId: input.actor.userId, now: call.now, announced: input.announced });
   const task = opened[0] ?? null;
   return { kind: 'ended', customer, task, def: task ? taskDef(deps.process, task.kind) : undefined };
 }

@@ -77,7 +77,7 @@ export async function moveCustomer(call: Call, deps: UseCaseDeps, input: MoveInp
     note: input.override?.reason ?? input.reason ?? null, failures: verdict.allowed ? null : verdict.failures,
   }, now);
   if (!moved) return { kind: 'conflict', customer: c };
-  const opened = await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: input.announced });
+  const opened = await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, customer: moved, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: input.announced });
   if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
   const notified = await notifyChange(call, deps, {
     customer: moved, from, to: target, owner, actorId, actorName: actor?.name ?? actorId,

@@ -7,7 +7,7 @@ import { taskTexts, type TaskFacts } from '../cards/task-cards';
 import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
 import type { TaskDef } from '../domain/task-schema';
 import type { ProcessDefinition } from '../domain/types';
-import { getCustomer } from '../store/customers';
+import { getCustomer, type CustomerRow } from '../store/customers';
 import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
 import { closeTasks, openTask, openTasksOf, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
@@ -51,13 +51,15 @@ export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
   customerId: number; event: TaskEventIn; actorId: string; deliverable?: unknown; now: Date;
   /** The caller's reply tells the rep about the opened tasks (no separate at-open reminder). */
   announced?: boolean;
+  /** The customer's row as this transaction last wrote or read it, when the caller has it (saves reading it again). */
+  customer?: CustomerRow;
 }): Promise<TaskRow[]> {
   const { process } = deps;
   const closing = tasksClosedBy(process.tasks, input.event);
   if (closing.length) await closeTasks(on, input.customerId, closing, input.actorId, input.deliverable ?? { event: input.event }, input.now);
   const opening = tasksOpenedBy(process.tasks, input.event);
   if (!opening.length) return [];
-  const customer = await getCustomer(on, input.customerId);
+  const customer = input.customer?.id === input.customerId ? input.customer : await getCustomer(on, input.customerId);
   if (!customer) return [];
   const opened: TaskRow[] = [];
   // One open task of a kind per customer: re-entering a stage (back, then forward again) or ending a second visit

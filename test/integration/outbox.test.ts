@@ -99,6 +99,43 @@ describe('outbox delivery (bull on Redis, PostgreSQL)', () => {
     }
   });
 
+  it('a member whose budget is spent is not planned again until it frees; a card update still goes at once', async () => {
+    const wecom = mockWecom();
+    try {
+      t = await startTestBot({ redis: true });
+      const notice = (i: number) => ({
+        recipient: 'zhouba', kind: 'message' as const, messageType: 'text', cause: 'timer:1',
+        body: { type: 'text', text: `预警 ${i}` }, summary: `预警 ${i}`,
+      });
+      await t.bot.outbox.enqueue(t.db.db, Array.from({ length: 30 }, (_, i) => notice(i + 1)), t.clock.now());
+      await t.bot.runner.runNow('outbox');
+      expect(wecom.sent).toHaveLength(30); // the minute's budget, spent
+      await t.bot.outbox.enqueue(t.db.db, [notice(31)], t.clock.now());
+      await t.bot.runner.runNow('outbox'); // planned once: held back until the window frees
+      expect(wecom.sent).toHaveLength(30);
+
+      const plans = jest.spyOn(t.bot.outbox, 'planRecipient');
+      await t.bot.outbox.enqueue(t.db.db, [notice(32), notice(33), notice(34)], t.clock.now());
+      await t.bot.runner.runNow('outbox');
+      expect(plans).not.toHaveBeenCalled(); // known to be spent: held back without a plan
+      expect(wecom.sent).toHaveLength(30);
+      await t.bot.outbox.enqueue(t.db.db, [{ recipient: 'zhouba', kind: 'card_update', messageType: 'disable', body: { type: 'disable', label: '已处理' }, summary: '卡片已更新', cardId: 'c1', cardToken: 'rc1' }], t.clock.now());
+      await t.bot.runner.runNow('outbox');
+      expect(wecom.updates).toHaveLength(1); // not message/send: no budget holds it
+      expect(plans).toHaveBeenCalledTimes(1);
+      plans.mockRestore();
+
+      t.clock.advance(61_000);
+      await t.bot.runner.runNow('outbox');
+      const later = wecom.sent.slice(30).map((m) => (m.text as { content: string }).content);
+      expect(later).toHaveLength(1); // the four that waited: one digest, none lost
+      expect(later[0]).toMatch(/您有 4 条新通知/);
+      expect(await outbox(t, 'pending')).toHaveLength(0);
+    } finally {
+      wecom.done();
+    }
+  });
+
   it('45009 (frequency limit) is retried later, and the message is delivered', async () => {
     const wecom = mockWecom({ sendReply: (_b, n) => (n === 1 ? [200, { errcode: 45009, errmsg: 'api freq out of limit' }] : [200, { errcode: 0, errmsg: 'ok' }]) });
     try {
