@@ -68,6 +68,8 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
       opts.onResult?.('sent');
       return;
     }
+    // The member's budget counted this send while it was in flight: it did not happen, so plan them afresh.
+    heldUntil.delete(row.recipient);
     const errcode = numericCode(result.code);
     const retryAt = result.retry !== 'never' && row.attempts < maxAttempts
       ? new Date(opts.clock.now().getTime() + outboxBackoffMs(row.attempts, result.retryAfterMs ?? 0))

@@ -6,9 +6,12 @@
  * - shorter row locks on shared rows: a stage change's history row updates the analytics rollups (migrations 0006,
  *   0009, 0011: one row per day, office and stage, the same row for every move of an office that day), and that row
  *   stays locked until COMMIT; written last, it is held for the commit only, not for the rest of the handler.
- * Kinds marked `last` are written after the others. Outside a transaction (or in a savepoint) `atCommit` writes at once.
+ * Kinds marked `last` are written after the others. Outside a transaction `atCommit` writes at once. A savepoint
+ * (a nested transaction) first writes what its transaction kept so far, then writes its own rows at once (a savepoint
+ * rolled back takes them with it), so rows keep the order they were asked for.
  * Nothing read in the same transaction may depend on a kept row: only append-only rows that the transaction does not
- * read back go here (outbox rows, history rows).
+ * read back go here (outbox rows, history rows). A row written directly (store/coaching.ts rewrites its pending note,
+ * so it inserts at once) gets an earlier id than rows kept before it: keep such rows to recipients of their own.
  */
 import type { DbOrTx } from './db';
 
@@ -39,20 +42,33 @@ export async function atCommit<T>(on: DbOrTx, kind: Kind<T>, items: T[]): Promis
   else tail.set(kind as Kind<unknown>, [...items]);
 }
 
-export function openTail(tx: DbOrTx): void {
-  tails.set(tx, new Map());
-}
-
-/** Writes the tail (kinds in first-use order, `last` kinds after); a write that fails fails the transaction. */
-export async function flushTail(tx: DbOrTx): Promise<void> {
-  const tail = tails.get(tx);
-  if (!tail) return;
-  tails.delete(tx);
-  const kinds = [...tail.keys()];
-  for (const kind of [...kinds.filter((k) => !k.last), ...kinds.filter((k) => k.last)]) await kind.write(tx, tail.get(kind)!);
-}
-
 type TransactionFn = (fn: (tx: never) => Promise<unknown>, config?: unknown) => Promise<unknown>;
+
+function openTail(tx: DbOrTx): void {
+  tails.set(tx, new Map());
+  // A savepoint: what was kept so far is written first; the savepoint's own rows are written at once.
+  const nested = ((tx as unknown as { transaction: TransactionFn }).transaction).bind(tx);
+  (tx as unknown as { transaction: TransactionFn }).transaction = async (fn, config) => {
+    await writeKept(tx);
+    return nested(fn, config);
+  };
+}
+
+/** Writes what the tail holds (kinds in first-use order, `last` kinds after) and empties it. */
+async function writeKept(tx: DbOrTx): Promise<void> {
+  const tail = tails.get(tx);
+  if (!tail?.size) return;
+  const kinds = [...tail.keys()];
+  const items = new Map(tail);
+  tail.clear();
+  for (const kind of [...kinds.filter((k) => !k.last), ...kinds.filter((k) => k.last)]) await kind.write(tx, items.get(kind)!);
+}
+
+/** Writes the tail just before COMMIT; a write that fails fails the transaction. */
+async function flushTail(tx: DbOrTx): Promise<void> {
+  await writeKept(tx);
+  tails.delete(tx);
+}
 
 /** Gives every top-level transaction of `db` a tail (called once by store/db.ts for each driver). */
 export function withCommitTails<D extends { transaction: unknown }>(db: D): D {

@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import { atCommit, commitKind } from './commit-tail';
 import type { DbOrTx } from './db';
-import { hotQuery } from './hot-query';
+import { hotQuery, jsonValue } from './hot-query';
 import { customerEvents, customers, documents, forms, people, touchpoints } from './schema';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -72,9 +72,9 @@ export async function changeStage(tx: DbOrTx, input: {
   const c = input.customer;
   const [row] = await moveRow(tx, { id: c.id, version: c.version, nextVersion: c.version + 1, stage: input.to, now });
   if (!row) return null;
-  await atCommit(tx, stageEvents, [{
+  await atCommit(tx, historyRows, [{
     customerId: c.id, kind: input.kind, fromStage: c.stage, toStage: input.to, actorId: input.actorId, source: input.source,
-    note: input.note ?? null, processVersion: input.processVersion, failures: input.failures ?? null,
+    note: input.note ?? null, processVersion: input.processVersion, failures: jsonValue(input.failures),
     dwellSeconds: Math.max(0, Math.round((now.getTime() - c.stageEnteredAt.getTime()) / 1000)), at: now,
   }]);
   return row;
@@ -87,26 +87,28 @@ const moveRow = hotQuery('spb_customer_move', (on, name) => on.update(customers)
 
 /**
  * A stage change's history row is written at the end of its transaction (store/commit-tail.ts): its rollup rows (one
- * per day, office and stage) are shared by every move of the office that day and stay locked until COMMIT.
+ * per day, office and stage) are shared by every move of the office that day and stay locked until COMMIT. Refusals
+ * and ownership changes go the same way, so a transaction's history rows keep the order they happened in.
  */
-const stageEvents = commitKind<Record<string, unknown>>('customer_events', async (on, rows) => {
+const historyRows = commitKind<Record<string, unknown>>('customer_events', async (on, rows) => {
   for (const r of rows) await appendEvent(on, r);
 }, { last: true });
 
 const appendEvent = hotQuery('spb_customer_event', (on, name) => on.insert(customerEvents).values({
   customerId: sql.placeholder('customerId'), kind: sql.placeholder('kind'), fromStage: sql.placeholder('fromStage'), toStage: sql.placeholder('toStage'),
   actorId: sql.placeholder('actorId'), source: sql.placeholder('source'), note: sql.placeholder('note'), processVersion: sql.placeholder('processVersion'),
-  failures: sql.placeholder('failures'), dwellSeconds: sql.placeholder('dwellSeconds'), at: sql.placeholder('at'),
+  failures: sql`${sql.placeholder('failures')}`, dwellSeconds: sql.placeholder('dwellSeconds'), at: sql.placeholder('at'),
 }).prepare(name));
 
 /** Records a refused move with every failed condition, as data. */
 export async function recordRefusal(tx: DbOrTx, input: {
   customer: CustomerRow; to: string; actorId: string; source: EventSource; failures: unknown; processVersion: string; note?: string | null;
 }, now: Date): Promise<void> {
-  await tx.insert(customerEvents).values({
+  await atCommit(tx, historyRows, [{
     customerId: input.customer.id, kind: 'refusal', fromStage: input.customer.stage, toStage: input.to, actorId: input.actorId,
-    source: input.source, failures: input.failures, processVersion: input.processVersion, note: input.note ?? null, at: now,
-  });
+    source: input.source, failures: jsonValue(input.failures), processVersion: input.processVersion, note: input.note ?? null,
+    dwellSeconds: null, at: now,
+  }]);
 }
 
 export async function history(on: DbOrTx, customerId: number): Promise<CustomerEventRow[]> {
@@ -179,9 +181,10 @@ export async function changeOwner(tx: DbOrTx, input: {
   if (!row) return null;
   // Open tasks follow the customer: reminders and escalations go to the new owner and their supervisor.
   await tx.execute(sql`update tasks set assignee_id = ${input.ownerId} where customer_id = ${c.id} and status = 'open' and kind <> 'review'`);
-  await tx.insert(customerEvents).values({
+  await atCommit(tx, historyRows, [{
     customerId: c.id, kind: 'ownership', fromStage: c.stage, toStage: c.stage, actorId: input.actorId, source: input.source,
-    note: input.note ?? null, failures: { fromOwner: c.ownerId, toOwner: input.ownerId, fromOffice: c.officeId, toOffice: input.officeId }, at: now,
-  });
+    note: input.note ?? null, processVersion: null, dwellSeconds: null, at: now,
+    failures: jsonValue({ fromOwner: c.ownerId, toOwner: input.ownerId, fromOffice: c.officeId, toOffice: input.officeId }),
+  }]);
   return row;
 }

@@ -7,12 +7,19 @@
  *
  * How: a drizzle prepared query runs on the client it was built with (`this.client`); each call runs a view of it
  * whose client is the handle's own (the pool, or the transaction's connection; PGlite's client or its transaction).
- * Both drivers (node-postgres and PGlite) keep the client there; test/store/hot-query.test.ts holds them to it.
+ * Both drivers (node-postgres and PGlite) keep the client there; test/integration/hot-query.test.ts holds them to it.
+ *
+ * A nullable jsonb column takes an untyped placeholder (sql`${sql.placeholder('x')}`) and the value through
+ * `jsonValue`: on a typed placeholder drizzle runs the column's encoder on null too, which stores JSON `null` where its
+ * builders store SQL NULL.
  */
 import type { DbOrTx } from './db';
 
 interface Prepared<R> { execute(values?: Record<string, unknown>): Promise<R> }
 interface SessionOf { session: { client: unknown } }
+
+/** A jsonb value for an untyped placeholder: SQL NULL for null/undefined, else its JSON text (as drizzle encodes it). */
+export const jsonValue = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /** Names already taken: a name is the statement's name on every PostgreSQL connection, two texts must not share one. */
 const taken = new Set<string>();

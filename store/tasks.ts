@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx } from './db';
-import { hotQuery } from './hot-query';
+import { hotQuery, jsonValue } from './hot-query';
 import type { PersonRow } from './people';
 import { customers, people, taskEvents, tasks, timers } from './schema';
 
@@ -16,14 +16,14 @@ export interface NewTimer { kind: string; key: string; fireAt: Date; taskId?: nu
 /** Inserts timers, ignoring keys that already exist. Returns the ones actually created. */
 const insertTimer = hotQuery('spb_timer_insert', (on, name) => on.insert(timers).values({
   kind: sql.placeholder('kind'), key: sql.placeholder('key'), fireAt: sql.placeholder('fireAt'), taskId: sql.placeholder('taskId'),
-  customerId: sql.placeholder('customerId'), payload: sql.placeholder('payload'), status: 'pending', createdAt: sql.placeholder('now'),
+  customerId: sql.placeholder('customerId'), payload: sql`${sql.placeholder('payload')}`, status: 'pending', createdAt: sql.placeholder('now'),
 }).onConflictDoNothing({ target: timers.key }).returning().prepare(name));
 
 export async function scheduleTimers(on: DbOrTx, list: NewTimer[], now: Date): Promise<TimerRow[]> {
   if (!list.length) return [];
   if (list.length === 1) {
     const t = list[0]!;
-    return insertTimer(on, { kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null, payload: t.payload ?? null, now });
+    return insertTimer(on, { kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null, payload: jsonValue(t.payload), now });
   }
   return on.insert(timers).values(list.map((t) => ({
     kind: t.kind, key: t.key, fireAt: t.fireAt, taskId: t.taskId ?? null, customerId: t.customerId ?? null,
@@ -35,7 +35,7 @@ export async function openTask(on: DbOrTx, input: {
   kind: string; customerId: number | null; assigneeId: string; trigger: string; openedAt: Date; dueAt: Date;
 }): Promise<TaskRow> {
   const [row] = await insertTask(on, input);
-  await insertTaskEvent(on, { taskId: row!.id, kind: 'opened', actorId: input.assigneeId, note: null, data: { trigger: input.trigger, dueAt: input.dueAt }, at: input.openedAt });
+  await insertTaskEvent(on, { taskId: row!.id, kind: 'opened', actorId: input.assigneeId, note: null, data: jsonValue({ trigger: input.trigger, dueAt: input.dueAt }), at: input.openedAt });
   return row!;
 }
 
@@ -46,7 +46,7 @@ const insertTask = hotQuery('spb_task_insert', (on, name) => on.insert(tasks).va
 
 const insertTaskEvent = hotQuery('spb_task_event_insert', (on, name) => on.insert(taskEvents).values({
   taskId: sql.placeholder('taskId'), kind: sql.placeholder('kind'), actorId: sql.placeholder('actorId'), note: sql.placeholder('note'),
-  data: sql.placeholder('data'), at: sql.placeholder('at'),
+  data: sql`${sql.placeholder('data')}`, at: sql.placeholder('at'),
 }).prepare(name));
 
 export async function getTask(on: DbOrTx, id: number): Promise<TaskRow | null> {
@@ -80,7 +80,7 @@ export async function closeTasks(on: DbOrTx, customerId: number, kinds: string[]
 }
 
 export async function addTaskEvent(on: DbOrTx, e: { taskId: number; kind: string; actorId: string | null; note?: string | null; data?: unknown }, now: Date) {
-  await insertTaskEvent(on, { taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: e.data ?? null, at: now });
+  await insertTaskEvent(on, { taskId: e.taskId, kind: e.kind, actorId: e.actorId, note: e.note ?? null, data: jsonValue(e.data), at: now });
 }
 
 export interface NewTaskEvent { taskId: number; kind: string; actorId: string | null; data?: unknown }

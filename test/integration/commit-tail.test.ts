@@ -6,7 +6,7 @@
  * that wrote a row) shows which statement wrote what.
  */
 import { sql } from 'drizzle-orm';
-import { changeStage, createCustomer } from '../../store/customers';
+import { changeStage, createCustomer, recordRefusal } from '../../store/customers';
 import { createOutboxRepo, type NewOutboxMessage } from '../../store/outbox';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -39,6 +39,37 @@ describe.each(['postgres', 'pglite'] as const)('writes kept for the commit on %s
     const events = await database.rows<{ kind: string; cmin: string }>(sql`select kind, cmin::text as cmin from customer_events order by id`);
     expect(events.map((e) => e.kind)).toEqual(['created', 'stage_change']);
     expect(Number(events[1]!.cmin)).toBeGreaterThan(Number(rows[0]!.cmin));
+  });
+
+  it('keeps the order of a transaction’s rows across a savepoint, and a rolled-back savepoint writes nothing', async () => {
+    const outbox = createOutboxRepo(database);
+    await database.db.transaction(async (tx) => {
+      await outbox.enqueue(tx, [text('wangwu', '保存点之前')], NOW);
+      await tx.transaction(async (sp) => {
+        await outbox.enqueue(sp, [text('wangwu', '保存点之内')], NOW);
+      });
+      await tx.transaction(async (sp) => {
+        await outbox.enqueue(sp, [text('wangwu', '回滚的保存点')], NOW);
+        throw new Error('savepoint rolled back');
+      }).catch(() => undefined);
+      await outbox.enqueue(tx, [text('wangwu', '保存点之后')], NOW);
+    });
+    const rows = await database.rows<{ summary: string }>(sql`select summary from outbox where recipient = 'wangwu' order by id`);
+    expect(rows.map((r) => r.summary)).toEqual(['保存点之前', '保存点之内', '保存点之后']);
+  });
+
+  it('keeps a transaction’s history rows in the order they happened, with no JSON null for absent data', async () => {
+    await database.db.transaction(async (tx) => {
+      const c = await createCustomer(tx, { name: '江南制药', industry: null, ownerId: 'lisi', officeId: null, stage: 'lead', source: 'text' }, NOW);
+      const moved = await changeStage(tx, { customer: c, to: 'first_call', actorId: 'lisi', source: 'text', processVersion: 'v1', kind: 'stage_change' }, NOW);
+      await recordRefusal(tx, { customer: moved!, to: 'won', actorId: 'lisi', source: 'text', failures: [{ code: 'guard' }], processVersion: 'v1' }, NOW);
+    });
+    const events = await database.rows<{ kind: string; failures_null: boolean; failures: unknown }>(sql`
+      select e.kind, e.failures is null as failures_null, e.failures from customer_events e join customers c on c.id = e.customer_id
+      where c.name = '江南制药' order by e.id`);
+    expect(events.map((e) => e.kind)).toEqual(['created', 'stage_change', 'refusal']);
+    expect(events[1]!.failures_null).toBe(true); // SQL NULL, as drizzle's own insert stores it — not JSON null
+    expect(events[2]!.failures).toEqual([{ code: 'guard' }]);
   });
 
   it('writes nothing for a rolled-back transaction, and at once outside one', async () => {

@@ -6,6 +6,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { hotQuery } from '../../store/hot-query';
+import { addTaskEvent, scheduleTimers } from '../../store/tasks';
 import { appState } from '../../store/schema';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -43,6 +44,20 @@ describe.each(['pglite', 'postgres'] as const)('a hot statement on %s', (kind) =
     expect(await get(database.db, { key: 'k2' })).toEqual([{ key: 'k2', value: ['乙'], updatedAt: new Date(NOW.getTime() + 1000) }]);
     const [raw] = await database.rows<{ t: string }>(sql`select jsonb_typeof(value) as t from app_state where key = 'k2'`);
     expect(raw!.t).toBe('array');
+  });
+
+  it('stores absent jsonb values as SQL NULL, present ones as their JSON', async () => {
+    const [timer] = await scheduleTimers(database.db, [{ kind: 'cron', key: 'hot-null-1', fireAt: NOW }], NOW);
+    await scheduleTimers(database.db, [{ kind: 'cron', key: 'hot-null-2', fireAt: NOW, payload: { job: 'weekly' } }], NOW);
+    await addTaskEvent(database.db, { taskId: 1, kind: 'nudged', actorId: 'boss' }, NOW);
+    await addTaskEvent(database.db, { taskId: 1, kind: 'handled', actorId: 'boss', data: { note: '已处理' } }, NOW);
+    expect(timer!.payload).toBeNull();
+    const timers = await database.rows<{ key: string; isnull: boolean; payload: unknown }>(sql`
+      select key, payload is null as isnull, payload from timers where key like 'hot-null-%' order by key`);
+    expect(timers).toEqual([{ key: 'hot-null-1', isnull: true, payload: null }, { key: 'hot-null-2', isnull: false, payload: { job: 'weekly' } }]);
+    const events = await database.rows<{ kind: string; isnull: boolean; data: unknown }>(sql`
+      select kind, data is null as isnull, data from task_events where task_id = 1 order by id`);
+    expect(events).toEqual([{ kind: 'nudged', isnull: true, data: null }, { kind: 'handled', isnull: false, data: { note: '已处理' } }]);
   });
 
   it('refuses a name already taken (the name is the statement’s on every connection)', () => {
