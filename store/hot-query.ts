@@ -1,6 +1,6 @@
 /**
  * Hot statements built once (issue 16). drizzle turns a query builder into SQL text on every call: walking the
- * builder's chunks, quoting names, typing parameters — about a fifth of the bot's CPU per handled message in the
+ * builder's chunks, quoting names, typing parameters — 13 % of the bot's CPU samples per handled message in the
  * bench:latency profile. A statement on the message path is instead written once with `sql.placeholder` values;
  * `hotQuery` builds it (drizzle `.prepare`) the first time it runs on a driver and afterwards only fills in the values
  * and executes it — on whatever database or transaction it is handed, so it stays inside the caller's transaction.
