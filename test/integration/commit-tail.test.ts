@@ -8,12 +8,12 @@
 import { sql } from 'drizzle-orm';
 import { changeStage, createCustomer, recordRefusal } from '../../store/customers';
 import { createOutboxRepo, type NewOutboxMessage } from '../../store/outbox';
-import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/db';
 
 const NOW = new Date('2026-12-01T10:00:00+08:00');
 const text = (recipient: string, summary: string): NewOutboxMessage => ({ recipient, kind: 'message', messageType: 'text', body: { content: summary }, summary });
 
-describe.each(['postgres', 'pglite'] as const)('writes kept for the commit on %s', (kind) => {
+describe.each(DRIVERS)('writes kept for the commit on %s', (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await openTestDatabase(kind);

@@ -8,7 +8,7 @@ import { eq, sql } from 'drizzle-orm';
 import { hotQuery } from '../../store/hot-query';
 import { addTaskEvent, scheduleTimers } from '../../store/tasks';
 import { appState } from '../../store/schema';
-import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/db';
 
 const NOW = new Date('2026-12-01T10:00:00+08:00');
 
@@ -18,7 +18,7 @@ const put = hotQuery('test_hot_put', (on, name) => on.insert(appState)
   .prepare(name));
 const get = hotQuery('test_hot_get', (on, name) => on.select().from(appState).where(eq(appState.key, sql.placeholder('key'))).prepare(name));
 
-describe.each(['pglite', 'postgres'] as const)('a hot statement on %s', (kind) => {
+describe.each(DRIVERS)('a hot statement on %s', (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await openTestDatabase(kind);

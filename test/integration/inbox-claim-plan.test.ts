@@ -7,11 +7,11 @@
  * no sort of all open rows. And it claims what it should: the oldest open row of each user, in id order.
  */
 import { sql } from 'drizzle-orm';
-import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { DRIVERS, openTestDatabase, type TestDatabase } from '../helpers/db';
 
 const NOW = new Date('2026-12-01T10:00:00+08:00');
 
-describe.each(['postgres', 'pglite'] as const)('the inbox claim on %s', (kind) => {
+describe.each(DRIVERS)('the inbox claim on %s', (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await openTestDatabase(kind);
