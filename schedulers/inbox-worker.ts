@@ -96,9 +96,10 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
    * few rows, not behind a whole batch; and the receiver's inserts never queue behind a pool full of handler
    * transactions. A lane stops when a claim comes back empty (a short claim is not enough: a person's next message
    * becomes claimable only once their previous one is done). One lane starts; whenever a lane's claim comes back
-   * full (a backlog) more join, up to `lanes`, so a quiet message costs two claims, not one per lane.
+   * full (a backlog) more join, up to `lanes`, so a quiet message costs two claims, not one per lane. When `signal`
+   * aborts (the instance is stopping) each lane finishes the row in hand and gives its other claimed rows back.
    */
-  async function drain(): Promise<void> {
+  async function drain(signal?: AbortSignal): Promise<void> {
     const claim = () => opts.inbox.claim(opts.clock.now(), batch, leaseMs);
     let running = 0;
     const all: Promise<void>[] = [];
@@ -109,10 +110,21 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
       }));
     };
     async function lane(first?: InboxRow[]): Promise<void> {
-      for (let rows = first ?? (await claim()); rows.length; rows = await claim()) {
-        while (rows.length === batch && running < lanes) spawn();
+      for (let rows = first ?? (await claim()); rows.length; rows = signal?.aborted ? [] : await claim()) {
+        while (rows.length === batch && running < lanes && !signal?.aborted) spawn();
         opts.leases?.hold('inbox', rows.map((r) => r.id));
-        for (const row of rows) {
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          if (signal?.aborted) {
+            // Stopping: the rows not started go back as they were (not counted as an attempt), for the next instance.
+            const rest = rows.slice(i);
+            try {
+              await opts.inbox.release(rest);
+            } finally {
+              opts.leases?.release('inbox', rest.map((r) => r.id));
+            }
+            break;
+          }
           try {
             await handle(row);
           } finally {
@@ -121,6 +133,7 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
         }
       }
     }
+    if (signal?.aborted) return;
     const first = await claim();
     if (!first.length) return;
     spawn(first);

@@ -134,17 +134,18 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
    * flight are awaited first (their rows are already leased: the drain would skip them) and last, so when a drain
    * resolves, what was due when it started has been delivered or has failed visibly.
    */
-  async function drain(): Promise<void> {
+  async function drain(signal?: AbortSignal): Promise<void> {
     // Only the deliveries in flight now (a snapshot): under steady traffic the lane is never empty, and waiting for
     // that would hold the drain — and the retries and held rows only it delivers — forever.
     await Promise.all([...express]);
-    await drainDue();
+    await drainDue(signal);
     await Promise.all([...express]);
   }
 
-  async function drainDue(): Promise<void> {
+  /** Stops between recipients when `signal` aborts (the instance is stopping): the rest stays due for the next. */
+  async function drainDue(signal?: AbortSignal): Promise<void> {
     const tried = new Set<string>();
-    for (;;) {
+    while (!signal?.aborted) {
       const now = opts.clock.now();
       for (const [r, until] of heldUntil) if (until <= now.getTime()) heldUntil.delete(r);
       await opts.outbox.holdBack([...heldUntil].map(([recipient, until]) => ({ recipient, until: new Date(until) })), now);
@@ -154,7 +155,7 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
       // A few lanes, each taking the next recipient as soon as it is free (a slow answer holds up one lane only).
       let next = 0;
       const lane = async () => {
-        while (next < due.length) await deliverRecipient(due[next++]!);
+        while (next < due.length && !signal?.aborted) await deliverRecipient(due[next++]!);
       };
       await Promise.all(Array.from({ length: Math.min(4, due.length) }, lane));
     }

@@ -11,7 +11,11 @@
 import Bull from 'bull';
 import type { Logger } from 'pino';
 
-export type Drain = () => Promise<void>;
+/**
+ * A job's run: takes whatever is due. `signal` aborts when the instance is stopping: a drain then finishes the item
+ * in hand, gives back what it claimed and has not started, and returns (it does not work off a backlog first).
+ */
+export type Drain = (signal: AbortSignal) => Promise<void>;
 
 export interface JobRunner {
   readonly mode: 'in-process' | 'bull';
@@ -23,7 +27,10 @@ export interface JobRunner {
   /** Runs `name` now and resolves when that run (and any run it coalesced) is finished. */
   runNow(name: string): Promise<void>;
   start(): Promise<void>;
-  /** Stops sweeps and waits for running drains to finish (graceful shutdown). */
+  /**
+   * Graceful shutdown: stops sweeps, asks running drains to stop (their signal aborts) and waits for them to finish
+   * the items in hand. A backlog stays in the database for the next instance.
+   */
   stop(): Promise<void>;
 }
 
@@ -42,6 +49,7 @@ class LocalJobs {
   readonly jobs = new Map<string, Job>();
   readonly timers = new Set<NodeJS.Timeout>();
   readonly waiting = new Set<string>();
+  private readonly stopping = new AbortController();
   stopped = false;
 
   constructor(private readonly log: Logger) {}
@@ -63,7 +71,7 @@ class LocalJobs {
         do {
           job.again = false;
           try {
-            await job.drain();
+            await job.drain(this.stopping.signal);
           } catch (err) {
             this.log.error({ err, job: name }, 'job run failed');
           }
@@ -101,8 +109,14 @@ class LocalJobs {
     }
   }
 
-  async stop() {
+  /** No new runs; running drains are told to stop (their signal aborts). */
+  halt() {
     this.stopped = true;
+    this.stopping.abort();
+  }
+
+  async stop() {
+    this.halt();
     for (const job of this.jobs.values()) if (job.timer) clearInterval(job.timer);
     for (const t of this.timers) clearTimeout(t);
     this.waiting.clear();
@@ -187,6 +201,7 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
       local.start();
     },
     async stop() {
+      local.halt(); // before closing the queues: a queue's close waits for its active job, i.e. a running drain
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => undefined)));
       await local.stop();
     },

@@ -247,10 +247,10 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
 
   /**
    * Claims and fires, a batch at a time, until a claim comes back short: nothing more was due then. A timer that
-   * falls due meanwhile has its own wake-up (and the sweep).
+   * falls due meanwhile has its own wake-up (and the sweep). Stops claiming when `signal` aborts (stopping).
    */
-  async function lane(first?: TimerRow[]): Promise<void> {
-    for (let due = first ?? (await claim()); due.length; due = due.length < batch ? [] : await claim()) {
+  async function lane(first?: TimerRow[], signal?: AbortSignal): Promise<void> {
+    for (let due = first ?? (signal?.aborted ? [] : await claim()); due.length; due = due.length < batch || signal?.aborted ? [] : await claim()) {
       const ids = due.map((t) => t.id);
       opts.leases?.hold('timers', ids);
       try {
@@ -265,10 +265,11 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
    * Fires everything due, oldest first. One lane (an idle wake-up costs one query); when the first claim is a
    * full batch (a backlog), more lanes join it.
    */
-  async function drain(): Promise<void> {
+  async function drain(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
     const due = await claim();
     if (!due.length) return;
-    await Promise.all([lane(due), ...(due.length < batch ? [] : Array.from({ length: lanes - 1 }, () => lane()))]);
+    await Promise.all([lane(due, signal), ...(due.length < batch ? [] : Array.from({ length: lanes - 1 }, () => lane(undefined, signal)))]);
   }
 
   return { drain, fire };

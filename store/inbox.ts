@@ -3,7 +3,7 @@
  * with a lease (crash → the lease expires → handled again after restart), one open row per user at a time so
  * a person's messages are handled in the order they were sent.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { asDate, type Database, type DbOrTx } from './db';
 import { hotQuery } from './hot-query';
 import { naturalBatcher } from './natural-batch';
@@ -17,6 +17,8 @@ export interface InboxRepo {
   accept(input: { dedupeKey: string; kind: string; userId: string; payload: unknown }, now: Date): Promise<{ id: number | null; duplicate: boolean }>;
   /** Claims up to `limit` rows that are due, at most one per user (the oldest open one). */
   claim(now: Date, limit: number, leaseMs: number): Promise<InboxRow[]>;
+  /** Gives claimed rows that were not started back to the queue, as they were before the claim (shutdown). */
+  release(rows: readonly Pick<InboxRow, 'id' | 'attempts'>[]): Promise<void>;
   /** Marks a claimed row done inside the handler's transaction. False if the claim was lost. */
   markDone(tx: DbOrTx, row: Pick<InboxRow, 'id' | 'attempts'>, now: Date): Promise<boolean>;
   /** Records a failure: back to pending with backoff, or parked as failed after maxAttempts. */
@@ -101,6 +103,15 @@ export function createInboxRepo(database: Database): InboxRepo {
       return rows.map((r) => ({
         ...r, nextAttemptAt: asDate(r.nextAttemptAt), lockedUntil: asDate(r.lockedUntil), receivedAt: asDate(r.receivedAt), handledAt: asDate(r.handledAt),
       }));
+    },
+
+    async release(rows) {
+      if (!rows.length) return;
+      // Fenced like markDone: a row whose lease expired and was claimed again meanwhile is left alone.
+      await db
+        .update(inbox)
+        .set({ status: 'pending', lockedUntil: null, attempts: sql`${inbox.attempts} - 1` })
+        .where(and(eq(inbox.status, 'processing'), or(...rows.map((r) => and(eq(inbox.id, r.id), eq(inbox.attempts, r.attempts))))));
     },
 
     async markDone(tx, row, now) {
