@@ -10,6 +10,7 @@ import type { CardRef, CardUpdate, Channel, OutMessage, SendResult } from '../bo
 import { errorMessage } from '../bot/errors';
 import type { OutboxRepo, OutboxRow, RateLimits } from '../store/outbox';
 import type { LeaseKeeper } from '../store/leases';
+import { soonQueries } from '../store/db';
 
 export interface OutboxWorkerOptions {
   outbox: OutboxRepo;
@@ -87,7 +88,12 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
    */
   const heldUntil = new Map<string, number>();
 
-  async function deliverRecipient(recipient: string): Promise<void> {
+  /**
+   * Plans and sends one recipient's due rows. Its database requests go before the handlers' in embedded mode
+   * (soonQueries): a reply already decided is not held up by the handling of newer messages.
+   */
+  const deliverRecipient = (recipient: string): Promise<void> => soonQueries(() => deliverRecipientNow(recipient));
+  async function deliverRecipientNow(recipient: string): Promise<void> {
     const plan = await opts.outbox.planRecipient(recipient, opts.clock.now(), limits, leaseMs, opts.digest);
     if (!plan) return;
     if (plan.retryAt && !plan.send.length) heldUntil.set(recipient, plan.retryAt.getTime());
@@ -143,7 +149,11 @@ export function createOutboxWorker(opts: OutboxWorkerOptions) {
   }
 
   /** Stops between recipients when `signal` aborts (the instance is stopping): the rest stays due for the next. */
-  async function drainDue(signal?: AbortSignal): Promise<void> {
+  function drainDue(signal?: AbortSignal): Promise<void> {
+    return soonQueries(() => drainDueNow(signal));
+  }
+
+  async function drainDueNow(signal?: AbortSignal): Promise<void> {
     const tried = new Set<string>();
     while (!signal?.aborted) {
       const now = opts.clock.now();

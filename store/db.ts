@@ -11,7 +11,7 @@ import type { SQL } from 'drizzle-orm';
 import { withCommitTails } from './commit-tail';
 import * as schema from './schema';
 
-export { urgentQueries } from './pglite-thread';
+export { soonQueries, urgentQueries } from './pglite-thread';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;

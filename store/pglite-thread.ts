@@ -33,7 +33,9 @@ export interface ThreadTransaction {
   readonly closed: boolean;
 }
 
-const urgency = new AsyncLocalStorage<true>();
+/** How soon the worker serves a request: `urgent` first, then `soon`, then the rest in arrival order. */
+export type QueryPriority = 'urgent' | 'soon';
+const priority = new AsyncLocalStorage<QueryPriority>();
 
 /**
  * Runs `fn` with its embedded-database requests marked urgent: the worker serves them before queued ones (the
@@ -41,7 +43,16 @@ const urgency = new AsyncLocalStorage<true>();
  * the main thread.
  */
 export function urgentQueries<T>(fn: () => Promise<T>): Promise<T> {
-  return urgency.run(true, fn);
+  return priority.run('urgent', fn);
+}
+
+/**
+ * Runs `fn` with its embedded-database requests served after the urgent ones and before the rest: the delivery of
+ * replies already decided (planning a send, recording it sent) must not wait behind the handlers' queued
+ * transactions, or replies trail the handling without bound. No effect on PostgreSQL or on PGlite on the main thread.
+ */
+export function soonQueries<T>(fn: () => Promise<T>): Promise<T> {
+  return priority.run('soon', fn);
 }
 
 type Call = Request extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never;
@@ -127,7 +138,8 @@ export class PgliteThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.refIfBusy();
-      this.worker.postMessage({ ...msg, id, ...(urgency.getStore() ? { urgent: true } : {}) } as Request);
+      const p = priority.getStore();
+      this.worker.postMessage({ ...msg, id, ...(p ? { priority: p } : {}) } as Request);
     });
   }
 

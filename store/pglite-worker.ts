@@ -4,9 +4,10 @@
  * (the main thread's client): query, exec, begin / end of a transaction (queries carrying its id run on it), close.
  * PGlite runs one statement at a time, and a statement outside an open transaction waits for it to end. The worker
  * hands PGlite one top-level request at a time (a statement, or a whole transaction from BEGIN to its end), taken
- * from two queues: urgent requests first (the inserts that ack a callback), then the others in arrival order. A
- * transaction's own statements go straight to it. So an ack waits at most for the statement or transaction running
- * now, not for the backlog of the handlers' queries queued before it.
+ * from three queues: urgent requests first (the inserts that ack a callback), then `soon` ones (the delivery of
+ * replies already decided), then the others (the handlers') in arrival order. A transaction's own statements go
+ * straight to it. So an ack waits at most for the statement or transaction running now, not for the backlog of the
+ * handlers' queries queued before it, and a reply's delivery does not queue behind the handling of newer messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
@@ -14,13 +15,17 @@ import { pgliteTypeOptions } from './pglite-types';
 
 export interface WorkerInit { dataDir: string | null }
 
-/** `urgent`: served before the queued requests that are not (callback acks: decision 0012). */
+/**
+ * `priority`: `urgent` requests are served before all queued others (callback acks: decision 0012), `soon` ones
+ * before those without (deliveries); without, in arrival order.
+ */
+export type Priority = 'urgent' | 'soon';
 export type Request =
-  | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number; urgent?: boolean }
-  | { id: number; op: 'exec'; sql: string; tx?: number; urgent?: boolean }
-  | { id: number; op: 'begin'; urgent?: boolean }
+  | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number; priority?: Priority }
+  | { id: number; op: 'exec'; sql: string; tx?: number; priority?: Priority }
+  | { id: number; op: 'begin'; priority?: Priority }
   | { id: number; op: 'end'; tx: number; commit: boolean }
-  | { id: number; op: 'close'; urgent?: boolean };
+  | { id: number; op: 'close'; priority?: Priority };
 
 export interface WireError { message: string; name: string; stack?: string; props: Record<string, unknown> }
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError };
@@ -120,8 +125,8 @@ async function main(): Promise<void> {
     }
   };
 
-  /** Top-level requests waiting for PGlite: urgent ones first. One runs at a time (a transaction until it ends). */
-  const queues: { urgent: Request[]; normal: Request[] } = { urgent: [], normal: [] };
+  /** Top-level requests waiting for PGlite, by priority. One runs at a time (a transaction until it ends). */
+  const queues: { urgent: Request[]; soon: Request[]; normal: Request[] } = { urgent: [], soon: [], normal: [] };
   let running = false;
   let closing = false;
   const reply = (msg: Request, p: Promise<unknown>) => p.then(
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
   );
   const pump = () => {
     if (running) return;
-    const msg = queues.urgent.shift() ?? queues.normal.shift();
+    const msg = queues.urgent.shift() ?? queues.soon.shift() ?? queues.normal.shift();
     if (!msg) return;
     running = true;
     const next = () => {
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
     if (msg.op === 'close') closing = true;
     const topLevel = msg.op === 'begin' || msg.op === 'close' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
     if (topLevel) {
-      (msg.urgent ? queues.urgent : queues.normal).push(msg);
+      queues[msg.op === 'close' ? 'normal' : msg.priority ?? 'normal'].push(msg);
       pump();
       return;
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { openDatabase, urgentQueries, type Database } from '../../store/db';
+import { openDatabase, soonQueries, urgentQueries, type Database } from '../../store/db';
 import { createInboxRepo } from '../../store/inbox';
 import { migrate } from '../../store/migrate';
 import { customers, documents, people } from '../../store/schema';
@@ -108,6 +108,29 @@ describe('PGlite on its own thread', () => {
     await Promise.all([txDone, ...normal]);
     expect(await urgent).toEqual([{ v: 'tx' }]);
     expect(order).toEqual(['tx', 'urgent', 'n0', 'n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('deliveries (soon) go after the urgent queries and before the handlers’ queued ones', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const txDone = db.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      await gate;
+    }).then(() => order.push('tx'));
+    await new Promise((r) => setTimeout(r, 20));
+    const normal = Array.from({ length: 3 }, (_, i) => db.rows(sql`select ${i}::int as n`).then(() => order.push(`n${i}`)));
+    // A delivery's own transaction (a budget plan) is served as a whole before the queued ones, its statements in it.
+    const soon = soonQueries(() => db.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      order.push('soon-tx');
+    }));
+    const soonOne = soonQueries(() => db.rows(sql`select 2`)).then(() => order.push('soon'));
+    const urgent = urgentQueries(() => db.rows(sql`select 3`)).then(() => order.push('urgent'));
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([txDone, ...normal, soon, soonOne, urgent]);
+    expect(order).toEqual(['tx', 'urgent', 'soon-tx', 'soon', 'n0', 'n1', 'n2']);
   });
 
   it('concurrent queries all answer, each with its own result', async () => {
