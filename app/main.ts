@@ -31,7 +31,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: draining workers');
+    log.info({ signal }, 'shutting down: finishing the work in hand (a backlog stays queued)');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
     try {
