@@ -127,6 +127,11 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
           }
           try {
             await handle(row);
+          } catch (err) {
+            // handle() records its own failures; this is the record failing too (the database gone). The lane ends:
+            // its other rows stop being renewed, so their leases lapse and they are claimed again.
+            opts.leases?.release('inbox', rows.slice(i + 1).map((r) => r.id));
+            throw err;
           } finally {
             opts.leases?.release('inbox', [row.id]);
           }
@@ -137,7 +142,11 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
     const first = await claim();
     if (!first.length) return;
     spawn(first);
-    for (let i = 0; i < all.length; i++) await all[i]; // lanes that join meanwhile are awaited too
+    // Every lane is awaited, also those that join meanwhile and when one fails (a stop must not return while a lane
+    // is still inside a transaction); then the first failure is reported.
+    const failures: unknown[] = [];
+    for (let i = 0; i < all.length; i++) await all[i]!.catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
   }
 
   return { drain, handle };

@@ -130,7 +130,8 @@ export function createInboxRepo(database: Database): InboxRepo {
           lockedUntil: null,
           nextAttemptAt: new Date(now.getTime() + inboxBackoffMs(row.attempts)),
         })
-        .where(and(eq(inbox.id, row.id), eq(inbox.attempts, row.attempts)));
+        // Fenced like markDone: a row given back (release) or claimed again meanwhile is not this attempt's.
+        .where(and(eq(inbox.id, row.id), eq(inbox.status, 'processing'), eq(inbox.attempts, row.attempts)));
       return status;
     },
 

@@ -11,6 +11,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../domain/clock';
 import type { Database } from './db';
+import { urgentQueries } from './pglite-thread';
 import { inbox, outbox, timers } from './schema';
 
 /** Lease on a claimed row; renewed every LEASE_MS / 3 while the row is being worked on. */
@@ -40,7 +41,15 @@ export function createLeaseKeeper(database: Database, clock: Clock, opts: { leas
   let timer: NodeJS.Timeout | null = null;
   let renewing = false;
 
-  async function renew(): Promise<void> {
+  /**
+   * In embedded mode a renewal goes before every queued request (urgentQueries), whatever context the interval was
+   * created in: a renewal held up past the lease would let another worker take rows that are still being worked on.
+   */
+  function renew(): Promise<void> {
+    return urgentQueries(renewNow);
+  }
+
+  async function renewNow(): Promise<void> {
     if (renewing) return;
     renewing = true;
     try {

@@ -20,6 +20,12 @@ export interface WorkerInit { dataDir: string | null }
  * before those without (deliveries); without, in arrival order.
  */
 export type Priority = 'urgent' | 'soon';
+
+/**
+ * A request without priority that has waited this long goes before the prioritised ones: a steady stream of acks and
+ * deliveries cannot hold the handlers (or anything else) back for longer.
+ */
+export const MAX_NORMAL_WAIT_MS = 1000;
 export type Request =
   | { id: number; op: 'query'; sql: string; params?: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number; priority?: Priority }
   | { id: number; op: 'exec'; sql: string; tx?: number; priority?: Priority }
@@ -127,20 +133,42 @@ async function main(): Promise<void> {
 
   /** Top-level requests waiting for PGlite, by priority. One runs at a time (a transaction until it ends). */
   const queues: { urgent: Request[]; soon: Request[]; normal: Request[] } = { urgent: [], soon: [], normal: [] };
+  /** When each queued normal request arrived: one that has waited MAX_NORMAL_WAIT_MS goes first (no starvation). */
+  const arrived = new WeakMap<Request, number>();
+  const take = (): Request | undefined => {
+    const oldest = queues.normal[0];
+    if (oldest && performance.now() - (arrived.get(oldest) ?? Infinity) >= MAX_NORMAL_WAIT_MS) return queues.normal.shift();
+    return queues.urgent.shift() ?? queues.soon.shift() ?? queues.normal.shift();
+  };
   let running = false;
   let closing = false;
   const reply = (msg: Request, p: Promise<unknown>) => p.then(
     (result) => port.postMessage({ id: msg.id, ok: true, result } satisfies Reply),
     (err: unknown) => port.postMessage({ id: msg.id, ok: false, error: toWire(err) } satisfies Reply),
   );
+  /**
+   * The next request is chosen on a later turn of the event loop, never while messages are being dispatched: PGlite
+   * runs a statement synchronously, so starting one from the message handler (or from the previous one's answer, a
+   * microtask) would run the requests in the order they were posted — the port's own queue — before the rest of the
+   * messages (an urgent ack among them) reached these queues.
+   */
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  };
   const pump = () => {
     if (running) return;
-    const msg = queues.urgent.shift() ?? queues.soon.shift() ?? queues.normal.shift();
+    const msg = take();
     if (!msg) return;
     running = true;
     const next = () => {
       running = false;
-      pump();
+      schedule();
     };
     const p = handle(msg);
     void reply(msg, p);
@@ -161,8 +189,10 @@ async function main(): Promise<void> {
     if (msg.op === 'close') closing = true;
     const topLevel = msg.op === 'begin' || msg.op === 'close' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
     if (topLevel) {
-      queues[msg.op === 'close' ? 'normal' : msg.priority ?? 'normal'].push(msg);
-      pump();
+      const queue = msg.op === 'close' ? 'normal' : msg.priority ?? 'normal';
+      if (queue === 'normal') arrived.set(msg, performance.now());
+      queues[queue].push(msg);
+      schedule();
       return;
     }
     handle(msg).then(

@@ -7,7 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase, soonQueries, urgentQueries, type Database } from '../../store/db';
+import { MAX_NORMAL_WAIT_MS } from '../../store/pglite-worker';
+import pino from 'pino';
 import { createInboxRepo } from '../../store/inbox';
+import { createOutboxRepo } from '../../store/outbox';
+import { createOutboxWorker } from '../../schedulers/outbox-worker';
+import type { Channel } from '../../bot/channel';
 import { migrate } from '../../store/migrate';
 import { customers, documents, people } from '../../store/schema';
 
@@ -131,6 +136,61 @@ describe('PGlite on its own thread', () => {
     release();
     await Promise.all([txDone, ...normal, soon, soonOne, urgent]);
     expect(order).toEqual(['tx', 'urgent', 'soon-tx', 'soon', 'n0', 'n1', 'n2']);
+  });
+
+  it('the outbox worker’s deliveries go before the handlers’ queued work', async () => {
+    const outbox = createOutboxRepo(db);
+    await outbox.insertNow(db.db, [{ recipient: 'soon-u1', kind: 'message', messageType: 'text', body: { type: 'text', text: '好' }, summary: '好' }], T0);
+    const order: string[] = [];
+    const channel: Channel = {
+      name: 'wecom',
+      limits: { perMemberPerMinute: 30, perMemberPerHour: 1000, recipientsPerCall: 1000, silentDrops: true },
+      send: async () => {
+        order.push('send');
+        return { ok: true, platformId: 'm1' };
+      },
+      updateCard: async () => ({ ok: true }),
+    };
+    const worker = createOutboxWorker({
+      outbox, channel, clock: { now: () => T0 }, log: pino({ level: 'silent' }),
+      digest: () => ({ messageType: 'text', body: {}, summary: '' }),
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const handler = db.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      await gate;
+    }).then(() => order.push('handler tx'));
+    await new Promise((r) => setTimeout(r, 20));
+    // The handlers' next transactions and reads, queued before the reply's delivery starts.
+    const queued = Array.from({ length: 3 }, (_, i) => db.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+    }).then(() => order.push(`queued ${i}`)));
+    expect(worker.deliverNow(['soon-u1'])).toBe(true);
+    await new Promise((r) => setTimeout(r, 30));
+    release();
+    await Promise.all([handler, ...queued]);
+    await worker.settle();
+    const [row] = await outbox.list({ recipient: 'soon-u1' });
+    expect(row!.status).toBe('sent');
+    // The plan, hence the send, ran before the queued transactions (only the one open when it began went first).
+    expect(order.slice(0, 2)).toEqual(['handler tx', 'send']);
+    expect(order.indexOf('send')).toBeLessThan(order.indexOf('queued 0'));
+  });
+
+  it('a request without priority waits at most MAX_NORMAL_WAIT_MS behind prioritised ones', async () => {
+    // A backlog of deliveries that takes the database well over MAX_NORMAL_WAIT_MS, queued before the request.
+    const n = 1000;
+    let served = 0;
+    const soon = Array.from({ length: n }, () => soonQueries(() => db.rows(sql`select count(*) from generate_series(1, 30000)`)).then(() => served++));
+    await new Promise((r) => setTimeout(r, 20));
+    const t = performance.now();
+    await db.rows(sql`select 1`);
+    const waited = performance.now() - t;
+    const servedBefore = served;
+    await Promise.all(soon);
+    expect(waited).toBeGreaterThanOrEqual(MAX_NORMAL_WAIT_MS - 50); // it did wait behind them …
+    expect(servedBefore).toBeLessThan(n); // … but not for all of them
   });
 
   it('concurrent queries all answer, each with its own result', async () => {

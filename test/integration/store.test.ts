@@ -66,6 +66,23 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     expect((await inbox.list({ status: 'failed' })).map((r) => r.lastError)).toEqual(['e2']);
   });
 
+  it('a row given back at a stop is as before its claim, and a stale attempt can neither finish nor fail it', async () => {
+    const inbox = createInboxRepo(db);
+    await inbox.accept({ dedupeKey: 'g', kind: 'k', userId: 'u', payload: {} }, T0);
+    const [stale] = await inbox.claim(T0, 1, 1000); // attempt 1, whose worker goes quiet
+    const [row] = await inbox.claim(at(2), 1, 1000); // its lease lapsed: attempt 2, given back at a stop
+    expect(row).toMatchObject({ id: stale!.id, attempts: 2 });
+    await inbox.release([row!]);
+    const [back] = await inbox.list({ status: 'pending' });
+    expect(back).toMatchObject({ id: row!.id, attempts: 1, lockedUntil: null, lastError: null });
+    // The quiet worker of attempt 1 wakes up: its failure and its done match the attempt count, not the state.
+    await inbox.markFailed(stale!, 'stale', at(3), 1);
+    expect(await inbox.markDone(db.db, stale!, at(3))).toBe(false);
+    expect((await inbox.list({ status: 'pending' }))[0]).toMatchObject({ id: row!.id, attempts: 1, lastError: null });
+    const [again] = await inbox.claim(at(4), 1, 1000);
+    expect(again).toMatchObject({ id: row!.id, attempts: 2 });
+  });
+
   it('plans delivery within the member budget and merges the overflow into one digest', async () => {
     const outbox = createOutboxRepo(db);
     await outbox.enqueue(db.db, Array.from({ length: 35 }, (_, i) => ({
