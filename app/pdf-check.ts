@@ -4,9 +4,10 @@
  *
  * The parse runs on a worker thread of its own, one per check (decision 0013): a damaged file that starts like a
  * PDF (a truncated scan, say) makes pdf.js rebuild its cross-reference table by scanning every byte, which held the
- * event loop 0.7–0.95 s for 20 MB in one go — callback acks and /healthz waited. The main thread only copies the
- * bytes (a slice per turn) and hands the copy over. On Linux the thread lowers its own priority, so that starting
- * it and loading pdf.js (~0.2 s of CPU) yield to the event loop and the embedded database's thread.
+ * event loop 0.7–0.95 s for 20 MB in one go — callback acks and /healthz waited. The thread reads the bytes from
+ * shared memory (the upload route receives them there, app/upload-body.ts); other buffers are copied there a slice
+ * per turn. On Linux the thread lowers its own priority, so that starting it and loading pdf.js (~0.2 s of CPU)
+ * yield to the event loop and the embedded database's thread.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -43,7 +44,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 ${nice === null ? '' : `try { require('node:os').setPriority(${nice}); } catch {}`}
 const { PDFParse } = require(${JSON.stringify(pdfParse)});
 (async () => {
-  const parser = new PDFParse({ data: workerData });
+  // pdf.js takes (detaches) what it is given: its own copy, made here, of the bytes the main thread shares.
+  const data = new Uint8Array(workerData.bytes, workerData.offset, workerData.length).slice();
+  const parser = new PDFParse({ data });
   let ok = false;
   try {
     ok = (await parser.getInfo()).total > 0;
@@ -68,17 +71,28 @@ export async function opensAsPdf(content: Buffer): Promise<boolean> {
   }
 }
 
-async function checkOnThread(content: Buffer): Promise<boolean> {
-  // A copy, handed over to the thread (transferred, not cloned): `content` stays whole for storing — pdf.js also
-  // detaches the bytes it is given, which once emptied the upload's own buffer. Copied a slice per turn.
-  const data = new Uint8Array(content.length);
+/**
+ * The bytes as shared memory the check's thread can read: the upload route's body already is (app/upload-body.ts);
+ * anything else is copied into shared memory a slice per turn of the event loop.
+ */
+async function shared(content: Buffer): Promise<{ bytes: SharedArrayBuffer; offset: number; length: number }> {
+  if (content.buffer instanceof SharedArrayBuffer) return { bytes: content.buffer, offset: content.byteOffset, length: content.length };
+  const bytes = new SharedArrayBuffer(content.length);
+  const view = new Uint8Array(bytes);
   for (let at = 0; at < content.length; at += COPY_SLICE) {
     if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    data.set(content.subarray(at, at + COPY_SLICE), at);
+    view.set(content.subarray(at, at + COPY_SLICE), at);
   }
+  return { bytes, offset: 0, length: content.length };
+}
+
+async function checkOnThread(content: Buffer): Promise<boolean> {
+  // The thread copies what it gives pdf.js (which detaches the bytes it is given: that once emptied the upload's own
+  // buffer); `content` stays whole for storing and the main thread copies nothing it does not have to.
+  const data = await shared(content);
   pdfParsePath ??= require.resolve('pdf-parse');
   const worker = new Worker(workerSource(pdfParsePath, process.platform === 'linux' ? THREAD_NICE : null), {
-    eval: true, workerData: data, transferList: [data.buffer], resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
   });
   try {
     return await new Promise<boolean>((resolve, reject) => {

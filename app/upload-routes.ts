@@ -22,6 +22,7 @@ import type { Database, Tx } from '../store/db';
 import type { Config } from './config';
 import { uploadKey, verifyUploadToken, type UploadTokenFailure, type UploadTokenPayload } from './upload-link';
 import { opensAsPdf } from './pdf-check';
+import { sharedRawBody } from './upload-body';
 import { cspNonce, securityHeaders } from '../usecases/security-headers';
 
 const T = texts.upload;
@@ -256,7 +257,7 @@ export function createUploadRoutes(deps: UploadDeps): express.Router {
     '/upload/:token',
     securityHeaders('upload'),
     authenticate(false),
-    express.raw({ type: () => true, limit: MAX_UPLOAD_BYTES, inflate: false }),
+    sharedRawBody(MAX_UPLOAD_BYTES), // into shared memory as it arrives (app/upload-body.ts)
     async (req: Request, res: Response) => {
       const { payload, customer } = res.locals.upload as UploadLocals;
       const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
