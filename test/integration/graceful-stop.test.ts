@@ -3,6 +3,7 @@
  * messages in hand and returns — it does not work off the whole inbox first, which a process manager would cut short
  * with SIGKILL (with the embedded database, in the middle of a write). What it leaves behind is exactly as it was:
  * the next instance answers every remaining message once, and a message given back does not count as a failed try.
+ * The delivery drain, likewise, stops between members: nothing is left half-delivered, and each message goes out once.
  */
 import { openDatabase } from '../../store/db';
 import { migrate } from '../../store/migrate';
@@ -66,4 +67,36 @@ describe.each(DRIVERS)('graceful stop with a backlog (%s)', (driver) => {
       wecom.done();
     }
   });
+
+  it('the delivery drain stops between members when told to; the rest stays due and goes out once', async () => {
+    const stopping = new AbortController();
+    const wecom = mockWecom({
+      sendReply: (b, n) => {
+        if (n === 1) stopping.abort(); // the stop arrives while the first message is on its way
+        return [200, { errcode: 0, errmsg: 'ok', msgid: `m${n}` }];
+      },
+    });
+    try {
+      const members = Array.from({ length: 40 }, (_, i) => `member${String(i).padStart(2, '0')}`);
+      first = await startTestBot({ db: await database(driver), sweepMs: 600_000 });
+      await first.bot.outbox.enqueue(first.db.db, members.map((m) => ({
+        recipient: m, kind: 'message' as const, messageType: 'text', body: { type: 'text', text: '预警' }, summary: '预警',
+      })), first.clock.now());
+      await first.bot.outboxWorker.drain(stopping.signal);
+      const sentWhileStopping = wecom.sent.length;
+      expect(sentWhileStopping).toBeGreaterThan(0);
+      expect(sentWhileStopping).toBeLessThanOrEqual(4); // the members in hand (four lanes), not the other 36+
+      const rows = await first.bot.outbox.list({ limit: 1000 });
+      expect(rows.filter((r) => r.status === 'sending')).toHaveLength(0); // nothing left half-delivered
+      expect(rows.filter((r) => r.status === 'pending')).toHaveLength(members.length - sentWhileStopping);
+
+      await first.bot.outboxWorker.drain(new AbortController().signal); // the next instance's drain
+      const perMember = new Map<string, number>();
+      for (const m of wecom.sent) perMember.set(String(m.touser), (perMember.get(String(m.touser)) ?? 0) + 1);
+      expect(members.filter((m) => perMember.get(m) !== 1)).toEqual([]);
+    } finally {
+      wecom.done();
+    }
+  });
 });
+
