@@ -22,7 +22,11 @@ const httpError = (status: number, message: string, type?: string) => Object.ass
 /** Middleware: `req.body` becomes a Buffer over a SharedArrayBuffer holding the whole body. */
 export function sharedRawBody(limit: number): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (req.destroyed || req.readableAborted) { // the client went away while earlier middleware was busy
+      next(httpError(400, 'request aborted', 'request.aborted'));
+      return;
+    }
+    const encoding = String(req.headers['content-encoding'] || 'identity').trim().toLowerCase();
     if (encoding !== 'identity') {
       next(httpError(415, `content encoding "${encoding}" is not accepted`, 'encoding.unsupported'));
       return;
@@ -51,10 +55,12 @@ export function sharedRawBody(limit: number): RequestHandler {
       next();
     };
 
-    const shared = declared !== null ? Buffer.from(new SharedArrayBuffer(declared)) : null;
+    // Allocated when the first bytes arrive, not on the headers' word alone.
+    let shared: Buffer | null = null;
     const chunks: Buffer[] = [];
     let received = 0;
     const onData = (chunk: Buffer) => {
+      if (declared !== null) shared ??= Buffer.from(new SharedArrayBuffer(declared));
       if (received + chunk.length > (declared ?? limit)) {
         finish(declared === null
           ? httpError(413, 'request entity too large', 'entity.too.large')
@@ -66,9 +72,9 @@ export function sharedRawBody(limit: number): RequestHandler {
       received += chunk.length;
     };
     const onEnd = () => {
-      if (shared) {
+      if (declared !== null) {
         if (received !== declared) finish(httpError(400, 'request size did not match content length', 'request.size.invalid'));
-        else finish(null, shared);
+        else finish(null, shared ?? Buffer.from(new SharedArrayBuffer(0)));
         return;
       }
       void joinInSlices(chunks, received).then((body) => finish(null, body), (err: Error) => finish(err));

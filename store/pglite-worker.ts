@@ -190,7 +190,8 @@ async function main(): Promise<void> {
     const topLevel = msg.op === 'begin' || msg.op === 'close' || ((msg.op === 'query' || msg.op === 'exec') && msg.tx === undefined);
     if (topLevel) {
       const queue = msg.op === 'close' ? 'normal' : msg.priority ?? 'normal';
-      if (queue === 'normal') arrived.set(msg, performance.now());
+      // `close` never ages: it goes after everything queued before it, prioritised requests included.
+      if (queue === 'normal' && msg.op !== 'close') arrived.set(msg, performance.now());
       queues[queue].push(msg);
       schedule();
       return;

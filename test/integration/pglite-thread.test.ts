@@ -182,7 +182,7 @@ describe('PGlite on its own thread', () => {
     // A backlog of deliveries that takes the database well over MAX_NORMAL_WAIT_MS, queued before the request.
     const n = 1000;
     let served = 0;
-    const soon = Array.from({ length: n }, () => soonQueries(() => db.rows(sql`select count(*) from generate_series(1, 30000)`)).then(() => served++));
+    const soon = Array.from({ length: n }, () => soonQueries(() => db.rows(sql`select count(*) from generate_series(1, 50000)`)).then(() => served++));
     await new Promise((r) => setTimeout(r, 20));
     const t = performance.now();
     await db.rows(sql`select 1`);
@@ -191,6 +191,29 @@ describe('PGlite on its own thread', () => {
     await Promise.all(soon);
     expect(waited).toBeGreaterThanOrEqual(MAX_NORMAL_WAIT_MS - 50); // it did wait behind them …
     expect(servedBefore).toBeLessThan(n); // … but not for all of them
+  });
+
+  it('close goes after everything queued before it, however long it waits', async () => {
+    const other = await openDatabase({ dataDir: 'memory://', pgliteThread: 'worker' });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = other.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const queued = [
+      urgentQueries(() => other.rows<{ n: number }>(sql`select 1 as n`)),
+      soonQueries(() => other.rows<{ n: number }>(sql`select 2 as n`)),
+      other.rows<{ n: number }>(sql`select 3 as n`),
+    ];
+    await new Promise((r) => setTimeout(r, 20)); // posted to the thread before the close
+    const closed = other.close();
+    await new Promise((r) => setTimeout(r, MAX_NORMAL_WAIT_MS + 200)); // longer than a request may wait
+    release();
+    await held;
+    expect((await Promise.all(queued)).map((r) => r[0]!.n)).toEqual([1, 2, 3]);
+    await closed;
   });
 
   it('concurrent queries all answer, each with its own result', async () => {
