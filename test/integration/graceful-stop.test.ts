@@ -79,6 +79,8 @@ describe.each(DRIVERS)('graceful stop with a backlog (%s)', (driver) => {
     try {
       const members = Array.from({ length: 40 }, (_, i) => `member${String(i).padStart(2, '0')}`);
       first = await startTestBot({ db: await database(driver), sweepMs: 600_000 });
+      // Only the drains below deliver: the runner would start its own on the enqueue's kick, with its own signal.
+      await first.bot.runner.stop();
       await first.bot.outbox.enqueue(first.db.db, members.map((m) => ({
         recipient: m, kind: 'message' as const, messageType: 'text', body: { type: 'text', text: '预警' }, summary: '预警',
       })), first.clock.now());
