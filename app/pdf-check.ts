@@ -10,6 +10,7 @@
  * yield to the event loop and the embedded database's thread.
  */
 import { Worker } from 'node:worker_threads';
+import { joinInSlices } from './upload-body';
 
 /** A parse that takes longer than this fails the upload with an error (and its thread is ended). */
 const CHECK_TIMEOUT_MS = 30_000;
@@ -18,8 +19,6 @@ const CHECK_TIMEOUT_MS = 30_000;
  * lower the whole process). Not 19: under full load the check must still finish well within CHECK_TIMEOUT_MS.
  */
 const THREAD_NICE = 10;
-/** Bytes copied per turn of the event loop. */
-const COPY_SLICE = 2 * 1024 * 1024;
 /** Checks running at once (each thread loads pdf.js and holds a copy of the file); the others wait their turn. */
 const MAX_CHECKS = 2;
 /** A check's thread may not grow its heap beyond this (a hostile PDF cannot take the process's memory). */
@@ -76,14 +75,8 @@ export async function opensAsPdf(content: Buffer): Promise<boolean> {
  * anything else is copied into shared memory a slice per turn of the event loop.
  */
 async function shared(content: Buffer): Promise<{ bytes: SharedArrayBuffer; offset: number; length: number }> {
-  if (content.buffer instanceof SharedArrayBuffer) return { bytes: content.buffer, offset: content.byteOffset, length: content.length };
-  const bytes = new SharedArrayBuffer(content.length);
-  const view = new Uint8Array(bytes);
-  for (let at = 0; at < content.length; at += COPY_SLICE) {
-    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    view.set(content.subarray(at, at + COPY_SLICE), at);
-  }
-  return { bytes, offset: 0, length: content.length };
+  const view = content.buffer instanceof SharedArrayBuffer ? content : await joinInSlices([content], content.length);
+  return { bytes: view.buffer as SharedArrayBuffer, offset: view.byteOffset, length: view.length };
 }
 
 async function checkOnThread(content: Buffer): Promise<boolean> {

@@ -87,8 +87,8 @@ export function sharedRawBody(limit: number): RequestHandler {
   };
 }
 
-/** Joins chunks into one shared buffer, yielding to the event loop every JOIN_SLICE bytes. */
-async function joinInSlices(chunks: readonly Buffer[], total: number): Promise<Buffer> {
+/** Joins chunks into one shared buffer (SharedArrayBuffer), yielding to the event loop every JOIN_SLICE bytes. */
+export async function joinInSlices(chunks: readonly Buffer[], total: number): Promise<Buffer> {
   const out = Buffer.from(new SharedArrayBuffer(total));
   let at = 0;
   let sinceYield = 0;
