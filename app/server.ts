@@ -354,5 +354,5 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
     if (ownsDatabase) await database.close();
   }
 
-  return { sops, useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, crypto, sandbox, dingtalk, channel, config, dashboard, dashboardJobs };
+  return { sops, useCases, materials, syncOrg, initialOrgSync: () => initialOrgSync, app, start, stop, database, runner, clock, router, inbox, outbox, client, metrics, log, inboxWorker, outboxWorker, timerWorker: timers.worker, crypto, sandbox, dingtalk, channel, config, dashboard, dashboardJobs };
 }

@@ -196,6 +196,10 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
       for (const name of local.jobs.keys()) {
         void queue(name).process(1, async () => {
           await local.run(name);
+          // Stopping: the run was cut short (or never began), and the job is about to be removed as completed. Pass
+          // the wake-up on to the other instances rather than swallow it (a delayed one may be the only wake-up
+          // of a timer; the database sweep would find the work anyway, but up to a sweep later).
+          if (local.stopped) await queue(name).add({}, { removeOnComplete: true, removeOnFail: true }).catch(() => undefined);
         });
       }
       local.start();

@@ -3,13 +3,17 @@
  * messages in hand and returns — it does not work off the whole inbox first, which a process manager would cut short
  * with SIGKILL (with the embedded database, in the middle of a write). What it leaves behind is exactly as it was:
  * the next instance answers every remaining message once, and a message given back does not count as a failed try.
- * The delivery drain, likewise, stops between members: nothing is left half-delivered, and each message goes out once.
+ * The delivery drain, likewise, stops between members: nothing is left half-delivered, and each message goes out once;
+ * the timer drain stops claiming: the batches in hand fire, the rest stay pending and fire once, later.
  */
 import { openDatabase } from '../../store/db';
 import { migrate } from '../../store/migrate';
 import { DRIVERS, openTestDatabase, type Driver, type TestDatabase } from '../helpers/db';
 import { startTestBot, type TestBot } from '../helpers/bot';
 import { mockWecom } from '../helpers/wecom';
+import { seedSmallOrg } from '../helpers/org';
+import { openTask, scheduleTimers } from '../../store/tasks';
+import { sql } from 'drizzle-orm';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -100,5 +104,41 @@ describe.each(DRIVERS)('graceful stop with a backlog (%s)', (driver) => {
       wecom.done();
     }
   });
-});
 
+  it('the timer drain stops claiming when told to; every timer left behind fires once, later', async () => {
+    const wecom = mockWecom();
+    try {
+      first = await startTestBot({ db: await database(driver), sweepMs: 600_000 });
+      await first.bot.runner.stop(); // only the drains below fire timers
+      const { db } = first;
+      const now = first.clock.now();
+      await seedSmallOrg(db.db, now);
+      const total = 1000; // ten batches of 100: four lanes take four at most before they see the stop
+      await db.db.transaction(async (tx) => {
+        for (let i = 0; i < total; i++) {
+          const task = await openTask(tx, { kind: 'pain_point', customerId: null, assigneeId: 'lina', trigger: 'test', openedAt: now, dueAt: now });
+          await scheduleTimers(tx, [{ kind: 'due', key: `task:${task.id}:v1:due:0`, fireAt: now, taskId: task.id, payload: { level: 0, version: 1 } }], now);
+        }
+      });
+      const fired = async () => (await db.rows<{ n: number }>(sql`select count(*)::int as n from timers where status = 'fired' and kind = 'due'`))[0]!.n;
+      const stopping = new AbortController();
+      const draining = first.bot.timerWorker.drain(stopping.signal);
+      let firedBefore = 0;
+      while ((firedBefore = await fired()) === 0) await sleep(2); // the first batch has committed
+      stopping.abort();
+      await draining;
+
+      const firedWhileStopping = await fired();
+      expect(firedWhileStopping).toBeLessThan(total);
+      expect(firedWhileStopping).toBeLessThanOrEqual(firedBefore + 400); // the batches in hand (four lanes), no more
+      const [left] = await db.rows<{ pending: number; firing: number }>(sql`select count(*) filter (where status = 'pending')::int as pending, count(*) filter (where status = 'firing')::int as firing from timers where kind = 'due'`);
+      expect(left).toEqual({ pending: total - firedWhileStopping, firing: 0 }); // nothing left claimed
+
+      await first.bot.timerWorker.drain(new AbortController().signal); // the next instance's drain
+      const [ev] = await db.rows<{ n: number; d: number }>(sql`select count(*)::int as n, count(distinct task_id)::int as d from task_events where kind = 'overdue'`);
+      expect(ev).toEqual({ n: total, d: total }); // each task's deadline acted on once
+    } finally {
+      wecom.done();
+    }
+  }, 60_000);
+});

@@ -88,4 +88,36 @@ describe('bull runner: kicks do not depend on Redis', () => {
     expect(runs).toBeGreaterThan(before);
     expect(performance.now() - t1).toBeLessThan(500);
   });
+
+  it('stopping: the running drain is told to stop, and the wake-up it was running for is passed on to another instance', async () => {
+    let aborted = false;
+    let started = false;
+    const stopping = createBullRunner({ redisUrl: TEST_REDIS_URL, prefix, log });
+    stopping.define('timers', async (signal) => {
+      started = true;
+      // A drain with a backlog: works until told to stop (without the abort, the stop below never returns).
+      while (!signal.aborted) await sleep(5);
+      aborted = true;
+    }, { sweepMs: 0 });
+    await stopping.start();
+    // Another instance's delayed wake-up (a timer falling due), taken by this instance.
+    const other = createBullRunner({ redisUrl: TEST_REDIS_URL, prefix, log });
+    other.define('timers', async () => undefined, { sweepMs: 0 });
+    other.kickAt('timers', new Date(Date.now()), Date.now(), 'timer-wakeup');
+    const t0 = performance.now();
+    while (!started && performance.now() - t0 < 5000) await sleep(5);
+    expect(started).toBe(true);
+    await stopping.stop();
+    expect(aborted).toBe(true);
+    await other.stop();
+
+    // The next instance to start gets the wake-up (no sweep here: only Redis can wake its drain).
+    let runs = 0;
+    runner = createBullRunner({ redisUrl: TEST_REDIS_URL, prefix, log });
+    runner.define('timers', async () => { runs++; }, { sweepMs: 0 });
+    await runner.start();
+    const t1 = performance.now();
+    while (runs === 0 && performance.now() - t1 < 5000) await sleep(10);
+    expect(runs).toBeGreaterThan(0);
+  });
 });
