@@ -24,11 +24,14 @@ import type { OutboxRepo } from '../store/outbox';
 import { mergeCustomer, resolveDuplicate } from '../usecases/duplicates';
 import { emitter } from '../usecases/emit';
 import type { MaterialDeps } from '../usecases/material-deps';
-import { uploadMaterialVersion, viewMaterial } from '../usecases/material-file';
+import { materialFileProblem, uploadMaterialVersion, viewMaterial } from '../usecases/material-file';
 import { materialMeasures } from '../usecases/material-measures';
 import { recordMaterialOpen } from '../usecases/record-material-open';
 import { sendPack } from '../usecases/send-pack';
 import { requireAdmin } from './admin-auth';
+import { sharedRawBody } from './upload-body';
+import { opensAsPdf } from './pdf-check';
+import { materialTexts } from '../cards/material-texts';
 import { verifyLink } from './material-link';
 import { invalidPage, materialPage, pageHeaders } from './material-page';
 import { cspNonce, securityHeaders } from '../usecases/security-headers';
@@ -130,18 +133,23 @@ export function createMaterialRoutes(d: MaterialRoutesDeps): express.Router {
     res.json({ materials, packs: d.materials.packs });
   });
 
-  r.post('/api/materials/:key/versions', admin, express.raw({ type: () => true, limit: '21mb' }), async (req, res) => {
+  r.post('/api/materials/:key/versions', admin, sharedRawBody(21 * 1024 * 1024), async (req, res) => {
     const fileName = decodeURIComponent(String(req.get('x-file-name') ?? ''));
     const content = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const actorId = String(req.query.actorId ?? 'api').slice(0, 64);
+    const materialKey = String(req.params.key);
+    // The cheap checks first, then whether it opens (on the PDF check's thread, outside any transaction).
+    const problem = materialFileProblem(d.deps, { materialKey, fileName, content });
+    if (problem) return void bad(res, problem.status, problem.error, problem.message);
+    if (!(await opensAsPdf(content))) return void bad(res, 415, 'not_pdf', materialTexts.versions.damaged);
     try {
       const out = await inTx('api', (tx, _deps, now) => uploadMaterialVersion(tx, d.deps, {
-        materialKey: String(req.params.key), fileName, content, actorId, now, adminChecked: true,
+        materialKey, fileName, content, actorId, now, adminChecked: true,
       }));
       if (!out.ok) return void bad(res, out.status, out.error, out.message);
       res.status(201).json({ ok: true, version: out.version });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') return void bad(res, 409, 'conflict', '另一个版本刚刚上传，请重试。');
+      if ((err as { code?: string }).code === '23505') return void bad(res, 409, 'conflict', materialTexts.versions.conflict);
       throw err;
     }
   });
@@ -198,6 +206,7 @@ export function createMaterialRoutes(d: MaterialRoutesDeps): express.Router {
     if (res.headersSent) return next(err);
     const e = err as { status?: number; type?: string };
     if (e.type === 'entity.too.large') return void bad(res, 413, 'too_large', '文件过大。');
+    if (e.type === 'encoding.unsupported') return void bad(res, 415, 'unsupported_encoding', materialTexts.versions.compressed);
     if (e.status && e.status >= 400 && e.status < 500) return void bad(res, 400, 'bad_request', '请求格式不正确。');
     ((req as Request & { log?: Logger }).log ?? d.log).error({ err }, 'material route failed');
     bad(res, 500, 'internal_error', '服务器内部错误，请稍后重试。');

@@ -33,6 +33,8 @@ export const materialTexts = {
     empty: '文件为空。',
     tooLarge: (mb: number) => `文件超过 ${mb} MB。`,
     conflict: '另一个版本刚刚上传，请重试。',
+    damaged: '这个 PDF 打不开（文件可能已损坏），请重新导出后再上传。',
+    compressed: '请直接上传文件，不要压缩请求体（Content-Encoding）。',
   },
   contact: {
     cardTitle: '新的客户联系人',

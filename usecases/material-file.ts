@@ -46,6 +46,23 @@ export type UploadVersionResult =
   | { ok: true; version: MaterialVersionInfo }
   | { ok: false; status: 400 | 403 | 404 | 409 | 413 | 415; error: string; message: string };
 
+/**
+ * What is wrong with a new version's file, by the checks that need no database: the material exists, the file is not
+ * empty nor too large, and is named .pdf and starts as one. (Whether it opens is the caller's to check, outside the
+ * transaction: app/pdf-check.ts.)
+ */
+export function materialFileProblem(deps: Pick<MaterialDeps, 'materials'>, input: { materialKey: string; fileName: string; content: Buffer }): Extract<UploadVersionResult, { ok: false }> | null {
+  if (!materialOf(deps.materials, input.materialKey)) {
+    return { ok: false, status: 404, error: 'unknown_material', message: T.versions.unknownMaterial(input.materialKey, deps.materials.materials.map((m) => m.key).join('、')) };
+  }
+  if (!input.content.length) return { ok: false, status: 400, error: 'empty', message: T.versions.empty };
+  if (input.content.length > MAX_MATERIAL_BYTES) return { ok: false, status: 413, error: 'too_large', message: T.versions.tooLarge(MAX_MATERIAL_BYTES / 1024 / 1024) };
+  if (!/\.pdf$/i.test(input.fileName) || !input.content.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
+    return { ok: false, status: 415, error: 'not_pdf', message: T.versions.notPdf };
+  }
+  return null;
+}
+
 /** An admin uploads a new version of a material: a PDF, stored with its sha256; the next number after the current one. */
 export async function uploadMaterialVersion(tx: Tx, deps: Pick<MaterialDeps, 'materials'>, input: {
   materialKey: string; fileName: string; content: Buffer; actorId: string; now: Date; adminChecked: boolean;
@@ -54,13 +71,9 @@ export async function uploadMaterialVersion(tx: Tx, deps: Pick<MaterialDeps, 'ma
     const actor = await findPerson(tx, input.actorId);
     if (!actor?.roles.includes('admin')) return { ok: false, status: 403, error: 'not_allowed', message: '只有管理员可以上传资料新版本。' };
   }
-  const def = materialOf(deps.materials, input.materialKey);
-  if (!def) return { ok: false, status: 404, error: 'unknown_material', message: T.versions.unknownMaterial(input.materialKey, deps.materials.materials.map((m) => m.key).join('、')) };
-  if (!input.content.length) return { ok: false, status: 400, error: 'empty', message: T.versions.empty };
-  if (input.content.length > MAX_MATERIAL_BYTES) return { ok: false, status: 413, error: 'too_large', message: T.versions.tooLarge(MAX_MATERIAL_BYTES / 1024 / 1024) };
-  if (!/\.pdf$/i.test(input.fileName) || !input.content.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
-    return { ok: false, status: 415, error: 'not_pdf', message: T.versions.notPdf };
-  }
+  const problem = materialFileProblem(deps, input);
+  if (problem) return problem;
+  const def = materialOf(deps.materials, input.materialKey)!;
   const version = (await currentVersion(tx, deps, def.key)) + 1;
   const row = await addMaterialVersion(tx, {
     materialKey: def.key, version, fileName: input.fileName.split(/[\\/]/).pop()!.slice(0, 200), mimeType: 'application/pdf',

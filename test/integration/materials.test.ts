@@ -229,6 +229,35 @@ describe('material packs and the customer\'s side (issue 13)', () => {
     expect(textOf(again!)).toContain('已由他人处理');
   });
 
+  it('an admin uploads a new version through the API: a PDF that opens becomes the next version; anything else is refused and stores nothing', async () => {
+    const upload = (body: Buffer, name: string, headers: Record<string, string> = {}) =>
+      t.post('/api/materials/product_manual/versions?actorId=boss', body, { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent(name), ...headers });
+    const versions = async () => (await t.db.rows<{ version: number; sha256: string }>(sql`select version, sha256 from material_versions where material_key = 'product_manual' order by version`));
+    const before = await versions();
+
+    // Refused, each with its reason in Chinese, and nothing stored.
+    const broken = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x41)]); // starts as a PDF, does not open
+    const refused = [
+      [await upload(broken, '产品手册v2.pdf'), 415, '打不开'],
+      [await upload(Buffer.from('just text'), '产品手册.txt'), 415, 'PDF'],
+      [await upload(samplePdf('x'), '产品手册.pdf', { 'content-encoding': 'gzip' }), 415, '不要压缩'],
+      [await upload(Buffer.alloc(0), '产品手册.pdf'), 400, '为空'],
+      [await t.post('/api/materials/product_manual/versions', samplePdf('x'), { authorization: 'Bearer wrong', 'x-file-name': 'a.pdf' }), 401, ''],
+    ] as const;
+    for (const [res, status, says] of refused) {
+      expect(res.status).toBe(status);
+      if (says) expect((JSON.parse(res.body) as { message: string }).message).toContain(says);
+    }
+    expect(await versions()).toEqual(before);
+
+    const pdf = samplePdf('product manual v2');
+    const ok = await upload(pdf, '产品手册v2.pdf');
+    expect(ok.status).toBe(201);
+    const after = await versions();
+    expect(after).toHaveLength(before.length + 1);
+    expect(after[after.length - 1]!.version).toBe((JSON.parse(ok.body) as { version: { version: number } }).version.version);
+  });
+
   it('measures: pack send and open rates per rep through the API', async () => {
     const res = await t.get(`/api/metrics/materials?by=rep&from=2026-11-30T00:00:00Z&to=2026-12-02T00:00:00Z`, { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(res.status).toBe(200);
