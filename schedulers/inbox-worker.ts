@@ -85,6 +85,11 @@ export function createInboxWorker(opts: InboxWorkerOptions) {
       if (wrote) opts.onOutbox([...recipients]);
     } catch (err) {
       const status = await opts.inbox.markFailed(row, errorMessage(err), opts.clock.now(), maxAttempts);
+      if (!status) {
+        // Another attempt owns the row now (its lease ran out and it was claimed again): that attempt decides.
+        log.warn({ err, attempts: row.attempts }, 'handler failed after its claim was lost; the row is another attempt\'s');
+        return;
+      }
       log.error({ err, attempts: row.attempts, status }, status === 'failed' ? 'handler failed; row parked' : 'handler failed; will retry');
       opts.onHandled?.(status === 'failed' ? 'failed' : 'retry');
     }

@@ -21,8 +21,11 @@ export interface InboxRepo {
   release(rows: readonly Pick<InboxRow, 'id' | 'attempts'>[]): Promise<void>;
   /** Marks a claimed row done inside the handler's transaction. False if the claim was lost. */
   markDone(tx: DbOrTx, row: Pick<InboxRow, 'id' | 'attempts'>, now: Date): Promise<boolean>;
-  /** Records a failure: back to pending with backoff, or parked as failed after maxAttempts. */
-  markFailed(row: Pick<InboxRow, 'id' | 'attempts'>, error: string, now: Date, maxAttempts: number): Promise<InboxStatus>;
+  /**
+   * Records a failure: back to pending with backoff, or parked as failed after maxAttempts. Null when the row is no
+   * longer this attempt's (given back at a stop, or claimed again after the lease ran out): nothing is written.
+   */
+  markFailed(row: Pick<InboxRow, 'id' | 'attempts'>, error: string, now: Date, maxAttempts: number): Promise<InboxStatus | null>;
   list(filter: { status?: InboxStatus; limit?: number }): Promise<InboxRow[]>;
   /** Puts a parked row back in the queue (ops). */
   retry(id: number, now: Date): Promise<boolean>;
@@ -122,7 +125,7 @@ export function createInboxRepo(database: Database): InboxRepo {
     async markFailed(row, error, now, maxAttempts) {
       const parked = row.attempts >= maxAttempts;
       const status: InboxStatus = parked ? 'failed' : 'pending';
-      await db
+      const written = await db
         .update(inbox)
         .set({
           status,
@@ -131,8 +134,9 @@ export function createInboxRepo(database: Database): InboxRepo {
           nextAttemptAt: new Date(now.getTime() + inboxBackoffMs(row.attempts)),
         })
         // Fenced like markDone: a row given back (release) or claimed again meanwhile is not this attempt's.
-        .where(and(eq(inbox.id, row.id), eq(inbox.status, 'processing'), eq(inbox.attempts, row.attempts)));
-      return status;
+        .where(and(eq(inbox.id, row.id), eq(inbox.status, 'processing'), eq(inbox.attempts, row.attempts)))
+        .returning({ id: inbox.id });
+      return written.length ? status : null;
     },
 
     async list({ status, limit = 100 }) {

@@ -76,7 +76,7 @@ describe.each(DRIVERS)('repositories on %s', (driver) => {
     const [back] = await inbox.list({ status: 'pending' });
     expect(back).toMatchObject({ id: row!.id, attempts: 1, lockedUntil: null, lastError: null });
     // The quiet worker of attempt 1 wakes up: its failure and its done match the attempt count, not the state.
-    await inbox.markFailed(stale!, 'stale', at(3), 1);
+    expect(await inbox.markFailed(stale!, 'stale', at(3), 1)).toBeNull(); // not this attempt's: nothing written
     expect(await inbox.markDone(db.db, stale!, at(3))).toBe(false);
     expect((await inbox.list({ status: 'pending' }))[0]).toMatchObject({ id: row!.id, attempts: 1, lastError: null });
     const [again] = await inbox.claim(at(4), 1, 1000);
