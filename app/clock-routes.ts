@@ -7,17 +7,14 @@
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { parseDuration } from '../domain/duration';
-import type { Database } from '../store/db';
-import type { JobRunner } from '../schedulers/runner';
-import { travelTo } from '../schedulers/time-travel';
+import type { Clock } from '../domain/clock';
+import type { TimeMachine } from '../schedulers/time-travel';
 import { requireAdmin } from './admin-auth';
-import type { AdjustableClock } from './clock';
 
 export interface ClockRouteDeps {
-  clock: AdjustableClock | null;
-  enabled: boolean;
-  database: Database;
-  runner: JobRunner;
+  clock: Clock;
+  /** The bot's one time machine; null when time travel is off (the routes answer 404). */
+  timeMachine: TimeMachine | null;
   adminToken?: string;
   log: Logger;
 }
@@ -25,7 +22,7 @@ export interface ClockRouteDeps {
 export function createClockRoutes(deps: ClockRouteDeps): express.Router {
   const r = express.Router();
   const guard = (res: Response) => {
-    if (!deps.enabled || !deps.clock) {
+    if (!deps.timeMachine) {
       res.status(404).json({ error: 'time_travel_disabled', message: '时光机仅在沙箱或设置 ALLOW_TIME_TRAVEL=1 时可用' });
       return false;
     }
@@ -33,34 +30,32 @@ export function createClockRoutes(deps: ClockRouteDeps): express.Router {
   };
   r.get('/api/clock', requireAdmin(deps.adminToken), (_req, res) => {
     if (!guard(res)) return;
-    res.json({ now: deps.clock!.now().toISOString() });
+    res.json({ now: deps.clock.now().toISOString() });
   });
-  let busy: Promise<unknown> = Promise.resolve();
   r.post('/api/clock', requireAdmin(deps.adminToken), async (req: Request, res: Response) => {
     if (!guard(res)) return;
     const body = (req.body ?? {}) as { advance?: unknown; to?: unknown };
-    const clock = deps.clock!;
-    let target: Date | null = null;
-    if (typeof body.advance === 'string' && parseDuration(body.advance) !== null) {
-      target = new Date(clock.now().getTime() + parseDuration(body.advance)!);
+    let target: ((now: Date) => Date) | null = null;
+    const by = typeof body.advance === 'string' ? parseDuration(body.advance) : null;
+    if (by !== null) {
+      target = (now) => new Date(now.getTime() + by); // from the clock's time when this jump's turn comes
     } else if (typeof body.to === 'string' && /\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(body.to) && !Number.isNaN(Date.parse(body.to))) {
-      target = new Date(body.to);
+      const to = new Date(body.to);
+      target = () => to;
     }
     if (!target) {
       res.status(400).json({ error: 'bad_request', message: '请提供 {"advance": "2h"}（支持 d/h/m/s）或 {"to": 带时区的 ISO-8601 时间}' });
       return;
     }
-    if (target.getTime() < clock.now().getTime()) {
-      res.status(400).json({ error: 'backwards', message: '时间只能向前拨' });
-      return;
-    }
-    const run = busy.then(() => travelTo({ database: deps.database, runner: deps.runner, clock }, target!));
-    busy = run.catch(() => undefined);
     try {
-      const stops = await run;
-      deps.log.info({ now: clock.now().toISOString(), stops }, 'time machine: clock moved');
-      res.json({ now: clock.now().toISOString(), stops });
+      const { to, stops } = await deps.timeMachine!.move(target);
+      deps.log.info({ now: to.toISOString(), stops }, 'time machine: clock moved');
+      res.json({ now: to.toISOString(), stops });
     } catch (err) {
+      if (err instanceof RangeError) {
+        res.status(400).json({ error: 'backwards', message: '时间只能向前拨' });
+        return;
+      }
       deps.log.error({ err }, 'time machine failed');
       res.status(500).json({ error: 'internal_error' });
     }

@@ -17,6 +17,7 @@ import type { InboxRepo } from '../store/inbox';
 import { createDingtalkSandbox, SANDBOX_DINGTALK_TEMPLATE, startSandboxDingtalk } from '../sandbox/dingtalk';
 import type { ProcessDefinition } from '../domain/types';
 import type { JobRunner } from '../schedulers/runner';
+import type { TimeMachine } from '../schedulers/time-travel';
 import type { Config } from './config';
 import type { Metrics } from './metrics';
 import { projectRoot } from '../store/paths';
@@ -34,6 +35,8 @@ export interface DingtalkSetupDeps {
   onAccepted(): void;
   /** For the sandbox: the workers' runner and the process definition (demo company seed, time machine). */
   runner: JobRunner;
+  /** The bot's one time machine (null on the wall clock): the sandbox's jumps. */
+  timeMachine: TimeMachine | null;
   process: ProcessDefinition;
   /** Tests shorten the Stream watchdog and backoff. */
   stream?: { heartbeatMs?: number; idleTimeoutMs?: number; backoffInitialMs?: number; backoffMaxMs?: number };
@@ -61,7 +64,7 @@ export async function setupDingtalk(deps: DingtalkSetupDeps) {
     router: stack.receiver,
     fake,
     /** Sandbox only: members, time machine, settle, and the demo company seed (`prepare`, before start). */
-    sandbox: fake ? createDingtalkSandbox({ database: deps.database, clock, runner: deps.runner, log, process: deps.process, tz: config.tz, fake }) : null,
+    sandbox: fake ? createDingtalkSandbox({ database: deps.database, clock, runner: deps.runner, timeMachine: deps.timeMachine, log, process: deps.process, tz: config.tz, fake }) : null,
     /** Dashboard 免登: requestAuthCode's code → userid. */
     userIdByCode: (code: string) => stack.signIn.userIdByCode(code),
     syncOrg: () => syncOrgFromDingtalk({ database: deps.database, client: stack.client, clock, log }),

@@ -35,6 +35,8 @@ import { registerContactEvents } from '../bot/wecom/contact-events';
 import { createWecomChannel } from '../bot/wecom/channel';
 import { registerDingtalkContactEvents } from '../bot/dingtalk/org-sync';
 import { setupDingtalk } from './dingtalk-setup';
+import { createTimeMachine, isMovableClock } from '../schedulers/time-travel';
+import { saveClock } from '../sandbox/seed';
 import { storedChatEvent, toChatEvent } from '../bot/wecom/events';
 import { createSandbox, withSandboxPort } from '../sandbox';
 import { sandboxProcess } from '../sandbox/demo-company';
@@ -114,6 +116,11 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   const runner: JobRunner = config.redisUrl
     ? createBullRunner({ redisUrl: config.redisUrl, prefix, log })
     : createInProcessRunner(log);
+  // The one time machine (时光机): every jump (the admin route, the sandbox console, the demo driver) goes through it,
+  // one at a time; the sandbox remembers the position across restarts.
+  const timeMachine = (config.sandbox || config.allowTimeTravel) && isMovableClock(clock)
+    ? createTimeMachine({ database, runner, clock, onMoved: config.sandbox ? () => saveClock(database.db, clock) : undefined })
+    : null;
 
   // On DingTalk nothing calls WeCom: a client that says so if anything ever tries.
   const client: WecomClient = onDingtalk
@@ -175,7 +182,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   registerContactEvents(router, { client });
   // CHANNEL=dingtalk: the DingTalk stack (Stream or HTTP receiving, client, channel, sign-in) on the same inbox.
   const dingtalk = onDingtalk ? await setupDingtalk({
-    config, clock, log, metrics, database, inbox, redis, prefix, onAccepted: () => runner.kick('inbox'), runner, process: processDef,
+    config, clock, log, metrics, database, inbox, redis, prefix, onAccepted: () => runner.kick('inbox'), runner, timeMachine, process: processDef,
     ...(overrides.dingtalkStream ? { stream: overrides.dingtalkStream } : {}),
   }) : null;
   if (dingtalk) registerDingtalkContactEvents(router, { client: dingtalk.stack.client });
@@ -241,16 +248,13 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
       runner.kick('outbox');
     },
   }));
-  app.use(createClockRoutes({
-    clock: clock instanceof AdjustableClock ? clock : null, enabled: !!(config.sandbox || config.allowTimeTravel),
-    database, runner, adminToken: config.adminToken, log,
-  }));
+  app.use(createClockRoutes({ clock, timeMachine, adminToken: config.adminToken, log }));
   app.use(createOrgRoutes({ database, clock, adminToken: config.adminToken }));
   app.use(reviews.routes({ tasks: timers.tasks, outbox, documentBytes, onEnqueued: () => runner.kick('outbox') }));
   app.use(createUploadRoutes({ database, clock, config, log, process: processDef, useCases, afterUploaded: () => runner.kick('outbox') }));
   // Sandbox mode only: the fake WeCom API, the chat console and the demo company (sandbox/index.ts).
   const sandbox = config.sandbox && crypto
-    ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef })
+    ? createSandbox({ config, database, clock, runner, log, crypto, process: processDef, timeMachine })
     : null;
   if (sandbox) {
     await sandbox.prepare();

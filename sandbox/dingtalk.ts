@@ -11,9 +11,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
 import type { JobRunner } from '../schedulers/runner';
-import { isMovableClock } from '../schedulers/time-travel';
+import { isMovableClock, type TimeMachine } from '../schedulers/time-travel';
 import type { Database } from '../store/db';
-import { restoreClock, saveClock, seedDemoCompany } from './seed';
+import { restoreClock, seedDemoCompany } from './seed';
 import { advance, runDueJobs, type AdvanceSpec } from './time-machine';
 import { DEMO_COMPANY_NAME, DEMO_DEPARTMENTS, DEMO_USERS } from './demo-company';
 
@@ -168,6 +168,8 @@ export function createDingtalkMembers(fake: FakeDingtalk) {
 
 export interface DingtalkSandboxDeps {
   database: Database;
+  /** The bot's one time machine (null on the wall clock). */
+  timeMachine: TimeMachine | null;
   clock: Clock;
   runner: JobRunner;
   log: Logger;
@@ -186,7 +188,7 @@ export function createDingtalkSandbox(deps: DingtalkSandboxDeps) {
   return {
     fake: deps.fake,
     ...members,
-    moveTime: (spec: AdvanceSpec) => advance({ clock, runner, database, tz: deps.tz, onMoved: () => saveClock(database.db, clock) }, spec),
+    moveTime: (spec: AdvanceSpec) => advance(deps.timeMachine, spec, deps.tz),
     /** Runs inbox, outbox and timers until idle. */
     settle: () => runDueJobs(runner),
     /** Before the bot starts: the time machine's position from the last run, then the demo company. */

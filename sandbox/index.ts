@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
-import { isMovableClock } from '../schedulers/time-travel';
+import { isMovableClock, type TimeMachine } from '../schedulers/time-travel';
 import type { CallbackCrypto } from '../bot/wecom/crypto';
 import type { Clock } from '../domain/clock';
 import type { ProcessDefinition } from '../domain/types';
@@ -21,7 +21,7 @@ import { createFakeWecomRouter } from './fake-wecom';
 import { CONSOLE_PATH, FAKE_API_PATH, FAKE_OAUTH_PATH, SANDBOX_AGENT_ID, SANDBOX_CORP_ID, consoleUrl, fakeApiBase, fakeOauthBase, type SandboxConfig } from './identity';
 import { createFakeOauthRouter } from './fake-oauth';
 import { createMemberCallbacks, type CallbackResult, type SelectedItemInput } from '../bot/wecom/member-callbacks';
-import { restoreClock, saveClock, seedDemoCompany } from './seed';
+import { restoreClock, seedDemoCompany } from './seed';
 import { advance, runDueJobs, type AdvanceSpec } from './time-machine';
 import { FakeWecomState, type ChatMessage } from './wecom-state';
 
@@ -36,6 +36,8 @@ export interface SandboxDeps {
   log: Logger;
   crypto: CallbackCrypto;
   process: ProcessDefinition;
+  /** The bot's one time machine (null on the wall clock): the console's and the demo driver's jumps. */
+  timeMachine: TimeMachine | null;
 }
 
 /** A request the sandbox refuses (unknown member, a button that is not on the card…). */
@@ -109,7 +111,7 @@ export function createSandbox(deps: SandboxDeps) {
   }
 
   async function moveTime(spec: AdvanceSpec) {
-    return advance({ clock, runner, database: deps.database, tz: config.tz, onMoved: () => saveClock(deps.database.db, clock) }, spec);
+    return advance(deps.timeMachine, spec, config.tz);
   }
 
   const router = express.Router();

@@ -1,16 +1,14 @@
 /**
  * The sandbox's time machine (时光机): "+2小时", "+1天" and "下周一 09:00" (business time zone) in the console, any
- * duration (`90m`, `3d`) or "next monday" from the demo driver. The jump itself is the timers work's `travelTo`
- * (app/clock-routes.ts, behind `POST /api/clock`): the clock stops at every timer on the way so each fires at its
- * own time, then handlers and deliveries run. The console calls `POST /sandbox/api/clock`, which needs no admin
+ * duration (`90m`, `3d`) or "next monday" from the demo driver. The jump itself is the bot's one time machine
+ * (schedulers/time-travel.ts, also behind `POST /api/clock`): the clock stops at every timer on the way so each fires
+ * at its own time, then handlers and deliveries run; jumps from every door queue behind each other and are saved. The console calls `POST /sandbox/api/clock`, which needs no admin
  * token (the page cannot know an ADMIN_TOKEN set in the environment) and adds "next monday".
  */
-import { isMovableClock, settle, travelTo } from '../schedulers/time-travel';
-import type { Clock } from '../domain/clock';
+import { settle, type TimeMachine } from '../schedulers/time-travel';
 import { localDayNumber, nextLocalTime, startOfDayNumber } from '../domain/business-time';
 import { parseDuration } from '../domain/duration';
 import type { JobRunner } from '../schedulers/runner';
-import type { Database } from '../store/db';
 
 export type AdvanceSpec = '2h' | '1d' | 'next monday' | (string & {});
 
@@ -27,32 +25,12 @@ export function targetOf(spec: AdvanceSpec, now: Date, tz: string): Date {
   return new Date(now.getTime() + ms);
 }
 
-export interface TimeMachineDeps {
-  clock: Clock;
-  runner: JobRunner;
-  database: Database;
-  tz: string;
-  /** Remembers the new time (the sandbox keeps it across restarts). */
-  onMoved?(to: Date): Promise<void>;
-}
-
 /** Runs timers, inbox and outbox until what is due now is done. */
 export const runDueJobs = (runner: JobRunner): Promise<void> => settle(runner);
 
-/** One jump at a time: two presses of "+1天" move the clock two days, in order. */
-let queue: Promise<unknown> = Promise.resolve();
-
-export async function advance(deps: TimeMachineDeps, spec: AdvanceSpec): Promise<{ from: Date; to: Date }> {
-  const clock = deps.clock;
-  if (!isMovableClock(clock)) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
-  const run = queue.then(async () => {
-    const from = clock.now();
-    const target = targetOf(spec, from, deps.tz);
-    await travelTo({ database: deps.database, runner: deps.runner, clock }, target);
-    const to = clock.now();
-    await deps.onMoved?.(to);
-    return { from, to };
-  });
-  queue = run.catch(() => undefined);
-  return run;
+/** A jump of the console or the demo driver, through the bot's one time machine (schedulers/time-travel.ts). */
+export async function advance(machine: TimeMachine | null, spec: AdvanceSpec, tz: string): Promise<{ from: Date; to: Date }> {
+  if (!machine) throw new TypeError('this bot runs on the wall clock; the time machine needs the sandbox (or ALLOW_TIME_TRAVEL)');
+  const { from, to } = await machine.move((now) => targetOf(spec, now, tz));
+  return { from, to };
 }

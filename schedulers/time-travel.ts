@@ -1,7 +1,9 @@
 /**
  * The time-travel engine (时光机): moves a movable clock forward and runs everything that fell due on the way —
- * timers in order of their time, then the handlers and deliveries they caused. Used by the admin clock route
- * (app/clock-routes.ts) and the sandbox (sandbox/time-machine.ts); it lives here, below both.
+ * timers in order of their time, then the handlers and deliveries they caused. One `TimeMachine` per bot
+ * (app/server.ts) is the one door for every jump: the admin clock route (app/clock-routes.ts), the sandbox console
+ * and the demo driver (sandbox/time-machine.ts) all move the clock through it, so jumps queue behind each other and
+ * the sandbox remembers each one, whichever door it came in by.
  */
 import type { Clock } from '../domain/clock';
 import type { Database } from '../store/db';
@@ -51,4 +53,37 @@ async function travel(deps: { database: Database; runner: JobRunner; clock: Mova
   if (target.getTime() > deps.clock.now().getTime()) deps.clock.set(target);
   await settle(deps.runner);
   return stops;
+}
+
+export interface TimeMachine {
+  /**
+   * Moves the clock to `target(now)`, `now` being the clock's time when this jump's turn comes (jumps run one at a
+   * time, in the order asked: two "+1天" move it two days). Throws a RangeError, and moves nothing, when the target
+   * is before now. Resolves after everything due on the way has run and the new position is remembered.
+   */
+  move(target: (now: Date) => Date): Promise<{ from: Date; to: Date; stops: number }>;
+}
+
+export function createTimeMachine(deps: {
+  database: Database; runner: JobRunner; clock: MovableClock;
+  /** Remembers the new position (the sandbox keeps it across restarts). */
+  onMoved?(to: Date): Promise<void>;
+}): TimeMachine {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    move(target) {
+      const run = queue.then(async () => {
+        const from = deps.clock.now();
+        const to = target(from);
+        if (!Number.isFinite(to.getTime())) throw new RangeError('the target time is not a valid instant');
+        if (to.getTime() < from.getTime()) throw new RangeError('time only moves forward');
+        const stops = await travelTo(deps, to);
+        const now = deps.clock.now();
+        await deps.onMoved?.(now);
+        return { from, to: now, stops };
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
 }

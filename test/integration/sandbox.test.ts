@@ -5,7 +5,7 @@
  */
 import { loadConfig, ConfigError } from '../../app/config';
 import { createBot, type Bot } from '../../app/server';
-import { SANDBOX_CORP_ID, SANDBOX_SECRET } from '../../sandbox/identity';
+import { SANDBOX_ADMIN_TOKEN, SANDBOX_CORP_ID, SANDBOX_SECRET } from '../../sandbox/identity';
 import { withSandboxPort } from '../../sandbox';
 import { startSandbox, type DemoDriver } from '../../app/demo-driver';
 import { nextMonday0900 } from '../../sandbox/time-machine';
@@ -245,6 +245,26 @@ describe('sandbox mode', () => {
     const { json: monday } = await postJson('/sandbox/api/clock', { advance: 'next monday' });
     expect(new Date(String(monday.now)).getUTCDay()).toBe(1);
     expect(new Date(String(monday.now)).getUTCHours()).toBe(1); // 09:00 Asia/Shanghai
+  });
+
+  it('one time machine behind every door: API and console jumps queue behind each other, and each is remembered', async () => {
+    const asAdmin = { 'content-type': 'application/json', authorization: `Bearer ${SANDBOX_ADMIN_TOKEN}` };
+    const viaApi = () => fetch(`${base}/api/clock`, { method: 'POST', headers: asAdmin, body: JSON.stringify({ advance: '2h' }) });
+    const before = bot.clock.now().getTime();
+    // Three presses at once, two of them through the admin API: each moves two hours from where the one before left it.
+    const [a, b, c] = await Promise.all([viaApi(), postJson('/sandbox/api/clock', { advance: '2h' }), viaApi()]);
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    const moved = bot.clock.now().getTime() - before;
+    expect(moved).toBeGreaterThanOrEqual(6 * 3_600_000);
+    expect(moved).toBeLessThan(6 * 3_600_000 + 60_000); // not 2 h + 2 h (two API jumps from the same start)
+    // The last jump is the sandbox's remembered position, whichever door it came in by (restored at the next start).
+    const saved = await bot.database.rows<{ value: { now: string } }>((await import('drizzle-orm')).sql`select value from app_state where key = 'sandbox.clock'`);
+    const ends = [Date.parse(String(((await a.json()) as { now: string }).now)), Date.parse(String(b.json.now)), Date.parse(String(((await c.json()) as { now: string }).now))];
+    expect(Date.parse(saved[0]!.value.now)).toBe(Math.max(...ends));
+    // Backwards is refused by the API too, and moves nothing.
+    const back = await fetch(`${base}/api/clock`, { method: 'POST', headers: asAdmin, body: JSON.stringify({ to: '2020-01-01T00:00:00Z' }) });
+    expect(back.status).toBe(400);
+    expect(bot.clock.now().getTime() - before).toBeLessThan(6 * 3_600_000 + 60_000);
   });
 });
 

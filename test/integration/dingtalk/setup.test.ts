@@ -28,7 +28,7 @@ describe('DingTalk wiring (sandbox)', () => {
     const config = loadConfig({ SANDBOX: 'dingtalk', LOG_LEVEL: 'silent' }, process.cwd());
     setup = await setupDingtalk({
       config, clock: new AdjustableClock(TEST_START), log: quietLog, metrics: createMetrics(), database: box.db, inbox: box.inbox,
-      redis, prefix, onAccepted: () => void (woken += 1), runner: createInProcessRunner(quietLog), process: loadProcessFile(config.processConfig),
+      redis, prefix, onAccepted: () => void (woken += 1), runner: createInProcessRunner(quietLog), timeMachine: null, process: loadProcessFile(config.processConfig),
     });
     await setup.start();
   });
