@@ -4,6 +4,7 @@
  * worker and the cron jobs all build their rows here. Messages are channel-neutral (bot/channel.ts); the row's
  * channel renders them at delivery.
  */
+import { createHash } from 'node:crypto';
 import type { CardModel, MediaRef, OutMessage } from '../bot/channel';
 import type { DbOrTx } from '../store/db';
 import type { NewOutboxMessage } from '../store/outbox';
@@ -38,10 +39,22 @@ export function outboxFields(m: OutMessage): { messageType: string; cardId: stri
   return { messageType: m.type, cardId: m.type === 'card' ? m.card.id : undefined, summary: summarize(m) };
 }
 
-/** The outbox rows for one message to several people. */
+/**
+ * The outbox rows for one message to several people. A card sent to several people is a copy per person, each with
+ * its own id: the platforms identify a card by it (WeCom's task_id is unique per app and a second send with it is
+ * refused; DingTalk's outTrackId names one card instance), and a click updates the clicker's copy only.
+ */
 export function outboxRows(to: readonly string[], message: OutMessage, cause: string): NewOutboxMessage[] {
-  const fields = outboxFields(message);
-  return [...new Set(to)].filter(Boolean).map((recipient) => ({ recipient, kind: 'message' as const, body: message, cause, ...fields }));
+  const recipients = [...new Set(to)].filter(Boolean);
+  return recipients.map((recipient) => {
+    const body = message.type === 'card' && recipients.length > 1 ? { ...message, card: { ...message.card, id: copyId(message.card.id, recipient) } } : message;
+    return { recipient, kind: 'message' as const, body, cause, ...outboxFields(body) };
+  });
+}
+
+/** One person's copy of a card: the card's id and a short digest of the person ([A-Za-z0-9_-], ≤ 128 bytes). */
+function copyId(cardId: string, recipient: string): string {
+  return `${cardId.slice(0, 110)}-${createHash('sha256').update(recipient).digest('hex').slice(0, 12)}`;
 }
 
 /** An Emit bound to one transaction, instant and cause. `count()` tells how many rows it wrote. */

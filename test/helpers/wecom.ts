@@ -79,6 +79,9 @@ export interface SentMessage {
  */
 export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => [number, unknown] } = {}) {
   const sent: SentMessage[] = [];
+  /** Sends WeCom refused because their card's task_id was used before (not in `sent`: nobody received them). */
+  const rejected: SentMessage[] = [];
+  const taskIds = new Set<string>();
   const updates: Record<string, unknown>[] = [];
   let tokens = 0;
   let uploads = 0;
@@ -95,6 +98,13 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
     .query(true)
     .reply((_uri, body) => {
       const b = body as SentMessage;
+      // As WeCom: a template card's task_id is unique per app; a second send with it is refused (and not delivered).
+      const taskId = b.msgtype === 'template_card' ? (b.template_card as { task_id?: string } | undefined)?.task_id : undefined;
+      if (taskId && taskIds.has(taskId)) {
+        rejected.push(b);
+        return [200, { errcode: 40058, errmsg: `invalid parameter template_card.task_id: already used by this app (task_id must be unique): ${taskId}` }];
+      }
+      if (taskId) taskIds.add(taskId);
       sent.push(b);
       if (opts.sendReply) return opts.sendReply(b, sent.length);
       return [200, { errcode: 0, errmsg: 'ok', msgid: `m${sent.length}`, response_code: b.msgtype === 'template_card' ? `rc${sent.length}` : undefined }];
@@ -115,6 +125,7 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
     });
   return {
     sent,
+    rejected,
     updates,
     get tokens() {
       return tokens;

@@ -213,6 +213,11 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     expect(sent.filter((m) => m.includes('【强制推进】<客户>')).map((m) => m.split(':')[0]).sort()).toEqual(['boss', 'lina']);
     const cards = await t.db.rows<OutRow>(sql`select id, recipient, body, kind from outbox where id > ${mark} and recipient = 'zhangwei' order by id`);
     expect(cards.map((c) => c.body.card?.subtitle)).toContain('【强制推进】已从「留资未触达」推进到「价格谈判中」');
+    // Delivered to both, each its own copy of the card (WeCom refuses a task_id it has seen: one copy per id).
+    await t.bot.runner.runNow('outbox');
+    const delivered = wecom.sent.filter((m) => m.msgtype === 'template_card' && JSON.stringify(m.template_card).includes('【强制推进】'));
+    expect([...new Set(delivered.map((m) => m.touser))].sort()).toEqual(['boss', 'lina', 'zhangwei']);
+    expect(wecom.rejected).toEqual([]);
   });
 
   it('re-entering a stage never leaves two open tasks of one kind, and the supervisor gets one warning, once', async () => {
