@@ -80,7 +80,7 @@ export function looksLikePainPointForm(text: string): boolean {
 
 const withoutEndPunctuation = (text: string) => normalizeText(text).replace(/[。！!]+$/, '').trim();
 const U = TEXTS_ZH.usage;
-const M = TEXTS_ZH.moreUsage;
+const H = TEXTS_ZH.helpLines;
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
@@ -89,7 +89,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     // The phrasings are the VERBS table of domain/commands.ts (推到, 下一步, 退回, 签单, …); these are the main ones.
     words: ['新客户', '推进', '推到', '→', '下一步', '退回', '签约', '赢单', '成交', '丢单', '强制推进', '强推', '留言', '上传', '查看', '状态', '我的客户', '帮助', '取消'],
     args: '<客户> <动词> [阶段/原因/内容]',
-    help: [U.create_customer, U.move, M.move_next, U.win, U.lose, U.override, U.log_message, U.upload],
+    help: [H.create_customer, H.move, H.move_next, H.win, H.lose, H.override, H.log_message, H.upload],
     priority: 50,
     parse(text) {
       const c = parseCommand(text);
@@ -100,7 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['pain_point_start', 'pain_point_form'],
     words: ['填写痛点', '痛点记录', '填痛点', '写痛点', '担忧', '承诺', '下次联系'],
     args: '[客户]',
-    help: [M.pain_point],
+    help: [H.pain_point],
     priority: 10,
     parse(text) {
       const t = text.trim();
@@ -114,7 +114,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['send_pack', 'bind_contact'],
     words: ['资料包', '发资料包', '发送资料包', '发资料', '绑定'],
     args: '<客户>',
-    help: [],
+    help: [H.send_pack, H.bind_contact],
     // Before the core grammar, but only when it reads no verb in the message ("华夏医疗 留言 请发资料" is a log).
     priority: 45,
     parse(text) {
@@ -136,7 +136,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['my_tasks', 'team', 'stalled', 'reviews_waiting'],
     words: ['我的任务', '待办', '团队', '停滞', '待评分'],
     args: '',
-    help: [M.my_work],
+    help: [H.my_work],
     // Before the core grammar: 待办 alone would otherwise be a customer's name.
     priority: 15,
     parse(text) {
@@ -148,7 +148,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['visit_ended'],
     words: ['拜访结束', '拜访完成', '拜访完毕', '结束拜访', '拜访完了', '刚拜访完'],
     args: '[客户]',
-    help: [M.visit_ended],
+    help: [H.visit_ended],
     priority: 40,
     parse(text) {
       const m = VISIT_ENDED.exec(withoutEndPunctuation(text).replace(/[~]+$/, '').replace(/^(?:我)?(?:跟|和|去)?/, '').trim());
@@ -161,7 +161,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['objection'],
     words: ['异议'],
     args: '<客户> <内容>',
-    help: [M.objection],
+    help: [H.objection],
     priority: 30,
     parse(text) {
       const c = parseObjectionCommand(text);
@@ -173,7 +173,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['dashboard'],
     words: ['看板', '仪表盘', '数据看板', '流程看板', '健康看板', '热力图'],
     args: '',
-    help: [M.dashboard],
+    help: [H.dashboard],
     priority: 20,
     parse: (text) => (DASHBOARD.test(normalizeText(text)) ? { kind: 'dashboard' } : null),
   },
@@ -181,7 +181,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: ['hand_over'],
     words: ['转给', '转交给', '移交给', '交给'],
     args: '<客户> <同事>',
-    help: [M.hand_over],
+    help: [H.hand_over],
     // After the core grammar: "<客户> 留言 …交给法务…" is a logged message that happens to contain 交给.
     priority: 60,
     parse(text) {
@@ -195,7 +195,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     kinds: [],
     words: [],
     args: '',
-    help: [U.show_customer, U.list_customers, U.help],
+    help: [H.show_customer, H.list_customers, H.cancel, H.help],
     priority: 1000,
     parse: () => null,
   },
@@ -213,7 +213,7 @@ export function parseChat(text: string): ChatCommand {
 }
 
 /** The command list every help answer shows, generated from the table (in the table's order). */
-export const HELP_TEXT = [M.title, ...COMMANDS.flatMap((e) => e.help).map((line) => `• ${line}`)].join('\n');
+export const HELP_TEXT = [H.title, ...COMMANDS.flatMap((e) => e.help).map((line) => `• ${line}`)].join('\n');
 
 /** The usage line of a core command, for an incomplete one. */
 export const usageOf = (kind: CommandKind): string => U[kind];

@@ -66,13 +66,41 @@ const MORE_USAGE = {
   objection: '<客户> 异议 <内容> — 记录客户异议，例：华夏医疗 异议 运维响应慢',
   dashboard: '看板 — 主管和管理者获取过程健康看板链接，例：看板',
   hand_over: '<客户> 转给 <同事> — 主管或管理员把客户转给其他销售，例：华夏医疗 转给 周静',
-  /** The first line of the help. */
-  title: '可用指令（客户可写全称、名称的一部分或拼音首字母，如 hxyl）：',
+};
+
+/**
+ * The lines of the 帮助 answer, one per command, each with an example to copy. Short on purpose: the whole answer
+ * is one chat message, and WeCom refuses a text over 2048 bytes (the usage lines above answer an incomplete command
+ * in full).
+ */
+const HELP_LINES = {
+  title: '常用指令（客户可写全称、简称或拼音首字母，如 hxyl）：',
+  create_customer: '新客户 — 例：新客户 华夏医疗 医疗',
+  move: '推进 — 例：华夏医疗 推进 5（阶段写编号或名称；也可写 → 5）',
+  move_next: '前进/退回一步 — 例：华夏医疗 下一步（或：华夏医疗 退回）',
+  win: '签约 — 例：华夏医疗 签约',
+  lose: '丢单（须写原因）— 例：华夏医疗 丢单 预算被砍',
+  override: '强制推进（留痕并通知上级）— 例：华夏医疗 强制推进 5 原因 客户已口头确认',
+  log_message: '记录客户留言 — 例：华夏医疗 留言 客户问能否分期',
+  upload: '上传资料 — 例：华夏医疗 上传',
+  send_pack: '发资料包 — 例：华夏医疗 资料包',
+  bind_contact: '绑定客户联系人 — 例：绑定 华夏医疗',
+  pain_point: '客户痛点记录 — 例：华夏医疗 填写痛点（逐项问答，回复“取消”退出）',
+  visit_ended: '拜访结束 — 例：华夏医疗 拜访结束',
+  objection: '记录异议 — 例：华夏医疗 异议 运维响应慢',
+  my_work: '我的待办（主管另有 团队、停滞、待评分）— 例：我的任务',
+  dashboard: '过程看板（主管）— 例：看板',
+  hand_over: '转交客户（主管）— 例：华夏医疗 转给 周静',
+  show_customer: '查看客户 — 例：查看 华夏医疗',
+  list_customers: '我的客户 — 例：我的客户',
+  cancel: '退出正在填写的表单 — 例：取消',
+  help: '帮助 — 例：帮助',
 };
 
 export const TEXTS_ZH = {
   usage: USAGE,
   moreUsage: MORE_USAGE,
+  helpLines: HELP_LINES,
   formatTime,
   formatDuration,
   formatElapsed,

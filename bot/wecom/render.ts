@@ -14,6 +14,29 @@ const STYLE: Record<ButtonStyle, number> = { primary: 1, danger: 2, default: 4 }
 const TONE: Record<CardTone, number> = { neutral: 0, info: 1, alert: 2, success: 3 };
 const cut = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n).join('') : s);
 
+/** An app message's text or markdown content: at most 2048 bytes (WeCom refuses a longer one with 45002). */
+export const MAX_TEXT_BYTES = 2048;
+
+/**
+ * `text` within `max` UTF-8 bytes: whole when it fits, else cut after the last whole line that fits (a character
+ * boundary when one line alone is too long) with "…" after it — the message arrives shortened rather than not at all.
+ * The texts we build stay under the limit themselves (lists say how many they left out); this is the net below them.
+ */
+export function fitBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  const room = max - Buffer.byteLength('\n…');
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > room) break;
+    out += ch;
+    bytes += n;
+  }
+  const lastLine = out.lastIndexOf('\n');
+  return `${lastLine > out.length / 2 ? out.slice(0, lastLine) : out}\n…`;
+}
+
 export function renderCard(card: CardModel): TemplateCard {
   // The select's submit button goes last, unless the builder placed it among the buttons itself.
   const submit = card.select && !card.buttons.some((b) => b.key === card.select!.submit.key) ? [card.select.submit] : [];
@@ -48,8 +71,8 @@ export function renderCard(card: CardModel): TemplateCard {
 /** A neutral message as WeCom's message/send body (without touser/agentid). Files and images need a media id first. */
 export function renderMessage(message: OutMessage, mediaId?: (ref: { path: string; name: string }) => string): OutboundMessage {
   switch (message.type) {
-    case 'text': return { msgtype: 'text', text: { content: message.text } };
-    case 'markdown': return { msgtype: 'markdown', markdown: { content: message.text } };
+    case 'text': return { msgtype: 'text', text: { content: fitBytes(message.text, MAX_TEXT_BYTES) } };
+    case 'markdown': return { msgtype: 'markdown', markdown: { content: fitBytes(message.text, MAX_TEXT_BYTES) } };
     case 'link': return { msgtype: 'textcard', textcard: { title: message.title, description: message.description, url: message.url, ...(message.buttonText ? { btntxt: message.buttonText } : {}) } };
     case 'card': return { msgtype: 'template_card', template_card: renderCard(message.card) };
     case 'file':

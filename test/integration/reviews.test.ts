@@ -207,7 +207,7 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     expect(versions[1]!.tags).toEqual(['信息不全']);
     expect(wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei').map(textOf)).toEqual(['评语已记录（第2版）。谢谢！']);
     await say(textXml('zhangwei', '帮助'));
-    expect(wecom.sent.slice(mark + 1).some((m) => textOf(m).includes('可用指令'))).toBe(true);
+    expect(wecom.sent.slice(mark + 1).some((m) => textOf(m).includes('常用指令'))).toBe(true);
     const [n] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from review_scores where review_id = ${reviewId}`);
     expect(n!.n).toBe(2);
   });

@@ -1,6 +1,7 @@
 /** The WeCom renderer (channel seam): card models become template_cards that WeCom's documented rules accept. */
 import type { CardModel } from '../../../../bot/channel';
-import { renderCard, renderCardUpdate, renderMessage } from '../../../../bot/wecom/render';
+import { MAX_TEXT_BYTES, renderCard, renderCardUpdate, renderMessage } from '../../../../bot/wecom/render';
+import { helpText } from '../../../../cards/help';
 import { checkTemplateCard } from '../../../../sandbox/message-rules';
 
 const warning: CardModel = {
@@ -35,5 +36,31 @@ describe('WeCom renderer', () => {
       .toEqual({ msgtype: 'textcard', textcard: { title: '看板', description: '点开查看', url: 'https://x.test/d' } });
     expect(renderCardUpdate({ type: 'disable', label: '张伟已催办 12月1日 12:00 之后的很长的标签' })).toEqual({ button: { replace_name: '张伟已催办 12月1日 12:00 之后' } }); // ≤ 20 characters
     expect(() => renderMessage({ type: 'file', media: { path: 'config/sop/x.md', name: 'x.md' } })).toThrow(/media/);
+  });
+});
+
+describe('text within WeCom\'s 2048 bytes (a longer one is refused: the person would get nothing)', () => {
+  const content = (text: string) => (renderMessage({ type: 'text', text }) as { text: { content: string } }).text.content;
+
+  it('the help answer fits whole, also when it repeats what was not understood', () => {
+    for (const input of ['帮助', '?', `${'看'.repeat(60)}`]) {
+      const help = helpText(input);
+      expect(Buffer.byteLength(help)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+      expect(content(help)).toBe(help);
+    }
+  });
+
+  it('a longer text arrives cut after its last whole line that fits, marked with …', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `第${i + 1}行：华夏医疗 价格谈判中 已停留 9 天`);
+    const out = content(lines.join('\n'));
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+    expect(out.endsWith('\n…')).toBe(true);
+    const kept = out.slice(0, -2).split('\n');
+    expect(kept).toEqual(lines.slice(0, kept.length)); // whole lines, in order
+    expect(kept.length).toBeGreaterThan(30);
+    // One long line: cut on a character boundary, never inside a character.
+    const one = content('痛'.repeat(1000));
+    expect(Buffer.byteLength(one)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+    expect(one).toMatch(/^痛+\n…$/);
   });
 });
