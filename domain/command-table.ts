@@ -49,7 +49,7 @@ export interface CommandEntry {
   parse(text: string): ChatCommand | null;
 }
 
-const PAIN_POINT_START = /^(?:(.+?)\s*)?(?:填写痛点|痛点记录|填痛点|写痛点)$/;
+const PAIN_POINT_START = /^(?:(.+?)\s*)??(?:填写痛点|痛点记录|填痛点|写痛点)$/;
 const PAIN_POINT_LABELS = [/担忧|焦虑|顾虑|痛点|担心/, /承诺|交付物|答应/, /下次联系|下次沟通|回访|下次跟进/];
 const DASHBOARD = /^(?:看板|仪表盘|数据看板|流程看板|健康看板|热力图)$/;
 /** `<客户> 拜访结束` and how reps say it (拜访完了, 刚拜访完, 见完客户了); without a name: the customer last worked on. */
