@@ -2,15 +2,15 @@
  * The router (bolt/probot style): global middleware, then listeners registered with `on(kind)` and
  * `action(key)`, run as one chain. A listener that does not call `next()` ends the chain.
  *
- * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window), then the
- * ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
+ * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window; skipped for
+ * a one-word command such as 我的任务, which is never an answer), then the ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
  * which command wins is the table's business, never the order of registration. Anything not understood, or a
  * handler that passes (`next()`), reaches the `fallback` (the help).
  */
 import type { BotContext } from './context';
 import type { CardActionEvent, ChatEvent, ChatEventKind, TextEvent } from './channel';
 import { asBotError, type BotError } from './errors';
-import { parseChat, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
+import { parseChat, WHOLE_MESSAGE_KINDS, type ChatCommand, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
 
 export type Next = () => Promise<void>;
 export type Middleware<E extends ChatEvent = ChatEvent> = (ctx: BotContext<E>, next: Next) => Promise<void>;
@@ -99,8 +99,7 @@ export class Router {
     return this;
   }
 
-  private async runCommand(ctx: BotContext<TextEvent>, next: Next): Promise<void> {
-    const command = parseChat(ctx.event.text);
+  private async runCommand(ctx: BotContext<TextEvent>, command: ChatCommand, next: Next): Promise<void> {
     const handler = this.commands.get(command.kind);
     if (!handler) return next();
     await handler(ctx, command, next);
@@ -108,8 +107,11 @@ export class Router {
 
   /** Runs the chain for one event. Errors reach the error hook and are rethrown so the inbox retries the row. */
   async dispatch(ctx: BotContext): Promise<void> {
-    const text: Listener[] = ctx.event.kind === 'message.text'
-      ? [...(this.conversations as Listener[]), (c, next) => this.runCommand(c as BotContext<TextEvent>, next)] : [];
+    const command = ctx.event.kind === 'message.text' ? parseChat(ctx.event.text) : null;
+    // A one-word command (我的任务, 待评分…) is never an answer: it skips the open conversations, which stay open.
+    const conversations = command && !WHOLE_MESSAGE_KINDS.has(command.kind) ? (this.conversations as Listener[]) : [];
+    const text: Listener[] = command
+      ? [...conversations, (c, next) => this.runCommand(c as BotContext<TextEvent>, command, next)] : [];
     const chain: Listener[] = [
       ...this.middleware,
       ...text,

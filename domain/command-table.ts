@@ -203,6 +203,13 @@ export const COMMANDS: readonly CommandEntry[] = [
 
 const BY_PRIORITY = [...COMMANDS].sort((a, b) => a.priority - b.priority);
 
+/**
+ * Commands that are a whole message of one word (我的任务, 待评分, 帮助, 看板…): never an answer to a question the bot
+ * asked, so they run even while a guided form or a review's comment window is open (which stays open for the next
+ * answer), instead of being taken as the answer.
+ */
+export const WHOLE_MESSAGE_KINDS: ReadonlySet<ChatCommandKind> = new Set<ChatCommandKind>(['my_tasks', 'team', 'stalled', 'reviews_waiting', 'dashboard', 'help', 'list_customers']);
+
 /** Parses one chat message with the whole table. Never throws; anything unrecognised is `{ kind: 'unknown' }`. */
 export function parseChat(text: string): ChatCommand {
   for (const entry of BY_PRIORITY) {

@@ -200,6 +200,13 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
   });
 
   it('the text right after the score is its comment (a new version); the next text is a command again', async () => {
+    // A one-word command during the window is that command, not the comment; the window stays open.
+    const before = wecom.sent.length;
+    await say(textXml('zhangwei', '待评分'));
+    const asked = wecom.sent.slice(before).filter((m) => m.touser === 'zhangwei').map(textOf);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).not.toContain('评语');
+    expect(wecom.sent.slice(before).filter((m) => m.touser === 'wangfang')).toEqual([]); // nothing went to the rep
     const mark = wecom.sent.length;
     await say(textXml('zhangwei', '痛点写得具体，但承诺的交付时间要和客户确认。'));
     const versions = await t.db.rows<{ version: number; score: number; tags: string[]; comment: string | null }>(sql`select * from review_scores where review_id = ${reviewId} order by version`);

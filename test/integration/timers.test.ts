@@ -306,6 +306,12 @@ describe('the pain-point record in chat (R3)', () => {
     const first = await say(textXml('lina', '远东康复 填写痛点'));
     expect(first.join('\n')).toMatch(/担忧|焦虑/);
     await say(textXml('lina', '1. 设备占地大 2. 操作复杂 3. 维修要等很久'));
+    // A one-word command between two answers is that command, not an answer (the form waits for the next one).
+    const before = wecom.sent.length;
+    await say(textXml('lina', '我的任务'));
+    const tasks = wecom.sent.slice(before).map(textOf).join('\n');
+    expect(tasks).not.toMatch(/记下了|承诺/);
+    expect(tasks).toContain('远东康复');
     // the bot restarts between two answers
     await t.bot.stop();
     const t2 = await startTestBot({ db: t.db, clock: t.clock, config: { allowTimeTravel: true } });
