@@ -1,5 +1,6 @@
 /** zh-CN texts for customers and stage changes (part of the catalogue; see cards/texts.ts). */
 export const customerTexts = {
+  othersCustomer: (name: string, owner: string) => `客户“${name}”由${owner}负责，不在您的客户中：只有负责人、其直属上级或管理员可以查看和操作。如需接手，请联系主管转给您。`,
   notFound: (q: string) => `没有找到客户“${q}”。可以发送“我的客户”查看您负责的客户，或用“新客户 <名称> [行业]”新建。`,
   notYours: (name: string, owner: string) => `抱歉，客户“${name}”由${owner}负责，只有负责人、其直属上级或管理员可以变更阶段。`,
   overrideNotAllowed: '抱歉，只有负责人的直属上级或管理员可以强制推进。',

@@ -12,7 +12,7 @@ import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { ProcessDefinition, StageDef } from '../domain/types';
-import type { CustomerRow, EventSource } from '../store/customers';
+import { listCustomers, type CustomerRow, type EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
 import { eq } from 'drizzle-orm';
 import { findPerson } from '../store/people';
@@ -45,6 +45,13 @@ export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (i
   }
   if (m.candidates.length === 0) {
     if (opts.quietWhenNone) return 'none';
+    // A colleague's customer, by its exact name: say whose it is, rather than "not found, create it" (a duplicate).
+    const [other] = query.trim() ? await listCustomers(ctx.tx, { name: query.trim(), limit: 1 }) : [];
+    if (other) {
+      const owner = await findPerson(ctx.tx, other.ownerId);
+      await ctx.say(T.othersCustomer(other.name, owner?.name ?? other.ownerId));
+      return null;
+    }
     await ctx.say(T.notFound(query));
     return null;
   }

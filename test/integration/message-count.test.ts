@@ -35,6 +35,9 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '帮助', 1, 0, (m) => textOf(m).includes('常用指令')],
   ['lina', '华夏医疗推近谈判', 1, 0, (m) => textOf(m).includes('你是不是想：“华夏医疗 推进 价格谈判中”')],
   ['zhangwei', '团队', 1, 0, (m) => textOf(m).includes('团队客户')],
+  // A colleague's customer (张伟's, not in 李娜's list): whose it is, not "not found, create it" (a duplicate).
+  ['zhangwei', '新客户 北辰体检中心', 1, 0, (m) => cardOf(m).main_title.title === '北辰体检中心'],
+  ['lina', '北辰体检中心 下一步', 1, 0, (m) => textOf(m).includes('由张伟负责') && !textOf(m).includes('新客户')],
   ['zhangwei', '停滞', 1, 0, (m) => textOf(m).length > 0],
   ['zhangwei', '待评分', 1, 0, (m) => textOf(m).length > 0],
 ];
