@@ -4,7 +4,7 @@ export const customerTexts = {
   notFound: (q: string) => `没有找到客户“${q}”。可以发送“我的客户”查看您负责的客户，或用“新客户 <名称> [行业]”新建。`,
   notYours: (name: string, owner: string) => `抱歉，客户“${name}”由${owner}负责，只有负责人、其直属上级或管理员可以变更阶段。`,
   overrideNotAllowed: '抱歉，只有负责人的直属上级或管理员可以强制推进。',
-  stale: (name: string) => `客户“${name}”刚刚已被他人更新，以下是最新状态：`,
+  stale: (name: string) => `客户“${name}”在这张卡片之后已有变更，以下是最新状态：`,
   moved: (from: string, to: string) => `已从「${from}」推进到「${to}」`,
   movedBack: (from: string, to: string) => `已从「${from}」退回到「${to}」`,
   closedAs: (to: string) => `已标记为「${to}」`,
