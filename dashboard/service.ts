@@ -88,6 +88,11 @@ export function createDashboardService(deps: DashboardServiceDeps) {
   }
 
   const periodKey = (p: Period) => `${p.from.toISOString()}|${p.to.toISOString()}`;
+  /**
+   * The business instant as part of a cache key, in steps of the cache's lifetime: on the wall clock it changes as
+   * often as entries expire anyway; when the sandbox moves the clock (+1天) the answer is computed afresh at once.
+   */
+  const instantKey = (now: Date) => String(Math.floor(now.getTime() / Math.max(ttl, 1000)));
   /** The business clock's `now`, rounded down to the cache lifetime so cached answers are consistent. */
   const stable = (now: Date) => (ttl ? new Date(Math.floor(now.getTime() / 1000) * 1000) : now);
 
@@ -110,7 +115,7 @@ export function createDashboardService(deps: DashboardServiceDeps) {
   const nameOf = (names: Map<string, string>, id: string | null) => (id === null ? T.page.unassignedOffice : names.get(id) ?? id);
 
   async function heatmap(scope: Scope, period: Period, now: Date): Promise<HeatmapData> {
-    return cached(`heatmap:${scopeKey(scope)}:${periodKey(period)}`, async () => {
+    return cached(`heatmap:${scopeKey(scope)}:${periodKey(period)}:${instantKey(now)}`, async () => {
       const at = stable(now);
       const stages = openStages(process).map((s) => s.key);
       const [aggregates, names] = await Promise.all([
@@ -137,7 +142,7 @@ export function createDashboardService(deps: DashboardServiceDeps) {
   }
 
   async function stalled(scope: Scope, now: Date): Promise<StalledEntry[]> {
-    return cached(`stalled:${scopeKey(scope)}`, async () => {
+    return cached(`stalled:${scopeKey(scope)}:${instantKey(now)}`, async () => {
       const at = stable(now);
       // The one R5 rule (usecases/stall.ts): the same list as the daily flags and GET /api/customers?flag=stalled.
       const [stuck, names] = await Promise.all([stalledCustomers(database, undefined, process, at, scope, tz), officeNames(scope)]);

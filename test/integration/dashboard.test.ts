@@ -345,4 +345,19 @@ describe('process health dashboard (issue 6)', () => {
       expect((await t.bot.dashboardJobs.weeklyHeatmap()).skipped).toBe(true);
     });
   });
+
+  // Last: it moves the clock, which never goes back.
+  describe('after the clock moves (the sandbox\'s +1天)', () => {
+    it('the stalled list is the one of the new day at once, not a cached answer of the day before', async () => {
+      // The admin token (a day later, a dashboard sign-in would have expired).
+      const names = async () => {
+        const res = await fetch(`${t.base}/api/dashboard/stalled`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { items: { name: string }[] }).items.map((i) => i.name).sort();
+      };
+      expect(await names()).toEqual(['三江水务']);
+      t.clock.advance(24 * 3_600_000); // 四海酒店 passes 7 calendar days in 价格谈判中 too
+      expect(await names()).toEqual(['三江水务', '四海酒店'].sort());
+    });
+  });
 });
