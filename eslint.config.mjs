@@ -24,8 +24,8 @@ export default tseslint.config(
   // Arrows point one way (docs/architecture, issue 11): nothing imports a folder above it.
   ...layer('bot/**/*.ts', ['handlers', 'usecases', 'schedulers', 'dashboard', 'app', 'sandbox']),
   ...layer('store/**/*.ts', ['bot', 'handlers', 'usecases', 'cards', 'schedulers', 'dashboard', 'app', 'sandbox']),
-  ...layer('cards/**/*.ts', ['store', 'handlers', 'usecases', 'schedulers', 'dashboard', 'app', 'sandbox']),
-  ...layer('usecases/**/*.ts', ['handlers', 'schedulers', 'dashboard', 'app', 'sandbox']),
+  ...layer('cards/**/*.ts', ['bot', 'store', 'handlers', 'usecases', 'schedulers', 'dashboard', 'app', 'sandbox']),
+  ...layer('usecases/**/*.ts', ['bot', 'handlers', 'schedulers', 'dashboard', 'app', 'sandbox']),
   ...layer('handlers/**/*.ts', ['schedulers', 'dashboard', 'app', 'sandbox']),
   ...layer('schedulers/**/*.ts', ['handlers', 'dashboard', 'app', 'sandbox']),
   ...layer('dashboard/**/*.ts', ['handlers', 'schedulers', 'app', 'sandbox']),

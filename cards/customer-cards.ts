@@ -8,7 +8,7 @@
  * (bot/channel.ts CardModel): fields, a note, buttons with keys, one select with its submit button.
  */
 import { randomBytes } from 'node:crypto';
-import type { CardButton, CardModel, OutMessage } from '../bot/channel';
+import type { CardButton, CardModel, OutMessage } from '../domain/messages';
 import { clip, MAX_INDUSTRY_CHARS, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import type { StageDef } from '../domain/types';

@@ -1,4 +1,4 @@
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { texts } from './texts';
 
 /** WeCom truncates app text beyond 2048 bytes (the smallest limit of our channels); stay under with room for the footer. */

@@ -2,7 +2,7 @@
  * Cards for material packs and the customer's side: the rep's bind card for a new external contact (客户联系) and
  * the supervisors' card for a suspected duplicate customer (two reps, one customer). Pure builders.
  */
-import type { CardModel } from '../bot/channel';
+import type { CardModel } from '../domain/messages';
 import { newTaskId } from './customer-cards';
 import { materialTexts as T } from './material-texts';
 

@@ -3,7 +3,7 @@
  * same card updated after a score, the replies around it, the weekly 方案提交及时率 leaderboard (markdown) and the
  * private coach (方案陪写师) offer. Pure builders; every zh-CN string of the feature is here.
  */
-import type { CardField, CardModel, OutMessage } from '../bot/channel';
+import type { CardField, CardModel, OutMessage } from '../domain/messages';
 import { percentText, type Leaderboard } from '../domain/leaderboard';
 import type { QualityScore } from '../domain/quality-score';
 import { TEXTS_ZH } from '../domain/texts.zh';

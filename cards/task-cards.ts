@@ -2,7 +2,7 @@
  * Cards for tasks and their timers (R3, R7, R9): the reminder to the rep, the overdue warning to the supervisor
  * with one-tap actions (催办 / 延期24小时 / 已处理), the escalation to the next level, and the SOP note.
  */
-import type { CardModel, OutMessage } from '../bot/channel';
+import type { CardModel, OutMessage } from '../domain/messages';
 import { clip, MAX_NAME_CHARS } from '../domain/text-normalize';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { newTaskId } from './customer-cards';

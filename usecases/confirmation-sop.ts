@@ -5,7 +5,7 @@
  * accepted a proposal). Weeks with fewer than 2 demos do not count, and do not break a streak. One push per streak.
  */
 import { sql } from 'drizzle-orm';
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { sopFile } from '../cards/task-cards';
 import type { Database, DbOrTx } from '../store/db';
 import { appState } from '../store/schema';

@@ -5,11 +5,11 @@
  * channel renders them at delivery.
  */
 import { createHash } from 'node:crypto';
-import type { CardModel, MediaRef, OutMessage } from '../bot/channel';
+import type { CardModel, MediaRef, OutMessage } from '../domain/messages';
 import type { DbOrTx } from '../store/db';
 import type { NewOutboxMessage } from '../store/outbox';
 
-export type { OutMessage } from '../bot/channel';
+export type { OutMessage } from '../domain/messages';
 
 /** Sends one message to each of `to` (duplicates and empty ids dropped). */
 export type Emit = (to: readonly string[], message: OutMessage) => Promise<void>;

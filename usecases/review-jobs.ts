@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { coachNoticeText, coachOfferText, leaderboardMessage, reviewTexts } from '../cards/review-cards';
 import { isoWeek, isoWeekRange, previousIsoWeek } from '../domain/dashboard';
 import { durationMs } from '../domain/duration';

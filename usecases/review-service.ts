@@ -5,7 +5,7 @@
  * and signed links to the delivered documents. Runs inside the caller's transaction.
  */
 import { card } from './emit';
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { deliverableLines, newReviewCardId, reviewCard, type ReviewCardFacts, type ScoreView } from '../cards/review-cards';
 import { durationMs } from '../domain/duration';
 import { qualityScore, type QualityScore } from '../domain/quality-score';

@@ -3,7 +3,7 @@
  * `review` task on the first score and opens a short comment window; the reviewer's next text is the comment (a
  * new version with the same score). Nothing is overwritten.
  */
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { summarize } from './emit';
 import { coachingText, tagsFromSelection, type ReviewCardFacts } from '../cards/review-cards';
 import { releaseCoachingNote, upsertCoachingNote, type StoredMessage } from '../store/coaching';

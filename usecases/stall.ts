@@ -4,7 +4,7 @@
  * each one's last 3 communication records. Flags are raised and cleared, never deleted.
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { OutMessage } from '../bot/channel';
+import type { OutMessage } from '../domain/messages';
 import { stallText } from '../cards/stall-texts';
 import { calendarDaysBetween, isStalled, stalledBefore, type Scope } from '../domain/dashboard';
 import { stallCandidates } from '../store/analytics';
