@@ -1,10 +1,9 @@
 import { HELP_TEXT } from '../domain/command-table';
 import { texts } from './texts';
 
-/** The answer to 帮助: one greeting line, then the command list. */
-export function helpText(input: string): string {
-  const head = input && !/^(帮助|help|\?|？)$/i.test(input) ? texts.help.unknown(input.slice(0, 40)) : texts.help.greeting;
-  return `${head}\n${HELP_TEXT}`;
+/** The answer to 帮助 (and 菜单, 你好…: every way of asking what the bot does): one greeting line, then the command list. */
+export function helpText(): string {
+  return `${texts.help.greeting}\n${HELP_TEXT}`;
 }
 
 /** The answer to a message not understood: the closest one or two commands and a pointer to 帮助 — never the whole list. */

@@ -9,7 +9,6 @@ export const texts = {
     more: (n: number) => `…另有 ${n} 条，请在应用内查看`,
   },
   help: {
-    unknown: (input: string) => `没有看懂“${input}”。可以这样说：`,
     greeting: '你好，我是销售流程助手。可以这样说：',
     miss: (input: string, suggestions: string[]) =>
       `${input ? `没有看懂“${input}”。` : '我目前只能处理文字消息。'}你是不是想：${suggestions.map((s) => `“${s}”`).join(' 或 ')}？\n发送“帮助”查看全部指令。`,

@@ -63,7 +63,8 @@ export const VERBS: VerbRow[] = [
 
 /** Whole-message commands (after normalising). */
 export const WHOLE: { kind: 'help' | 'list_customers' | 'cancel'; re: RegExp }[] = [
-  { kind: 'help', re: /^(?:帮助|help|\?|菜单|指令|命令|怎么用|用法|说明|使用说明)$/i },
+  // A greeting is a way of asking what the bot does: it gets the help, which starts with one.
+  { kind: 'help', re: /^(?:帮助|help|\?|菜单|指令|命令|怎么用|用法|说明|使用说明|你好|您好|你好呀|hi|hello|嗨|在吗|在不在)$/i },
   { kind: 'list_customers', re: /^(?:我的客户|客户列表|我的客户列表|我有哪些客户|客户)$/ },
   { kind: 'cancel', re: /^(?:取消|算了|不用了|退出|结束)$/ },
 ];

@@ -30,10 +30,14 @@ const SHAPES: { hints: string[]; make(c: string, next: string): string }[] = [
   { hints: ['看板', '看版', '报表', '热力'], make: () => '看板' },
   { hints: ['团队', '组员', '下属'], make: () => '团队' },
   { hints: ['评分', '打分', '质检'], make: () => '待评分' },
-  { hints: ['查', '看', '状态', '进度', '情况'], make: (c) => `查看 ${c}` },
+  { hints: ['查', '看', '状态', '进度', '进展', '情况', '怎么样', '咋样', '如何'], make: (c) => `查看 ${c}` },
 ];
 
-/** The customer a message names: the longest customer name it contains (or that contains the whole message). */
+/**
+ * The customer a message names: the longest customer name it contains (or that contains the whole message); else
+ * the one customer whose name's beginning (two characters or more) the message contains — 华夏怎么样了 names 华夏医疗
+ * — or, when two begin alike, that shared beginning (the lookup then offers the choice).
+ */
 export function mentionedCustomer(text: string, customers: readonly string[]): string | null {
   const t = compactKey(text);
   if (!t) return null;
@@ -41,7 +45,16 @@ export function mentionedCustomer(text: string, customers: readonly string[]): s
     const k = compactKey(c);
     return k.length >= 2 && (t.includes(k) || (t.length >= 2 && k.startsWith(t.slice(0, Math.max(2, Math.min(k.length, t.length))))));
   });
-  return hits.sort((a, b) => b.length - a.length)[0] ?? null;
+  if (hits.length) return hits.sort((a, b) => b.length - a.length)[0]!;
+  const prefixIn = (k: string) => {
+    let n = 0;
+    while (n < k.length && t.includes(k.slice(0, n + 1))) n++;
+    return n;
+  };
+  const scored = customers.map((c) => ({ c, n: prefixIn(compactKey(c)) })).filter((x) => x.n >= 2).sort((a, b) => b.n - a.n);
+  if (!scored[0]) return null;
+  // Two customers begin alike (东华人民医院, 东华口腔): the shared beginning, which the lookup answers with a choice.
+  return scored[0].n > (scored[1]?.n ?? 0) ? scored[0].c : compactKey(scored[0].c).slice(0, scored[0].n);
 }
 
 /** Up to two filled-in commands, best first. */
@@ -61,6 +74,7 @@ export function suggestCommands(message: string, ctx: SuggestContext): string[] 
     if (out.length === 2) break;
   }
   if (named && out.length < 2) for (const s of [`查看 ${named}`, `${named} 下一步`]) if (!out.includes(s) && out.length < 2) out.push(s);
-  if (!out.length) out.push('我的任务', ctx.focus ? `${ctx.focus.name} 下一步` : '我的客户');
+  // Nothing to go on (a greeting, small talk): what is safe to send blind — never a move.
+  if (!out.length) out.push('我的任务', ctx.focus ? `查看 ${ctx.focus.name}` : '我的客户');
   return out.slice(0, 2);
 }

@@ -15,7 +15,7 @@ import { nextForward, visibleCustomers, type StageDeps } from './stage-move';
 
 export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): void {
   router.command('help', async (ctx) => {
-    await ctx.say(helpText(ctx.event.text.trim()));
+    await ctx.say(helpText());
   });
   router.fallback(async (ctx) => {
     const input = ctx.event.text.trim();

@@ -33,6 +33,8 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
   ['lina', '取消', 1, 0, (m) => textOf(m).includes('没有进行中的操作')],
   ['lina', '帮助', 1, 0, (m) => textOf(m).includes('常用指令')],
+  ['lina', '你好', 1, 0, (m) => textOf(m).startsWith('你好，我是销售流程助手') && textOf(m).includes('常用指令')],
+  ['lina', '菜单', 1, 0, (m) => textOf(m).startsWith('你好，我是销售流程助手') && !textOf(m).includes('没有看懂')],
   ['lina', '华夏医疗推近谈判', 1, 0, (m) => textOf(m).includes('你是不是想：“华夏医疗 推进 价格谈判中”')],
   ['zhangwei', '团队', 1, 0, (m) => textOf(m).includes('团队客户')],
   // A colleague's customer (张伟's, not in 李娜's list): whose it is, not "not found, create it" (a duplicate).

@@ -134,8 +134,27 @@ const MISSES: [string, string][] = [
   ['东华人民医院 怎么样了 最近', '查看 东华人民医院'],
   ['南山中医院的报价发一下', '南山中医院 上传'],
   ['北辰体检中心 没戏了', '北辰体检中心 丢单 <原因>'],
+  ['南山怎么样了', '查看 南山中医院'], // the beginning of a name is enough when it is one customer's
+  ['北辰进展如何', '查看 北辰体检中心'],
 ];
+describe('a greeting asks what the bot does', () => {
+  it.each(['你好', '您好！', 'hi', '在吗？', '菜单'])('%j gets the help', (text) => {
+    expect(parseChat(text).kind).toBe('help');
+  });
+});
+
 describe('a miss gets the closest one or two commands, filled in', () => {
+  it('with nothing to go on (small talk), never a move: the task list and a look at the customer in hand', () => {
+    for (const text of ['嗯嗯', '好的收到']) {
+      const s = suggestCommands(text, ctx);
+      expect(s).toEqual(['我的任务', '查看 华夏医疗']);
+    }
+  });
+
+  it('a name beginning that two customers share: that beginning (查看 then offers the choice), not the customer in hand', () => {
+    expect(suggestCommands('东华怎么样', { ...ctx, customers: [...ctx.customers, '东华口腔'] })).toContain('查看 东华');
+  });
+
   it.each(MISSES)('%j → 你是不是想：%s', (text, first) => {
     const parsed = parseCommand(text);
     if (parsed.kind !== 'unknown' && parsed.kind !== 'name_only') throw new Error(`parsed as ${parsed.kind}; not a miss`);

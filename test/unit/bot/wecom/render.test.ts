@@ -42,12 +42,10 @@ describe('WeCom renderer', () => {
 describe('text within WeCom\'s 2048 bytes (a longer one is refused: the person would get nothing)', () => {
   const content = (text: string) => (renderMessage({ type: 'text', text }) as { text: { content: string } }).text.content;
 
-  it('the help answer fits whole, also when it repeats what was not understood', () => {
-    for (const input of ['帮助', '?', `${'看'.repeat(60)}`]) {
-      const help = helpText(input);
-      expect(Buffer.byteLength(help)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
-      expect(content(help)).toBe(help);
-    }
+  it('the help answer fits whole', () => {
+    const help = helpText();
+    expect(Buffer.byteLength(help)).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+    expect(content(help)).toBe(help);
   });
 
   it('a longer text arrives cut after its last whole line that fits, marked with …', () => {
