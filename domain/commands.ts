@@ -167,10 +167,14 @@ function fromVerb({ customer: rawCustomer, verb, rest: rawRest }: Split): Comman
   // Moves may leave the customer out (the one last worked on); outcomes, overrides and logs may not.
   const who = customer || null;
   switch (verb) {
-    case 'move':
+    case 'move': {
+      // Verb first, then the customer and the stage: 推进 华夏医疗 到 合同.
+      const both = who ? null : /^(.+?)\s+(?:到|至|→|推进到|推到)\s+(.+)$/.exec(rest);
+      if (both && cleanCustomer(both[1]!) && cleanStage(both[2]!)) return { kind: 'move', customer: cleanCustomer(both[1]!), stage: cleanStage(both[2]!) };
       if (!target || /^(?:一下|一步)$/.test(target)) return { kind: 'move_next', customer: who };
       if (NEXT_STAGE.test(target)) return { kind: 'move_next', customer: who };
       return { kind: 'move', customer: who, stage: target };
+    }
     case 'move_next':
       return { kind: 'move_next', customer: who };
     case 'move_back':

@@ -71,6 +71,11 @@ describe('parseCommand', () => {
     expect(parseCommand('华夏医疗')).toEqual({ kind: 'name_only', customer: '华夏医疗' });
   });
 
+  it('verb first, then the customer and the stage', () => {
+    expect(parseCommand('推进 华夏医疗 到 合同')).toEqual({ kind: 'move', customer: '华夏医疗', stage: '合同' });
+    expect(parseCommand('推到 华夏 → 5')).toEqual({ kind: 'move', customer: '华夏', stage: '5' });
+  });
+
   it('a move without a customer means the customer last worked on (the handler knows it)', () => {
     expect(parseCommand('推进 5')).toEqual({ kind: 'move', customer: null, stage: '5' });
     expect(parseCommand('推进到谈判')).toEqual({ kind: 'move', customer: null, stage: '谈判' });
