@@ -70,14 +70,14 @@ function facts(c: CustomerFacts, now: Date) {
  * `taskId` keeps a card's id when it replaces itself in place after a click.
  */
 export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date,
-  opts: { headline?: string; task?: CardTask | null; taskId?: string; extra?: { text: string; key: string }[] } = {}): CardModel {
+  opts: { headline?: string; tasks?: readonly CardTask[]; taskId?: string; extra?: { text: string; key: string }[] } = {}): CardModel {
   const base = {
     id: opts.taskId ?? newTaskId(`cust${c.id}`),
     source: '销售流程助手',
     title: clip(c.name, MAX_NAME_CHARS),
     subtitle: cut(opts.headline ?? `当前阶段：${stageText(c.stage)}`, 40),
     fields: facts(c, now),
-    ...(opts.task ? { quote: { title: cut(T.taskTitle(opts.task.name, TEXTS_ZH.formatTime(opts.task.dueAt)), 40), text: cut(opts.task.howTo, 200) } } : {}),
+    ...(opts.tasks?.length ? { quote: taskQuote(opts.tasks) } : {}),
   };
   if (c.stage.outcome) {
     return { ...base, note: T.closed, buttons: [{ label: '查看', style: 'default', key: ACTION.show(c.id) }] };
@@ -98,6 +98,16 @@ export function stageCard(c: CustomerFacts, choices: StageChoices, now: Date,
       select: { key: STAGE_SELECT, label: T.selectTitle, options: [{ id: NO_CHOICE, label: T.selectPlaceholder }, ...options], defaultId: NO_CHOICE, submit: more },
     } : {}),
     buttons,
+  };
+}
+
+/** The tasks a command opened, as the card's quote: one with its how-to; several each on a line, with its deadline. */
+function taskQuote(tasks: readonly CardTask[]): { title: string; text: string } {
+  const due = (t: CardTask) => TEXTS_ZH.formatTime(t.dueAt);
+  if (tasks.length === 1) return { title: cut(T.taskTitle(tasks[0]!.name, due(tasks[0]!)), 40), text: cut(tasks[0]!.howTo, 200) };
+  return {
+    title: cut(T.tasksTitle(tasks.length), 40),
+    text: cut(tasks.map((t, i) => `${i + 1}. ${T.taskLine(t.name, due(t))}：${cut(t.howTo, 50)}`).join('\n'), 280),
   };
 }
 

@@ -64,4 +64,6 @@ export const cardTexts = {
   confirmWinHint: (name: string, stage: string) => `标记为「${stage}」后客户将关闭，不能撤销。确认“${name}”已签约，请再点一次“确认”。`,
   confirmWinButton: (stage: string) => `确认${stage}`,
   taskTitle: (task: string, due: string) => `📝 待办：${task}（${due} 前）`,
+  tasksTitle: (n: number) => `📝 新待办 ${n} 项`,
+  taskLine: (task: string, due: string) => `${task}（${due} 前）`,
 };

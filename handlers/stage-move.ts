@@ -110,7 +110,7 @@ export function previousStage(process: ProcessDefinition, stage: string): StageD
   return i > 0 ? open[i - 1] ?? null : null;
 }
 
-export interface StageCardOptions { headline?: string; task?: CardTask | null; taskId?: string }
+export interface StageCardOptions { headline?: string; tasks?: readonly CardTask[]; taskId?: string }
 
 export async function stageCardFor(ctx: BotContext, deps: StageDeps, c: CustomerRow, opts: StageCardOptions = {}) {
   // The stage's material pack (资料包), when it has one, is one more button.
@@ -118,8 +118,8 @@ export async function stageCardFor(ctx: BotContext, deps: StageDeps, c: Customer
   return stageCard(await facts(ctx.tx, deps.process, c), stageChoices(deps.process, c, ctx.now), ctx.now, { ...opts, extra });
 }
 
-export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string, task?: CardTask | null): Promise<void> {
-  await ctx.sendCard(await stageCardFor(ctx, deps, c, { headline, task }));
+export async function sendStageCard(ctx: BotContext, deps: StageDeps, c: CustomerRow, headline?: string, tasks?: readonly CardTask[]): Promise<void> {
+  await ctx.sendCard(await stageCardFor(ctx, deps, c, { headline, tasks }));
 }
 
 /** On a card click: the clicked card becomes the customer's new card (no new message); in chat: a new card. */
@@ -177,11 +177,13 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
     case 'moved': {
       const headline = r.forced ? T.forcedMoved(r.from.name, r.to.name)
         : r.to.outcome ? T.closedAs(r.to.name) : backward ? T.movedBack(r.from.name, r.to.name) : T.moved(r.from.name, r.to.name);
-      // One reply: the stage card, with the task the move opened folded in (no separate prompt or at-open reminder).
-      const first = r.opened.find((t) => t.assigneeId.toLowerCase() === ctx.event.userId.toLowerCase());
-      const def = first ? taskDef(deps.process, first.kind) : undefined;
-      const task: CardTask | null = first ? { name: def?.name ?? first.kind, dueAt: first.dueAt, howTo: taskHowTo(def, r.customer.name) } : null;
-      await answerWithStageCard(ctx, deps, r.customer, { headline, task });
+      // One reply: the stage card, with every task the move opened for the rep folded in (no separate prompt or at-open
+      // reminder: the use case skipped those for all of them).
+      const tasks: CardTask[] = r.opened.filter((t) => t.assigneeId.toLowerCase() === ctx.event.userId.toLowerCase()).map((t) => {
+        const def = taskDef(deps.process, t.kind);
+        return { name: def?.name ?? t.kind, dueAt: t.dueAt, howTo: taskHowTo(def, r.customer.name) };
+      });
+      await answerWithStageCard(ctx, deps, r.customer, { headline, tasks });
       return true;
     }
   }

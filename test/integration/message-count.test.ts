@@ -10,7 +10,7 @@ import { seedSmallOrg } from '../helpers/org';
 import { mockWecom, textXml, type SentMessage } from '../helpers/wecom';
 
 const textOf = (m: SentMessage) => (m.text as { content: string } | undefined)?.content ?? '';
-type Card = { main_title: { title: string; desc?: string }; button_list?: { text: string }[]; quote_area?: { title: string } };
+type Card = { main_title: { title: string; desc?: string }; button_list?: { text: string }[]; quote_area?: { title: string; quote_text?: string } };
 const cardOf = (m: SentMessage) => m.template_card as Card;
 
 /** [who, what they type, messages to them, messages to the supervisor 张伟, what their one reply must show]. */
@@ -18,7 +18,9 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '新客户 华夏医疗 医疗', 1, 0, (m) => cardOf(m).main_title.title === '华夏医疗'],
   ['lina', '新客户 东华人民医院', 1, 0, (m) => cardOf(m).main_title.title === '东华人民医院'],
   ['lina', '华夏医疗 推进 2', 1, 1, (m) => !!cardOf(m).quote_area?.title.includes('客户痛点记录')],
-  ['lina', '华夏医疗 下一步', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」'],
+  // Entering 产品演示完成 opens two tasks (the proposal and the material pack): the one card names both.
+  ['lina', '华夏医疗 下一步', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」' &&
+    cardOf(m).quote_area?.title === '📝 新待办 2 项' && /演示后24小时内提交方案[\s\S]*发送资料包/.test(cardOf(m).quote_area?.quote_text ?? '')],
   ['lina', '退回', 1, 1, (m) => cardOf(m).main_title.desc === '已从「产品演示完成」退回到「首次电话沟通」'],
   ['lina', '推到演示', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」'],
   ['lina', '华夏', 1, 0, (m) => cardOf(m).main_title.title === '华夏医疗'],
