@@ -31,7 +31,7 @@ export const myWorkTexts = {
   tasksTitle: (n: number) => `📋 你的待办（共 ${n} 项）：`,
   noTasks: '你现在没有待办任务 👍 发送“我的客户”可以查看你负责的客户。',
   tasksFoot: '提交痛点记录：<客户> 填写痛点；上传文件：<客户> 上传。',
-  notManager: '“团队”“停滞”“待评分”是主管和管理者的指令；你可以发送“我的任务”查看自己的待办。',
+  notManager: '“团队”“停滞”是主管和管理者的指令；你可以发送“我的任务”查看自己的待办。',
   teamTitle: (n: number) => `👥 团队客户（共 ${n} 个），按阶段：`,
   teamStage: (stage: string, n: number, names: string[], more: number) => `• ${stage}：${n} 个${names.length ? `（${names.join('、')}${more > 0 ? ` 等` : ''}）` : ''}`,
   teamEmpty: '你的团队目前没有客户。',

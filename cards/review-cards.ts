@@ -144,7 +144,7 @@ export const reviewTexts = {
     `已记录：${score}分${tags.length ? `（${tags.join('、')}）` : ''}。${commentHint(minutes)}`,
   rescored: (score: number, version: number, minutes: number | null) =>
     `已改为 ${score} 分（第${version}版，历史版本保留）。${commentHint(minutes)}`,
-  comment: (version: number) => `评语已记录（第${version}版）。谢谢！`,
+  comment: '评语已记录，已连同评分发给被评的同事。谢谢！',
   commentSkipped: '好的，不添加评语。',
   notFound: '这条质检记录不存在了。',
   notReviewer: '抱歉，只有被指派的质检人或管理员可以为这条任务评分。',

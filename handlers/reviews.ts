@@ -35,7 +35,7 @@ async function onText(ctx: BotContext<TextEvent>, next: () => Promise<void>, dep
   const r = await commentOnReview(callFrom(ctx), deps, { actor: actorOf(ctx), text, skip });
   if (r.kind === 'no_window') return next();
   if (r.kind === 'skipped') return ctx.say(reviewTexts.commentSkipped);
-  await ctx.say(reviewTexts.comment(r.row.version));
+  await ctx.say(reviewTexts.comment);
 }
 
 /** Registered first: a reviewer's text right after a score is the comment, before any command parsing. */

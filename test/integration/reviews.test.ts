@@ -212,7 +212,7 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     const versions = await t.db.rows<{ version: number; score: number; tags: string[]; comment: string | null }>(sql`select * from review_scores where review_id = ${reviewId} order by version`);
     expect(versions.map((v) => [v.version, v.score, v.comment])).toEqual([[1, 4, null], [2, 4, '痛点写得具体，但承诺的交付时间要和客户确认。']]);
     expect(versions[1]!.tags).toEqual(['信息不全']);
-    expect(wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei').map(textOf)).toEqual(['评语已记录（第2版）。谢谢！']);
+    expect(wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei').map(textOf)).toEqual(['评语已记录，已连同评分发给被评的同事。谢谢！']);
     await say(textXml('zhangwei', '帮助'));
     expect(wecom.sent.slice(mark + 1).some((m) => textOf(m).includes('常用指令'))).toBe(true);
     const [n] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from review_scores where review_id = ${reviewId}`);
