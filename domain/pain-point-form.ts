@@ -509,7 +509,8 @@ function itemsOf(sections: string[][], part: 'worries' | 'deliverables'): string
 }
 
 const q = (s: string): string => `“${s}”`;
-const EXAMPLE_TIMES = '可以写成“明天下午3点”或“11月30日 15:00”';
+// Examples that stay true whatever the date (a fixed date would soon be in the past).
+const EXAMPLE_TIMES = '可以写成“明天下午3点”“下周三 15:00”，或写具体日期“几月几日 几点”';
 
 const PART_NAME: Record<PainPointPart, string> = {
   worries: '客户最焦虑的3个问题',
@@ -536,7 +537,7 @@ export const PAIN_POINT_TEXTS = {
   questions: {
     worries: '客户最焦虑的3个问题是什么？可以一次发3条（换行或用“；”隔开），也可以一条一条发。',
     deliverables: '现场承诺了客户哪些交付物？至少1项，例如：3天内发方案；周一前发报价单。',
-    nextContact: '下次什么时候联系客户？例如：明天下午3点、下周一上午10点、11月30日 15:00。',
+    nextContact: '下次什么时候联系客户？例如：明天下午3点、下周一上午10点、下周三 15:00。',
   } as Record<PainPointPart, string>,
   start: (customer: string | null): string =>
     `开始填写${customer ? `${q(customer)}的` : ''}客户痛点记录，共3项，随时回复“取消”可退出。`,

@@ -227,7 +227,7 @@ const invalid: [string, string, [PainPointProblemCode, string][]][] = [
       ['next_contact_past', '下次联系时间“昨天下午3点”（11月26日（周四）15:00）已经过去，请填写将来的时间'],
     ],
   ],
-  ['an unreadable time', '痛点：价格，交付，售后\n承诺的交付物：方案书，报价单\n下次联系时间：xx', [['next_contact_unreadable', '没看懂下次联系时间“xx”，可以写成“明天下午3点”或“11月30日 15:00”']]],
+  ['an unreadable time', '痛点：价格，交付，售后\n承诺的交付物：方案书，报价单\n下次联系时间：xx', [['next_contact_unreadable', '没看懂下次联系时间“xx”，可以写成“明天下午3点”“下周三 15:00”，或写具体日期“几月几日 几点”']]],
   ['a vague time', '担忧：价格、交付、售后\n承诺：1份安全白皮书\n下次联系：下周', [['next_contact_vague', '下次联系时间“下周”不够具体，请写到哪天几点，例如“下周一上午10点”']]],
   ['an impossible date', '痛点：价格、交付、售后\n承诺：方案\n下次联系：11月31日下午3点', [['next_contact_invalid', '下次联系时间“11月31日下午3点”不是有效的日期，请检查月份和日期']]],
   ['the same worry twice', '痛点：价格高；价格 高；交付\n承诺：方案\n下次联系：明天', [['worries_duplicate', '第1个和第2个担忧重复（“价格高”），需要3个不同的担忧']]],
@@ -484,7 +484,7 @@ describe('guided conversation', () => {
     );
     expect(turns.map((t) => [t.state.step, t.done])).toEqual([[1, false], [2, false], [3, true]]);
     expect(turns[0].reply).toBe('好的，3个担忧已记下。\n\n第2/3项：现场承诺了客户哪些交付物？至少1项，例如：3天内发方案；周一前发报价单。');
-    expect(turns[1].reply).toBe('好的，已记下2项交付物。\n\n第3/3项：下次什么时候联系客户？例如：明天下午3点、下周一上午10点、11月30日 15:00。');
+    expect(turns[1].reply).toBe('好的，已记下2项交付物。\n\n第3/3项：下次什么时候联系客户？例如：明天下午3点、下周一上午10点、下周三 15:00。');
     const last = turns[2];
     expect(last.record).toEqual({
       worries: ['价格高', '交付慢', '售后差'],
