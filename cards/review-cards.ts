@@ -45,11 +45,22 @@ function fieldValue(v: unknown): string {
   return String(v);
 }
 
-/** One line per form field: `客户担忧：价格高；交付慢；售后`. */
+/**
+ * One line per form field: `客户担忧：价格高；交付慢；售后`. The next contact shows the instant it was read as, with the
+ * rep's words beside it (明天下午3点 means nothing to a reviewer a day later).
+ */
 export function deliverableLines(form: Record<string, unknown> | null): string[] {
   if (!form) return [];
-  const keys = Object.keys(form).filter((k) => !(k === 'nextContactAt' && 'nextContactText' in form));
-  return keys.map((k) => `${FIELD_LABELS[k] ?? k}：${fieldValue(form[k]) || '（空）'}`);
+  const both = 'nextContactText' in form && 'nextContactAt' in form;
+  const keys = Object.keys(form).filter((k) => !(both && k === 'nextContactText')); // folded into nextContactAt's line
+  return keys.map((k) => {
+    let value = fieldValue(form[k]);
+    if (both && k === 'nextContactAt') {
+      const typed = fieldValue(form.nextContactText);
+      value = value && typed && typed !== value ? `${value}（${typed}）` : value || typed;
+    }
+    return `${FIELD_LABELS[k] ?? k}：${value || '（空）'}`;
+  });
 }
 
 export interface ReviewCardFacts {

@@ -138,6 +138,8 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     expect(pain.button_selection!.option_list.map((o) => o.text)).toEqual(['无标签', '信息不全', '承诺不清', '时间不合理']);
     expect(pain.horizontal_content_list).toEqual(expect.arrayContaining([{ keyname: '负责人', value: '李娜' }, { keyname: '客户', value: '华夏医疗' }]));
     expect(pain.quote_area!.quote_text).toContain('客户担忧：价格太高；交付周期长；担心售后响应慢');
+    // The next contact as the day it was read as, the rep's words beside it (周五 alone is ambiguous a day later).
+    expect(pain.quote_area!.quote_text).toContain('下次联系：11月27日 15:00（周五下午3点）');
     expect(pain.sub_title_text).toMatch(/自动评分 \d+分：时效 \d+(\.\d)?\/40 · 完整 30\/30 · 关键词 20\/30（缺：预算）/);
     const visit = cardOf(cards.find((m) => cardOf(m).main_title.title.includes('拜访后48小时跟进'))!);
     const doc = visit.horizontal_content_list!.find((h) => h.keyname === '附件') as { value: string; url?: string; type?: number };
