@@ -8,8 +8,9 @@ export const customerTexts = {
   moved: (from: string, to: string) => `已从「${from}」推进到「${to}」`,
   movedBack: (from: string, to: string) => `已从「${from}」退回到「${to}」`,
   closedAs: (to: string) => `已标记为「${to}」`,
-  refused: (name: string, to: string, reasons: string, uploadLink: string | null) =>
-    [`无法将“${name}”推进到「${to}」：`, reasons, ...(uploadLink ? [`上传链接（24小时内有效）：${uploadLink}`] : [])].join('\n'),
+  /** `outcome`: the target closes the customer (已签约/已丢单), which is 变更为, not 推进到. */
+  refused: (name: string, to: string, reasons: string, uploadLink: string | null, outcome = false) =>
+    [`无法将“${name}”${outcome ? '变更为' : '推进到'}「${to}」：`, reasons, ...(uploadLink ? [`上传链接（24小时内有效）：${uploadLink}`] : [])].join('\n'),
   refusedBack: (name: string, to: string, reasons: string) => [`无法将“${name}”退回到「${to}」：`, reasons].join('\n'),
   created: (name: string, stage: string) => `已新建客户“${name}”，当前阶段：${stage}。`,
   nameTooLong: (what: '客户名称' | '行业', max: number, len: number) =>

@@ -12,7 +12,7 @@ function withinText(within: string | undefined): string | null {
   return within ? TEXTS_ZH.formatDuration(durationMs(within)) : null;
 }
 
-function describeDocument(f: DocumentGuardFailure): string {
+function describeDocument(f: DocumentGuardFailure, customer?: string): string {
   const { guard, closest } = f;
   const what = guard.label ?? (guard.name && 'contains' in guard.name ? guard.name.contains : '所需文件');
   const reasons: string[] = [];
@@ -31,27 +31,27 @@ function describeDocument(f: DocumentGuardFailure): string {
   if (f.reason === 'no_anchor') {
     // Without the customer's last message no document can qualify; say so first. (Only that anchor
     // can be missing: the stage-entered time always exists.)
-    return closest && reasons.length === 0 ? T.noAnchor : `${T.noAnchor}；${docPart}。${f.hint}`;
+    return closest && reasons.length === 0 ? T.noAnchor(customer) : `${T.noAnchor(customer)}；${docPart}。${f.hint}`;
   }
   // The hint says how to make a qualifying document; for a stale one the reason already says it.
   const onlyTiming = reasons.length > 0 && closest?.problems.every((p) => p === 'too_early' || p === 'too_late');
   return onlyTiming ? `${docPart}。` : `${docPart}。${f.hint}`;
 }
 
-function describeForm(f: FormGuardFailure): string {
+function describeForm(f: FormGuardFailure, customer?: string): string {
   const label = f.guard.label ?? f.guard.form;
   if (f.reason === 'missing') return `${T.formMissing(label)}。${f.hint}`;
-  if (f.reason === 'no_anchor') return T.noAnchor;
+  if (f.reason === 'no_anchor') return T.noAnchor(customer);
   const anchor = T.anchorName[f.guard.window?.after ?? ''] ?? '';
   return `${T.formOutsideWindow(label, anchor, withinText(f.guard.window?.within))}。${f.hint}`;
 }
 
-function describeGuard(f: GuardFailure): string {
+function describeGuard(f: GuardFailure, customer?: string): string {
   switch (f.kind) {
     case 'document':
-      return describeDocument(f);
+      return describeDocument(f, customer);
     case 'form':
-      return describeForm(f);
+      return describeForm(f, customer);
     case 'field':
       return `${T.fieldMissing(f.guard.label ?? f.guard.field)}。${f.hint}`;
     case 'min_time_in_stage':
@@ -59,8 +59,11 @@ function describeGuard(f: GuardFailure): string {
   }
 }
 
-/** A zh-CN explanation of one failure, including how to fix it where there is a fix. */
-export function describeFailure(f: Failure): string {
+/**
+ * A zh-CN explanation of one failure, including how to fix it where there is a fix. With the customer's name, the
+ * examples are ready to send (华夏医疗 丢单 预算被砍), else they say 客户名.
+ */
+export function describeFailure(f: Failure, customer?: string): string {
   switch (f.code) {
     case 'unknown_stage':
       return T.unknownStage(f.input, f.options.map((s) => (s.order !== undefined ? `${s.order} ${s.name}` : s.name)));
@@ -71,9 +74,9 @@ export function describeFailure(f: Failure): string {
     case 'customer_closed':
       return T.customerClosed(f.stage.name);
     case 'reason_required':
-      return T.reasonRequired(f.to.name);
+      return T.reasonRequired(f.to.name, customer);
     case 'guard':
-      return describeGuard(f);
+      return describeGuard(f, customer);
     case 'not_allowed':
       if (f.rule === 'deny') return T.denied(f.from.name, f.to.name);
       if (f.rule === 'outcome_from') return T.outcomeFrom(f.to.name, f.allowedFrom.map((s) => s.name));
@@ -85,7 +88,7 @@ export function describeFailure(f: Failure): string {
 }
 
 /** All failures, one per line, numbered when there are several. */
-export function describeFailures(failures: Failure[]): string {
-  if (failures.length === 1) return describeFailure(failures[0]);
-  return failures.map((f, i) => `${i + 1}. ${describeFailure(f)}`).join('\n');
+export function describeFailures(failures: Failure[], customer?: string): string {
+  if (failures.length === 1) return describeFailure(failures[0], customer);
+  return failures.map((f, i) => `${i + 1}. ${describeFailure(f, customer)}`).join('\n');
 }

@@ -129,9 +129,9 @@ export const TEXTS_ZH = {
     reopen: (from: string): string => `客户已${q(from)}，流程不允许重新打开`,
     denied: (from: string, to: string): string => `流程配置禁止从${q(from)}变更到${q(to)}`,
     outcomeFrom: (to: string, allowed: string[]): string => `只能从${allowed.map(q).join('、')}变更为${q(to)}`,
-    reasonRequired: (to: string): string => `变更为${q(to)}必须填写原因，例如：客户名 丢单 预算被砍`,
+    reasonRequired: (to: string, customer = '客户名'): string => `变更为${q(to)}必须填写原因，例如：${customer} 丢单 预算被砍`,
 
-    noAnchor: '没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 内容）',
+    noAnchor: (customer = '客户名'): string => `没有客户留言记录，请先记录客户最近一次留言（例：${customer} 留言 客户的原话）`,
     noDocuments: (what: string): string => `还没有上传${what}`,
     docIntro: (name: string): string => `最接近的文件${q(name)}`,
     docType: (types: string[]): string => `不是${types.join('/')}格式`,

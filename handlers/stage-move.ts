@@ -168,8 +168,8 @@ export async function performMove(ctx: BotContext, deps: StageDeps, req: MoveReq
       await answerWithStageCard(ctx, deps, r.kind === 'stale' ? r.customer : c, { headline: T.stale(c.name) });
       return false;
     case 'refused':
-      await reply(backward ? T.refusedBack(c.name, r.target?.name ?? req.to, describeFailures(r.failures))
-        : T.refused(c.name, r.target?.name ?? req.to, describeFailures(r.failures), r.needsUpload ? await deps.uploadLink(c.id, ctx.event.userId) : null));
+      await reply(backward ? T.refusedBack(c.name, r.target?.name ?? req.to, describeFailures(r.failures, c.name))
+        : T.refused(c.name, r.target?.name ?? req.to, describeFailures(r.failures, c.name), r.needsUpload ? await deps.uploadLink(c.id, ctx.event.userId) : null, !!r.target?.outcome));
       return false;
     case 'not_found':
     case 'unknown_stage':

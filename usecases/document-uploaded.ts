@@ -18,8 +18,8 @@ export async function uploadReply(tx: Tx, process: ProcessDefinition, customer: 
   const state = { stage: customer.stage, stageEnteredAt: customer.stageEnteredAt, fields: customer.fields };
   const v = file ? uploadVerdict(process, state, evidence, file, now) : { kind: 'no_rule' as const };
   if (v.kind === 'ready') return T.ready(name, fileName, v.label, v.to.name);
-  if (v.kind === 'file_ok_more_needed') return T.fileOkMoreNeeded(name, fileName, v.label, v.to.name, describeFailures(v.failures));
-  if (v.kind === 'file_fails') return T.fileFails(name, fileName, v.label, v.to.name, describeFailure(v.failure));
-  if (v.kind === 'file_fails_earlier_ok') return T.fileFailsEarlierOk(name, fileName, v.label, v.to.name, describeFailure(v.failure));
+  if (v.kind === 'file_ok_more_needed') return T.fileOkMoreNeeded(name, fileName, v.label, v.to.name, describeFailures(v.failures, name));
+  if (v.kind === 'file_fails') return T.fileFails(name, fileName, v.label, v.to.name, describeFailure(v.failure, name));
+  if (v.kind === 'file_fails_earlier_ok') return T.fileFailsEarlierOk(name, fileName, v.label, v.to.name, describeFailure(v.failure, name));
   return T.received(name, fileName);
 }

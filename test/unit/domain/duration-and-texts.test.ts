@@ -39,14 +39,16 @@ describe('describeFailure for a missing customer message', () => {
     const result = evaluateTransition(p, customer(), 'negotiating', ev, at(HOUR));
     if (result.allowed) throw new Error('expected a refusal');
     expect(describeFailure(result.failures[0])).toBe(
-      '没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 内容）；最接近的文件“报价单.xlsx”不是PDF格式。请上传带客户名称的正式报价单（PDF，文件名包含“报价单”）',
+      '没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 客户的原话）；最接近的文件“报价单.xlsx”不是PDF格式。请上传带客户名称的正式报价单（PDF，文件名包含“报价单”）',
     );
   });
 
   it('only asks to log the message when the document itself is fine', () => {
     const result = evaluateTransition(processWith(), customer(), 'negotiating', evidence({ lastCustomerMessageAt: null, documents: [doc()] }), at(HOUR));
     if (result.allowed) throw new Error('expected a refusal');
-    expect(describeFailure(result.failures[0])).toBe('没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 内容）');
+    expect(describeFailure(result.failures[0])).toBe('没有客户留言记录，请先记录客户最近一次留言（例：客户名 留言 客户的原话）');
+    // With the customer's name (the chat reply has it), the example is ready to send.
+    expect(describeFailure(result.failures[0], '华夏医疗')).toBe('没有客户留言记录，请先记录客户最近一次留言（例：华夏医疗 留言 客户的原话）');
   });
 });
 
