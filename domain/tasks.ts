@@ -48,6 +48,15 @@ export interface PlannedTimer {
   fireAt: Date;
 }
 
+/**
+ * What the task asks for, for one customer: the configured deliverable with `<客户>` (as in 发送“<客户> 资料包”) written
+ * as the customer's name, so the instruction can be sent as it reads. Without a customer it stays as configured.
+ */
+export function deliverableOf(def: Pick<TaskDef, 'deliverable'> | undefined, customerName: string | null): string {
+  const text = def?.deliverable ?? '';
+  return customerName ? text.split('<客户>').join(customerName) : text;
+}
+
 export function dueAt(def: TaskDef, openedAt: Date, add: AddTime): Date {
   return add(openedAt, durationMs(def.due.after), def.due.workingTime);
 }

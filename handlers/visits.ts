@@ -5,6 +5,7 @@
 import type { Router } from '../bot/router';
 import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
+import { deliverableOf } from '../domain/tasks';
 import { TEXTS_ZH } from '../domain/texts.zh';
 import { getCustomer } from '../store/customers';
 import { getFocus } from '../store/focus';
@@ -23,6 +24,6 @@ export function registerVisits(router: Router, deps: StageDeps): void {
     // One reply: it names the task and its deadline, so no separate at-open reminder.
     const r = await endVisit(callFrom(ctx), deps, { actor: actorOf(ctx), customerId: c.id, announced: true });
     if (r.kind !== 'ended' || !r.task) return ctx.say(T.visitLogged(c.name));
-    await ctx.say(T.visitTask(c.name, TEXTS_ZH.formatTime(r.task.dueAt), r.def?.name ?? r.task.kind, r.def?.deliverable ?? ''));
+    await ctx.say(T.visitTask(c.name, TEXTS_ZH.formatTime(r.task.dueAt), r.def?.name ?? r.task.kind, deliverableOf(r.def, c.name)));
   });
 }

@@ -15,7 +15,7 @@ import { errorMessage } from '../bot/errors';
 import { outboxRows } from '../usecases/emit';
 import { overdueText, painPointPrompt, reminderCard, sopFile, sopNote, warningCard, type TaskFacts } from '../cards/task-cards';
 import type { Clock } from '../domain/clock';
-import { decideTimer, type TimerDecision, type TimerKind } from '../domain/tasks';
+import { decideTimer, deliverableOf, type TimerDecision, type TimerKind } from '../domain/tasks';
 import { taskDef, type TaskServiceDeps } from '../usecases/tasks';
 import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';
@@ -121,7 +121,7 @@ export function createTimerWorker(opts: TimerWorkerOptions) {
     const p = (t.payload ?? {}) as NonNullable<Payload>;
     const rep = org.person(task.assigneeId);
     const facts: TaskFacts = {
-      taskId: task.id, taskName: def.name, deliverable: def.deliverable ?? '', customerName,
+      taskId: task.id, taskName: def.name, deliverable: deliverableOf(def, customerName), customerName,
       repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
     };
     const emit = (to: string[], m: OutMessage) => fx.emit(`timer:${t.id}`, to, m);

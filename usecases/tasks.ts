@@ -4,7 +4,7 @@
  * transaction; messages go out through `emit` (the outbox of that transaction).
  */
 import { taskTexts, type TaskFacts } from '../cards/task-cards';
-import { dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
+import { deliverableOf, dueAt, planTimers, tasksClosedBy, tasksOpenedBy, timerKey, type AddTime, type TaskEventIn } from '../domain/tasks';
 import type { TaskDef } from '../domain/task-schema';
 import type { ProcessDefinition } from '../domain/types';
 import { getCustomer, type CustomerRow } from '../store/customers';
@@ -82,7 +82,7 @@ export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
 /** How to deliver a task, in one or two lines (folded into the card that answers the command which opened it). */
 export function taskHowTo(def: TaskDef | undefined, customerName: string): string {
   if (def?.form === 'pain_point') return taskTexts.painPointHowTo(customerName);
-  return taskTexts.deliverable(def?.deliverable ?? '');
+  return taskTexts.deliverable(deliverableOf(def, customerName));
 }
 
 function triggerName(e: TaskEventIn): string {
@@ -97,7 +97,7 @@ export async function taskFacts(on: DbOrTx, def: TaskDef | undefined, task: Task
   const customer = task.customerId ? await getCustomer(on, task.customerId) : null;
   const rep = await findPerson(on, task.assigneeId);
   return {
-    taskId: task.id, taskName: def?.name ?? task.kind, deliverable: def?.deliverable ?? '', customerName: customer?.name ?? null,
+    taskId: task.id, taskName: def?.name ?? task.kind, deliverable: deliverableOf(def, customer?.name ?? null), customerName: customer?.name ?? null,
     repName: rep?.name ?? task.assigneeId, dueAt: task.dueAt, openedAt: task.openedAt,
   };
 }

@@ -20,7 +20,7 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '华夏医疗 推进 2', 1, 1, (m) => !!cardOf(m).quote_area?.title.includes('客户痛点记录')],
   // Entering 产品演示完成 opens two tasks (the proposal and the material pack): the one card names both.
   ['lina', '华夏医疗 下一步', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」' &&
-    cardOf(m).quote_area?.title === '📝 新待办 2 项' && /演示后24小时内提交方案[\s\S]*发送资料包/.test(cardOf(m).quote_area?.quote_text ?? '')],
+    cardOf(m).quote_area?.title === '📝 新待办 2 项' && /演示后24小时内提交方案[\s\S]*发送资料包[\s\S]*发送“华夏医疗 资料包”/.test(cardOf(m).quote_area?.quote_text ?? '')],
   ['lina', '退回', 1, 1, (m) => cardOf(m).main_title.desc === '已从「产品演示完成」退回到「首次电话沟通」'],
   ['lina', '推到演示', 1, 1, (m) => cardOf(m).main_title.desc === '已从「首次电话沟通」推进到「产品演示完成」'],
   ['lina', '华夏', 1, 0, (m) => cardOf(m).main_title.title === '华夏医疗'],
