@@ -75,7 +75,7 @@ ol.appendChild(li);});d.appendChild(ol);d.scrollIntoView&&d.scrollIntoView({bloc
 function renderFunnel(steps){var ch=chart('funnel');var labels=steps.map(function(s){return narrow()?s.fromName.slice(0,4)+'→'+s.toName.slice(0,4):s.fromName+' → '+s.toName;});
 ch.setOption({animation:false,grid:{left:8,right:40,top:8,bottom:8,containLabel:true},tooltip:{confine:true,formatter:function(p){var s=steps[p.dataIndex];return enc(s.fromName)+' → '+enc(s.toName)+'<br>进入 '+s.entered+'，其后进入下一阶段 '+s.advanced;}},
 xAxis:{type:'value',max:100,axisLabel:{formatter:'{value}%'}},yAxis:{type:'category',data:labels,inverse:true,axisLabel:{fontSize:12}},
-series:[{type:'bar',data:steps.map(function(s){return s.rate==null?0:Math.round(s.rate*1000)/10;}),itemStyle:{color:'#3370ff'},label:{show:true,position:'right',formatter:function(p){var s=steps[p.dataIndex];return s.rate==null?'-':p.value+'%（'+s.advanced+'/'+s.entered+'）';}}}]},true);}
+series:[{type:'bar',data:steps.map(function(s){var v=s.rate==null?0:Math.round(s.rate*1000)/10;return v>55?{value:v,label:{position:'insideRight',color:'#fff'}}:v;}),itemStyle:{color:'#3370ff'},label:{show:true,position:'right',formatter:function(p){var s=steps[p.dataIndex];return s.rate==null?'-':p.value+'%（'+s.advanced+'/'+s.entered+'）';}}}]},true);}
 function renderStalled(list){var u=$('stalled');clear(u);if(!list.length){u.appendChild(el('li',T.stalledEmpty,'muted'));return;}
 list.forEach(function(x){var li=el('li');li.appendChild(el('span',T.flag+' ','flag'));li.appendChild(el('strong',x.name));
 li.appendChild(document.createTextNode(' · '+x.officeName+' · '+(x.ownerName||x.ownerId)+' · '+x.daysSinceUpdate+' 天未更新'));

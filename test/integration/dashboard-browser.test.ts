@@ -17,6 +17,17 @@ import { NOW, seedHistory } from './dashboard-fixture';
 import { CHROMIUM, describeWithChromium } from '../helpers/browser';
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+
+/** The texts of a chart that reach outside its drawing (cut off on the screen). */
+function labelsOutside(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).evaluate((svg) => {
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll('text')].filter((t) => {
+      const r = t.getBoundingClientRect();
+      return r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5);
+    }).map((t) => t.textContent ?? '');
+  });
+}
 // Skipped only without Chromium (describeWithChromium, test/helpers/browser.ts); under CI=true a missing Chromium fails instead.
 describeWithChromium('the dashboard page in headless Chromium', () => {
   let t: TestBot;
@@ -84,6 +95,7 @@ describeWithChromium('the dashboard page in headless Chromium', () => {
 
     expect(await page.locator('#stalled li strong').allTextContents()).toEqual(['三江水务']);
     expect(await page.locator('#funnel svg').count()).toBe(1);
+    expect(await labelsOutside(page, '#funnel svg')).toEqual([]); // a long bar's label (80%（4/5）) is not cut off
     expect(await page.locator('#objections svg').evaluate((el) => el.textContent ?? '')).toContain('嫌贵');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-admin.png'), fullPage: true });
     await page.close();
@@ -96,6 +108,7 @@ describeWithChromium('the dashboard page in headless Chromium', () => {
     const options = await page.locator('#office option').allTextContents();
     expect(options).toEqual(['全部办事处', '华北办事处']);
     const svgText = await page.locator('#heatmap svg').evaluate((el) => el.textContent ?? '');
+    expect(await labelsOutside(page, '#funnel svg')).toEqual([]);
     expect(svgText).toContain('华北办事处');
     expect(svgText).not.toContain('华东办事处');
     expect(await page.locator(`#heatmap svg path[fill="${RED}"]`).count()).toBe(0);
