@@ -37,6 +37,10 @@ export function findDuplicates<T extends { id: string; name: string }>(name: str
   const m = matchCustomers(name, existing);
   const parts = m.candidates.filter((c) => c.kind === 'prefix' || c.kind === 'substring');
   if (parts.length === 1 && key.length >= MIN_PART) add(parts[0]!.customer, 'part');
+  // The beginning of two or three names (南山中医 → 南山中医院, 南山中医院二部) is evidence too; a word many names share
+  // somewhere (医疗) is not.
+  const prefixes = parts.filter((c) => c.kind === 'prefix');
+  if (parts.length > 1 && key.length >= 3 && prefixes.length >= 2 && prefixes.length <= 3) for (const p of prefixes) add(p.customer, 'part');
   const containing = existing.filter((c) => {
     const k = compactKey(c.name);
     return k.length >= MIN_PART && k !== key && key.includes(k);

@@ -65,6 +65,10 @@ describe('duplicate customers (two reps, one customer)', () => {
     expect(findDuplicates('华夏医疗集团', existing)).toEqual([{ customer: existing[0], kind: 'part' }]);
     expect(findDuplicates('华夏依疗', existing)).toEqual([{ customer: existing[0], kind: 'initials' }]);
   });
+  it('the beginning of two or three names is evidence for each', () => {
+    const more = [...existing, { id: '4', name: '南山中医院二部' }];
+    expect(findDuplicates('南山中医', more)).toEqual([{ customer: more[1], kind: 'part' }, { customer: more[3], kind: 'part' }]);
+  });
   it('a part shared by several customers is no evidence', () => {
     expect(findDuplicates('医疗', existing)).toEqual([]);
     expect(findDuplicates('北方电力', existing)).toEqual([]);
