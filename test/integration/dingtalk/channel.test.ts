@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import client from 'prom-client';
-import type { CardModel } from '../../../bot/channel';
+import type { CardModel, OutMessage } from '../../../bot/channel';
+import { outboxRows } from '../../../usecases/emit';
 import { fetchDingtalkDirectory, personFromDingtalk, dingtalkLeaders } from '../../../bot/dingtalk/directory';
 import type { FakeDingtalk } from '../../../bot/dingtalk/fake';
 import { cardNonce } from '../../../bot/dingtalk/renderer';
@@ -119,6 +120,15 @@ describe('DingTalk channel and API client (fake DingTalk)', () => {
     expect((await s.channel.updateCard({ channel: 'dingtalk', id: card.id }, { type: 'disable', label: '已处理' }, 'u2')).ok).toBe(true);
     expect(fake.state.cards.get(card.id)!.params).toMatchObject({ status: '已处理', btn1_show: 'false', title: card.title });
     expect(await s.channel.updateCard({ channel: 'dingtalk', id: 'never-sent' }, { type: 'disable', label: 'x' }, 'u3')).toMatchObject({ ok: false, retry: 'never', code: 'card.notExisted' });
+  });
+
+  it('a card to two people (one outbox row each): each gets a card of their own, neither taken for the other\'s', async () => {
+    const s = stack({ cardTemplateId: TEMPLATE_ID });
+    for (const row of outboxRows(['zhangwei', 'lina'], { type: 'card', card }, 'test')) {
+      expect(await s.channel.send(row.recipient, row.body as OutMessage, `row-${row.recipient}`)).toEqual({ ok: true, platformId: expect.any(String) });
+    }
+    // A shared outTrackId would make the second send find "its" card already there, and deliver nothing.
+    expect([...fake.state.cards.values()].map((c) => c.userId).sort()).toEqual(['lina', 'zhangwei']);
   });
 
   it('without a template: an ActionCard whose buttons are links; its update after a click is a new message to the clicker', async () => {
