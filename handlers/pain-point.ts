@@ -12,6 +12,7 @@ import {
   type PainPointConversationState, type PainPointRecord,
 } from '../domain/pain-point-form';
 import { getCustomer, type CustomerRow } from '../store/customers';
+import { getFocus } from '../store/focus';
 import { endConversation, getConversation, saveConversation } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
 import { resolveCustomer, type StageDeps } from './stage-move';
@@ -56,8 +57,11 @@ async function onConversation(ctx: BotContext<TextEvent>, next: Next, deps: Stag
 /** `<客户> 填写痛点`: starts the guided conversation. */
 async function onStart(ctx: BotContext<TextEvent>, named: string | null, deps: StageDeps): Promise<void> {
   let customer: CustomerRow | null | 'asked';
+  // Without a name: the customer last worked on (as 拜访完了 does), else the one whose record is due.
+  const focusId = named ? null : await getFocus(ctx.tx, ctx.event.userId, ctx.now);
+  const focus = focusId ? await getCustomer(ctx.tx, focusId) : null;
   if (named) customer = (await resolveCustomer(ctx, named, (id) => ACTION.show(id), deps)) ?? 'asked';
-  else customer = await formCustomer(ctx, deps, '');
+  else customer = focus ?? await formCustomer(ctx, deps, '');
   if (customer === 'asked') return;
   if (!customer) return ctx.say('请告诉我是哪个客户，例如：华夏医疗 填写痛点');
   const { state, reply } = startPainPointConversation(customer.name);
@@ -75,7 +79,7 @@ async function onForm(ctx: BotContext<TextEvent>, text: string, deps: StageDeps)
   if (!customer) return ctx.say('没有找到需要提交痛点记录的客户，请在第一行写上“客户：<客户名称>”。');
   const parsed = parsePainPointMessage(text, ctx.now);
   if (!parsed.ok) {
-    return ctx.say(`“${customer.name}”的痛点记录还差一点：\n${parsed.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}\n改好后整条重新发送即可，或回复“填写痛点”逐项填写。`);
+    return ctx.say(`“${customer.name}”的痛点记录还差一点：\n${parsed.problems.map((p, i) => `${i + 1}. ${p.message}`).join('\n')}\n改好后整条重新发送即可，或回复“${customer.name} 填写痛点”逐项填写。`);
   }
   return save(ctx, deps, customer, parsed.record);
 }

@@ -34,6 +34,10 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '东华，填写痛点', 1, 0, (m) => textOf(m).includes('东华人民医院')],
   ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
   ['lina', '取消', 1, 0, (m) => textOf(m).includes('没有进行中的操作')],
+  // Without a name: the customer last worked on (华夏医疗, just named), not "which customer?".
+  ['lina', '华夏医疗 留言 客户问能否分三期', 1, 0, (m) => textOf(m).includes('已记录')],
+  ['lina', '填写痛点', 1, 0, (m) => textOf(m).includes('开始填写“华夏医疗”的客户痛点记录')],
+  ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
   ['lina', '帮助', 1, 0, (m) => textOf(m).includes('常用指令')],
   ['lina', '你好', 1, 0, (m) => textOf(m).startsWith('你好，我是销售流程助手') && textOf(m).includes('常用指令')],
   ['lina', '菜单', 1, 0, (m) => textOf(m).startsWith('你好，我是销售流程助手') && !textOf(m).includes('没有看懂')],
