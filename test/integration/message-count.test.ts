@@ -34,7 +34,9 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   ['lina', '东华，填写痛点', 1, 0, (m) => textOf(m).includes('东华人民医院')],
   ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
   ['lina', '取消', 1, 0, (m) => textOf(m).includes('没有进行中的操作')],
-  // Without a name: the customer last worked on (华夏医疗, just named), not "which customer?".
+  // Without a name: the customer last worked on (华夏医疗, just named), not "which customer?" — though two customers'
+  // records are due now (东华人民医院's too).
+  ['lina', '东华人民医院 推进 2', 1, 1, (m) => cardOf(m).main_title.title === '东华人民医院'],
   ['lina', '华夏医疗 留言 客户问能否分三期', 1, 0, (m) => textOf(m).includes('已记录')],
   ['lina', '填写痛点', 1, 0, (m) => textOf(m).includes('开始填写“华夏医疗”的客户痛点记录')],
   ['lina', '取消', 1, 0, (m) => textOf(m).length > 0],
