@@ -2,15 +2,15 @@
  * The router (bolt/probot style): global middleware, then listeners registered with `on(kind)` and
  * `action(key)`, run as one chain. A listener that does not call `next()` ends the chain.
  *
- * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window; skipped for
- * a one-word command such as 我的任务, which is never an answer), then the ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
+ * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window; a one-word
+ * command such as 我的任务 is never an answer, so it only tells them, `onInterrupt`), then the ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
  * which command wins is the table's business, never the order of registration. Anything not understood, or a
  * handler that passes (`next()`), reaches the `fallback` (the help).
  */
 import type { BotContext } from './context';
 import type { CardActionEvent, ChatEvent, ChatEventKind, TextEvent } from './channel';
 import { asBotError, type BotError } from './errors';
-import { parseChat, WHOLE_MESSAGE_KINDS, type ChatCommand, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
+import { isWholeMessageCommand, parseChat, type ChatCommand, type ChatCommandKind, type ChatCommandOf } from '../domain/command-table';
 
 export type Next = () => Promise<void>;
 export type Middleware<E extends ChatEvent = ChatEvent> = (ctx: BotContext<E>, next: Next) => Promise<void>;
@@ -28,7 +28,7 @@ export class Router {
   private readonly listeners: Registration[] = [];
   private errorHook: ErrorHook | null = null;
   private readonly preparers = new Map<ChatEventKind, (event: ChatEvent) => Promise<unknown>>();
-  private readonly conversations: Listener<TextEvent>[] = [];
+  private readonly conversations: { listener: Listener<TextEvent>; onInterrupt?: (ctx: BotContext<TextEvent>) => Promise<void> }[] = [];
   private readonly commands = new Map<ChatCommandKind, CommandHandler<ChatCommandKind>>();
   private fallbackListener: Listener<TextEvent> | null = null;
 
@@ -49,8 +49,15 @@ export class Router {
    * open for them). Conversations run before commands, in registration order: there are few, and each checks its
    * own state.
    */
-  conversation(listener: Listener<TextEvent>): this {
-    this.conversations.push(listener);
+  conversation(listener: Listener<TextEvent>, opts: {
+    /**
+     * When a one-word command (我的任务, 待评分…) comes while this conversation may be open: the command runs instead of
+     * the conversation taking it as an answer; this runs first, so the conversation can end itself (a review's comment
+     * window does; a guided form stays open for the next answer).
+     */
+    onInterrupt?: (ctx: BotContext<TextEvent>) => Promise<void>;
+  } = {}): this {
+    this.conversations.push({ listener, onInterrupt: opts.onInterrupt });
     return this;
   }
 
@@ -108,8 +115,14 @@ export class Router {
   /** Runs the chain for one event. Errors reach the error hook and are rethrown so the inbox retries the row. */
   async dispatch(ctx: BotContext): Promise<void> {
     const command = ctx.event.kind === 'message.text' ? parseChat(ctx.event.text) : null;
-    // A one-word command (我的任务, 待评分…) is never an answer: it skips the open conversations, which stay open.
-    const conversations = command && !WHOLE_MESSAGE_KINDS.has(command.kind) ? (this.conversations as Listener[]) : [];
+    // A one-word command (我的任务, 待评分…) is never an answer: the open conversations are told, and the command runs.
+    const interrupting = !!command && ctx.event.kind === 'message.text' && isWholeMessageCommand(ctx.event.text);
+    const conversations: Listener[] = !command ? []
+      : interrupting ? this.conversations.flatMap((c) => (c.onInterrupt ? [async (x: BotContext, next: Next) => {
+        await c.onInterrupt!(x as BotContext<TextEvent>);
+        await next();
+      }] : []))
+      : this.conversations.map((c) => c.listener as Listener);
     const text: Listener[] = command
       ? [...conversations, (c, next) => this.runCommand(c as BotContext<TextEvent>, command, next)] : [];
     const chain: Listener[] = [

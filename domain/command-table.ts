@@ -204,11 +204,16 @@ export const COMMANDS: readonly CommandEntry[] = [
 const BY_PRIORITY = [...COMMANDS].sort((a, b) => a.priority - b.priority);
 
 /**
- * Commands that are a whole message of one word (我的任务, 待评分, 帮助, 看板…): never an answer to a question the bot
- * asked, so they run even while a guided form or a review's comment window is open (which stays open for the next
- * answer), instead of being taken as the answer.
+ * The exact words that are commands even while a guided form or a review's comment window waits for an answer: no
+ * one answers “现场承诺了哪些交付物？” with 我的任务. Only these words, not every phrasing of their kinds (使用说明 may well
+ * be a deliverable, 客户 an answer).
  */
-export const WHOLE_MESSAGE_KINDS: ReadonlySet<ChatCommandKind> = new Set<ChatCommandKind>(['my_tasks', 'team', 'stalled', 'reviews_waiting', 'dashboard', 'help', 'list_customers']);
+const WHOLE_MESSAGE_WORDS = /^(?:帮助|help|菜单|我的任务|我的待办|待办|团队|停滞|待评分|看板|我的客户)$/i;
+
+/** Whether `text` is one of those words (end punctuation aside). */
+export function isWholeMessageCommand(text: string): boolean {
+  return WHOLE_MESSAGE_WORDS.test(withoutEndPunctuation(text));
+}
 
 /** Parses one chat message with the whole table. Never throws; anything unrecognised is `{ kind: 'unknown' }`. */
 export function parseChat(text: string): ChatCommand {

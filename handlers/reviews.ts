@@ -9,7 +9,7 @@ import type { Router } from '../bot/router';
 import { REVIEW_ACTION, REVIEW_TAG_QUESTION, reviewCard, reviewTexts } from '../cards/review-cards';
 import { normalizeText } from '../domain/text-normalize';
 import { reviewFacts, scoreView, type ReviewServiceDeps } from '../usecases/review-service';
-import { commentOnReview, scoreReview } from '../usecases/reviews';
+import { commentOnReview, endCommentWindow, scoreReview } from '../usecases/reviews';
 import { actorOf, callFrom } from './call';
 import type { HandlerDeps } from './index';
 
@@ -38,8 +38,11 @@ async function onText(ctx: BotContext<TextEvent>, next: () => Promise<void>, dep
   await ctx.say(reviewTexts.comment);
 }
 
-/** Registered first: a reviewer's text right after a score is the comment, before any command parsing. */
+/** Registered first: a reviewer's text right after a score is the comment, unless it is a one-word command (router). */
 export function registerReviews(router: Router, deps: HandlerDeps): void {
-  router.conversation((ctx, next) => onText(ctx, next, deps.reviews));
+  router.conversation((ctx, next) => onText(ctx, next, deps.reviews), {
+    // A command during the window (待评分…): the reviewer moved on; the window ends and the rep hears the score now.
+    onInterrupt: async (ctx) => void (await endCommentWindow(callFrom(ctx), { actor: actorOf(ctx) })),
+  });
   router.action(REVIEW_ACTION.pattern, (ctx) => onScore(ctx, deps.reviews));
 }

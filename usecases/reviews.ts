@@ -65,20 +65,29 @@ export async function scoreReview(call: Call, deps: ReviewServiceDeps, input: {
   return { kind: 'scored', review, row, tags, rescored: !!previous, commentMinutes: open ? Math.max(1, Math.round(windowMs / 60_000)) : null };
 }
 
+/**
+ * The reviewer's comment window ends without a comment (跳过, or a command sent meanwhile: they moved on): the rep
+ * hears the score now. False when no window was open.
+ */
+export async function endCommentWindow(call: Call, input: { actor: Actor }): Promise<boolean> {
+  const state = await activeCommentWindow(call.tx, input.actor.userId, call.now);
+  if (!state) return false;
+  await closeCommentWindow(call.tx, input.actor.userId);
+  await releaseCoachingNote(call.tx, state.reviewId, call.now);
+  return true;
+}
+
 export type CommentResult = { kind: 'no_window' } | { kind: 'skipped' } | { kind: 'commented'; row: ScoreRow };
 
 /** The reviewer's text right after a score: the comment (a new score version), or a skip. */
 export async function commentOnReview(call: Call, deps: ReviewServiceDeps, input: { actor: Actor; text: string; skip: boolean }): Promise<CommentResult> {
   const { tx, now } = call;
   const me = input.actor.userId;
+  if (input.skip && input.text) return (await endCommentWindow(call, input)) ? { kind: 'skipped' } : { kind: 'no_window' };
   const state = await activeCommentWindow(tx, me, now);
   if (!state) return { kind: 'no_window' };
   await closeCommentWindow(tx, me);
   if (!input.text) return { kind: 'no_window' };
-  if (input.skip) {
-    await releaseCoachingNote(tx, state.reviewId, now);
-    return { kind: 'skipped' };
-  }
   const review = await getReview(tx, state.reviewId, { forUpdate: true });
   const last = review ? await latestScore(tx, review.id) : null;
   if (!review || !last) return { kind: 'no_window' };

@@ -202,13 +202,6 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
   });
 
   it('the text right after the score is its comment (a new version); the next text is a command again', async () => {
-    // A one-word command during the window is that command, not the comment; the window stays open.
-    const before = wecom.sent.length;
-    await say(textXml('zhangwei', '待评分'));
-    const asked = wecom.sent.slice(before).filter((m) => m.touser === 'zhangwei').map(textOf);
-    expect(asked).toHaveLength(1);
-    expect(asked[0]).not.toContain('评语');
-    expect(wecom.sent.slice(before).filter((m) => m.touser === 'wangfang')).toEqual([]); // nothing went to the rep
     const mark = wecom.sent.length;
     await say(textXml('zhangwei', '痛点写得具体，但承诺的交付时间要和客户确认。'));
     const versions = await t.db.rows<{ version: number; score: number; tags: string[]; comment: string | null }>(sql`select * from review_scores where review_id = ${reviewId} order by version`);
@@ -241,6 +234,22 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     const update = wecom.updates.find((u) => u.response_code === 'rc-score-2') as { template_card: Card };
     expect(update.template_card.main_title.desc).toBe('已评分：2分');
     expect(wecom.sent.filter((m) => m.touser === 'zhangwei').map(textOf).some((s) => s.startsWith('已改为 2 分（第3版'))).toBe(true);
+  });
+
+  it('a one-word command during the comment window runs as the command; the window ends and the rep hears the score now', async () => {
+    const mark = wecom.sent.length;
+    await say(textXml('zhangwei', '待评分')); // the re-score above opened a window
+    const toReviewer = wecom.sent.slice(mark).filter((m) => m.touser === 'zhangwei').map(textOf);
+    expect(toReviewer).toHaveLength(1);
+    expect(toReviewer[0]).not.toContain('评语'); // the waiting list (or that there is none), not “comment recorded”
+    const toRep = wecom.sent.slice(mark).filter((m) => m.touser === 'lina').map(textOf);
+    expect(toRep).toHaveLength(1); // the 2-point coaching note, now, without a comment
+    expect(toRep[0]).toContain('2/5');
+    expect(toRep[0]).not.toContain('评语');
+    // The window is over: the next text is a command again, not a comment.
+    await say(textXml('zhangwei', '查看 华夏医疗'));
+    const [n] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from review_scores where review_id = ${reviewId}`);
+    expect(n!.n).toBe(3);
   });
 
   it('an unscored review: reminder at 20 h, overdue and escalated to the reviewer’s supervisor at 24 h', async () => {
