@@ -8,7 +8,7 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { parseDuration } from '../domain/duration';
 import type { Clock } from '../domain/clock';
-import type { TimeMachine } from '../schedulers/time-travel';
+import { TimeTravelRefused, type TimeMachine } from '../schedulers/time-travel';
 import { requireAdmin } from './admin-auth';
 
 export interface ClockRouteDeps {
@@ -48,12 +48,15 @@ export function createClockRoutes(deps: ClockRouteDeps): express.Router {
       return;
     }
     try {
-      const { to, stops } = await deps.timeMachine!.move(target);
+      const { to, stops, saved } = await deps.timeMachine!.move(target);
       deps.log.info({ now: to.toISOString(), stops }, 'time machine: clock moved');
+      if (!saved) deps.log.warn({ now: to.toISOString() }, 'time machine: the new position was not saved (a restart goes back to the last saved one)');
       res.json({ now: to.toISOString(), stops });
     } catch (err) {
-      if (err instanceof RangeError) {
-        res.status(400).json({ error: 'backwards', message: '时间只能向前拨' });
+      if (err instanceof TimeTravelRefused) {
+        res.status(400).json(err.reason === 'backwards'
+          ? { error: 'backwards', message: '时间只能向前拨' }
+          : { error: 'bad_request', message: '目标时间无效（太远或不是有效的时间）' });
         return;
       }
       deps.log.error({ err }, 'time machine failed');

@@ -119,7 +119,7 @@ export async function createBot(config: Config, overrides: BotOverrides = {}) {
   // The one time machine (时光机): every jump (the admin route, the sandbox console, the demo driver) goes through it,
   // one at a time; the sandbox remembers the position across restarts.
   const timeMachine = (config.sandbox || config.allowTimeTravel) && isMovableClock(clock)
-    ? createTimeMachine({ database, runner, clock, onMoved: config.sandbox ? () => saveClock(database.db, clock) : undefined })
+    ? createTimeMachine({ database, runner, clock, onMoved: config.sandbox ? (to) => saveClock(database.db, { now: () => to }) : undefined })
     : null;
 
   // On DingTalk nothing calls WeCom: a client that says so if anything ever tries.

@@ -100,6 +100,8 @@ interface Split {
   customer: string;
   verb: Verb;
   rest: string;
+  /** The verb was a word standing alone (→, 到, 至), not one like 推进. */
+  bare?: boolean;
 }
 
 const glued = VERBS.filter((r) => r.glue).flatMap((r) => r.words.map((w) => [w, r.verb] as [string, Verb]))
@@ -115,7 +117,7 @@ function splitOnVerb(text: string): Split | null {
     const after = tokens.slice(i + 1).join(' ');
     if (i > 0) {
       const alone = standalone.get(token);
-      if (alone) return { customer: before, verb: alone, rest: after };
+      if (alone) return { customer: before, verb: alone, rest: after, bare: true };
     }
     const lead = glued.find(([word]) => tokens[i]!.startsWith(word));
     if (lead) {
@@ -160,7 +162,7 @@ function parseCreate(rest: string): Command {
   return { kind: 'create_customer', name: clean(words.slice(0, -1).join(' ')), industry: clean(words[words.length - 1]!) };
 }
 
-function fromVerb({ customer: rawCustomer, verb, rest: rawRest }: Split): Command {
+function fromVerb({ customer: rawCustomer, verb, rest: rawRest, bare }: Split): Command {
   const customer = cleanCustomer(rawCustomer);
   const rest = clean(rawRest);
   const target = cleanStage(rest.replace(/^(?:到|至|→)\s*(?=\S)/, ''));
@@ -171,6 +173,8 @@ function fromVerb({ customer: rawCustomer, verb, rest: rawRest }: Split): Comman
       // Verb first, then the customer and the stage: 推进 华夏医疗 到 合同.
       const both = who ? null : /^(.+?)\s+(?:到|至|→|推进到|推到)\s+(.+)$/.exec(rest);
       if (both && cleanCustomer(both[1]!) && cleanStage(both[2]!)) return { kind: 'move', customer: cleanCustomer(both[1]!), stage: cleanStage(both[2]!) };
+      // 华夏医疗 → with nothing after it is more likely cut short than “the next stage”: ask which stage.
+      if (!target && bare) return { kind: 'incomplete', command: 'move', customer: who, missing: 'stage' };
       if (!target || /^(?:一下|一步)$/.test(target)) return { kind: 'move_next', customer: who };
       if (NEXT_STAGE.test(target)) return { kind: 'move_next', customer: who };
       return { kind: 'move', customer: who, stage: target };

@@ -73,7 +73,8 @@ export function suggestCommands(message: string, ctx: SuggestContext): string[] 
     if (!out.includes(s)) out.push(s);
     if (out.length === 2) break;
   }
-  if (named && out.length < 2) for (const s of [`查看 ${named}`, `${named} 下一步`]) if (!out.includes(s) && out.length < 2) out.push(s);
+  // A customer named but no verb: a look at it, never a move (the name may only resemble the one meant).
+  if (named && !out.length) out.push(`查看 ${named}`);
   // Nothing to go on (a greeting, small talk): what is safe to send blind — never a move.
   if (!out.length) out.push('我的任务', ctx.focus ? `查看 ${ctx.focus.name}` : '我的客户');
   return out.slice(0, 2);

@@ -8,6 +8,7 @@ import { ACTION } from '../cards/action-keys';
 import { materialTexts } from '../cards/material-texts';
 import { customerTexts as T } from '../cards/customer-texts';
 import { describeFailures } from '../domain/describe-failure';
+import { compactKey } from '../domain/text-normalize';
 import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
@@ -44,14 +45,17 @@ export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (i
     return c;
   }
   if (m.candidates.length === 0) {
-    if (opts.quietWhenNone) return 'none';
-    // A colleague's customer, by its exact name: say whose it is, rather than "not found, create it" (a duplicate).
-    const [other] = query.trim() ? await listCustomers(ctx.tx, { name: query.trim(), limit: 1 }) : [];
-    if (other) {
-      const owner = await findPerson(ctx.tx, other.ownerId);
-      await ctx.say(T.othersCustomer(other.name, owner?.name ?? other.ownerId));
+    // A colleague's customer, by its name: say whose it is, rather than "not found, create it" (a duplicate) or, for a
+    // bare name, "not understood".
+    const key = compactKey(query);
+    const others = key ? (await listCustomers(ctx.tx, { q: query.trim(), limit: 20 })).filter((x) => compactKey(x.name) === key) : [];
+    if (others.length) {
+      const owners = [];
+      for (const o of others) owners.push((await findPerson(ctx.tx, o.ownerId))?.name ?? o.ownerId);
+      await ctx.say(T.othersCustomer(others[0]!.name, [...new Set(owners)].join('、')));
       return null;
     }
+    if (opts.quietWhenNone) return 'none';
     await ctx.say(T.notFound(query));
     return null;
   }

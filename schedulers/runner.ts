@@ -199,7 +199,13 @@ export function createBullRunner(opts: BullRunnerOptions): JobRunner {
           // Stopping: the run was cut short (or never began), and the job is about to be removed as completed. Pass
           // the wake-up on to the other instances rather than swallow it (a delayed one may be the only wake-up
           // of a timer; the database sweep would find the work anyway, but up to a sweep later).
-          if (local.stopped) await queue(name).add({}, { removeOnComplete: true, removeOnFail: true }).catch(() => undefined);
+          // At most a second: an unreachable Redis must not hold up the stop (the sweep is the safety net then).
+          if (local.stopped) {
+            await Promise.race([
+              queue(name).add({}, { removeOnComplete: true, removeOnFail: true }).catch(() => undefined),
+              new Promise<void>((resolve) => setTimeout(resolve, 1000).unref()),
+            ]);
+          }
         });
       }
       local.start();

@@ -61,7 +61,14 @@ export interface TimeMachine {
    * time, in the order asked: two "+1天" move it two days). Throws a RangeError, and moves nothing, when the target
    * is before now. Resolves after everything due on the way has run and the new position is remembered.
    */
-  move(target: (now: Date) => Date): Promise<{ from: Date; to: Date; stops: number }>;
+  move(target: (now: Date) => Date): Promise<{ from: Date; to: Date; stops: number; saved: boolean }>;
+}
+
+/** A jump refused before anything moved: to a time before now, or to no valid instant. */
+export class TimeTravelRefused extends RangeError {
+  constructor(readonly reason: 'backwards' | 'invalid') {
+    super(reason === 'backwards' ? 'time only moves forward' : 'the target time is not a valid instant');
+  }
 }
 
 export function createTimeMachine(deps: {
@@ -75,12 +82,13 @@ export function createTimeMachine(deps: {
       const run = queue.then(async () => {
         const from = deps.clock.now();
         const to = target(from);
-        if (!Number.isFinite(to.getTime())) throw new RangeError('the target time is not a valid instant');
-        if (to.getTime() < from.getTime()) throw new RangeError('time only moves forward');
+        if (!Number.isFinite(to.getTime())) throw new TimeTravelRefused('invalid');
+        if (to.getTime() < from.getTime()) throw new TimeTravelRefused('backwards');
         const stops = await travelTo(deps, to);
         const now = deps.clock.now();
-        await deps.onMoved?.(now);
-        return { from, to: now, stops };
+        // The clock has moved whatever happens next: a failed save is reported, not thrown (a retry would jump twice).
+        const saved = await (deps.onMoved?.(now) ?? Promise.resolve()).then(() => true, () => false);
+        return { from, to: now, stops, saved };
       });
       queue = run.catch(() => undefined);
       return run;

@@ -47,8 +47,6 @@ export async function teamCustomers(on: DbOrTx, userId: string): Promise<Custome
 
 export interface CustomerFilter {
   stage?: string; officeId?: string; ownerId?: string; ownerIds?: string[]; q?: string; limit?: number; offset?: number;
-  /** Exactly this name. */
-  name?: string;
   /** Only these customers (e.g. the ones the R5 stall rule flags now). */
   ids?: number[];
 }
@@ -61,7 +59,6 @@ export async function listCustomers(on: DbOrTx, f: CustomerFilter = {}): Promise
   if (f.ownerId) conds.push(eq(customers.ownerId, f.ownerId));
   if (f.ownerIds) conds.push(f.ownerIds.length ? inArray(customers.ownerId, f.ownerIds) : sql`false`);
   if (f.ids) conds.push(f.ids.length ? inArray(customers.id, f.ids) : sql`false`);
-  if (f.name) conds.push(eq(customers.name, f.name));
   if (f.q) conds.push(ilike(customers.name, `%${f.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`));
   return on.select().from(customers).where(and(...conds))
     .orderBy(asc(customers.id)).limit(Math.min(f.limit ?? 500, 5000)).offset(f.offset ?? 0);

@@ -104,10 +104,12 @@ export function mockWecom(opts: { sendReply?: (body: SentMessage, n: number) => 
         rejected.push(b);
         return [200, { errcode: 40058, errmsg: `invalid parameter template_card.task_id: already used by this app (task_id must be unique): ${taskId}` }];
       }
-      if (taskId) taskIds.add(taskId);
       sent.push(b);
-      if (opts.sendReply) return opts.sendReply(b, sent.length);
-      return [200, { errcode: 0, errmsg: 'ok', msgid: `m${sent.length}`, response_code: b.msgtype === 'template_card' ? `rc${sent.length}` : undefined }];
+      const reply: [number, unknown] = opts.sendReply ? opts.sendReply(b, sent.length)
+        : [200, { errcode: 0, errmsg: 'ok', msgid: `m${sent.length}`, response_code: b.msgtype === 'template_card' ? `rc${sent.length}` : undefined }];
+      // Only a send WeCom accepted uses up the id (a refused or failed one may be retried with it).
+      if (taskId && reply[0] === 200 && (reply[1] as { errcode?: number } | null)?.errcode === 0) taskIds.add(taskId);
+      return reply;
     })
     .post('/cgi-bin/message/update_template_card')
     .query(true)

@@ -148,7 +148,7 @@ describe('stage changes from chat (R1, R2)', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     // The loser's card is replaced in place by the customer's current state, headed by what happened.
     void before;
-    await waitFor(() => wecom.updates.some((u) => JSON.stringify(u).includes('在这张卡片之后已有变更')), 'the loser is told');
+    await waitFor(() => wecom.updates.some((u) => JSON.stringify(u).includes('刚刚有了变更（这次操作没有执行）')), 'the loser is told');
     const [moves] = await t.db.rows<{ n: number }>(sql`
       select count(*)::int as n from customer_events where customer_id = ${customerId} and to_stage = 'contract_pending' and kind = 'stage_change'`);
     expect(moves!.n).toBe(1);

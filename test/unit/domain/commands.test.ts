@@ -71,6 +71,11 @@ describe('parseCommand', () => {
     expect(parseCommand('华夏医疗')).toEqual({ kind: 'name_only', customer: '华夏医疗' });
   });
 
+  it('a bare arrow with no stage after it asks for the stage, it does not move', () => {
+    expect(parseCommand('华夏医疗 →')).toEqual({ kind: 'incomplete', command: 'move', customer: '华夏医疗', missing: 'stage' });
+    expect(parseCommand('华夏医疗 推进')).toEqual({ kind: 'move_next', customer: '华夏医疗' }); // 推进 alone: the next stage
+  });
+
   it('verb first, then the customer and the stage', () => {
     expect(parseCommand('推进 华夏医疗 到 合同')).toEqual({ kind: 'move', customer: '华夏医疗', stage: '合同' });
     expect(parseCommand('推到 华夏 → 5')).toEqual({ kind: 'move', customer: '华夏', stage: '5' });

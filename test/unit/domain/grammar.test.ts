@@ -151,6 +151,11 @@ describe('a miss gets the closest one or two commands, filled in', () => {
     }
   });
 
+  it('a name that only resembles a customer: a look at it, never a move', () => {
+    const s = suggestCommands('明德口腔连锁', { ...ctx, customers: ['明德妇幼保健院'] });
+    expect(s.some((x) => /下一步|推进|退回/.test(x))).toBe(false);
+  });
+
   it('a name beginning that two customers share: that beginning (查看 then offers the choice), not the customer in hand', () => {
     expect(suggestCommands('东华怎么样', { ...ctx, customers: [...ctx.customers, '东华口腔'] })).toContain('查看 东华');
   });
