@@ -205,9 +205,11 @@ export async function listTasks(on: DbOrTx, f: { status?: string; assigneeId?: s
 }
 
 /** A closed customer (won/lost) needs no more reminders: its open tasks are cancelled with their timers. */
-export async function cancelOpenTasks(on: DbOrTx, customerId: number, by: string, reason: string, now: Date): Promise<number> {
+export async function cancelOpenTasks(on: DbOrTx, customerId: number, by: string, reason: string, now: Date, kinds?: readonly string[]): Promise<number> {
+  if (kinds && !kinds.length) return 0;
   const cancelled = await on.update(tasks).set({ status: 'cancelled', closedAt: now, closedBy: by, version: sql`${tasks.version} + 1` })
-    .where(and(eq(tasks.customerId, customerId), eq(tasks.status, 'open'), sql`${tasks.kind} <> 'review'`)).returning({ id: tasks.id });
+    .where(and(eq(tasks.customerId, customerId), eq(tasks.status, 'open'), sql`${tasks.kind} <> 'review'`, kinds ? inArray(tasks.kind, [...kinds]) : undefined))
+    .returning({ id: tasks.id });
   if (cancelled.length) {
     await on.update(timers).set({ status: 'cancelled' })
       .where(and(inArray(timers.taskId, cancelled.map((t) => t.id)), eq(timers.status, 'pending')));

@@ -7,7 +7,7 @@
 import { stageChangeNotice } from '../cards/customer-cards';
 import { isOverridable } from '../domain/failures';
 import type { Failure } from '../domain/failures';
-import { findStage, outcomeStage } from '../domain/stages';
+import { findStage, openStages, outcomeStage } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { StageDef } from '../domain/types';
 import { changeStage, getCustomer, loadEvidence, recordRefusal, type CustomerRow } from '../store/customers';
@@ -77,7 +77,12 @@ export async function moveCustomer(call: Call, deps: UseCaseDeps, input: MoveInp
     note: input.override?.reason ?? input.reason ?? null, failures: verdict.allowed ? null : verdict.failures,
   }, now);
   if (!moved) return { kind: 'conflict', customer: c };
-  const opened = await applyTaskEvent(tx, deps.tasks, { customerId: moved.id, customer: moved, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: input.announced });
+  // A forward move over stages (a skip, a forced move) has passed them: their closing rules apply too.
+  const passed = openStages(deps.process)
+    .filter((s) => !target.outcome && !from.outcome && (s.order ?? 0) > (from.order ?? 0) && (s.order ?? 0) < (target.order ?? 0)).map((s) => s.key);
+  const opened = await applyTaskEvent(tx, deps.tasks, {
+    customerId: moved.id, customer: moved, event: { kind: 'stage_entered', stage: target.key }, actorId, now, announced: input.announced, passed,
+  });
   if (target.outcome) await cancelOpenTasks(tx, moved.id, actorId, `customer ${target.outcome}`, now);
   const notified = await notifyChange(call, deps, {
     customer: moved, from, to: target, owner, actorId, actorName: actor?.name ?? actorId,

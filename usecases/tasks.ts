@@ -10,7 +10,7 @@ import type { ProcessDefinition } from '../domain/types';
 import { getCustomer, type CustomerRow } from '../store/customers';
 import type { DbOrTx } from '../store/db';
 import { findPerson } from '../store/people';
-import { closeTasks, openTask, openTasksOf, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
+import { cancelOpenTasks, closeTasks, openTask, openTasksOf, scheduleTimers, type TaskRow, type TimerRow } from '../store/tasks';
 
 export type { Emit } from './emit';
 
@@ -53,10 +53,19 @@ export async function applyTaskEvent(on: DbOrTx, deps: TaskServiceDeps, input: {
   announced?: boolean;
   /** The customer's row as this transaction last wrote or read it, when the caller has it (saves reading it again). */
   customer?: CustomerRow;
+  /**
+   * Stages a move went past without entering them (a skip, a forced move): what entering them would close is closed
+   * too (a proposal due "before 方案已提交" is no longer due once the customer is in 价格谈判中). Nothing is opened for them.
+   */
+  passed?: readonly string[];
 }): Promise<TaskRow[]> {
   const { process } = deps;
   const closing = tasksClosedBy(process.tasks, input.event);
   if (closing.length) await closeTasks(on, input.customerId, closing, input.actorId, input.deliverable ?? { event: input.event }, input.now);
+  // Passed, not delivered: cancelled (not done, which would count as delivered in reviews and timeliness).
+  for (const stage of input.passed ?? []) {
+    await cancelOpenTasks(on, input.customerId, input.actorId, `passed stage ${stage}`, input.now, tasksClosedBy(process.tasks, { kind: 'stage_entered', stage }));
+  }
   const opening = tasksOpenedBy(process.tasks, input.event);
   if (!opening.length) return [];
   const customer = input.customer?.id === input.customerId ? input.customer : await getCustomer(on, input.customerId);

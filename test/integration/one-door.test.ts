@@ -238,4 +238,19 @@ describe('one door: every way in has the same effects (issue 11)', () => {
     const warnings = (await messagesSince(mark, '反复甲')).filter((m) => m.startsWith('zhangwei:') && m.includes('预警'));
     expect(warnings).toHaveLength(1);
   });
+
+  it('a forced move past 方案已提交 cancels what was due before it (the proposal, the pack), and nothing about them fires later', async () => {
+    await say('lina', '新客户 越级乙');
+    const id = await customerId('越级乙');
+    await say('lina', '越级乙 推进 2');
+    await say('lina', '越级乙 推进 3'); // 产品演示完成: the proposal (24 h) and the material pack are due now
+    const due = await t.db.rows<{ kind: string }>(sql`select kind from tasks where customer_id = ${id} and status = 'open' order by kind`);
+    expect(due.map((r) => r.kind)).toEqual(expect.arrayContaining(['material_pack_send', 'proposal_after_demo']));
+    await say('zhangwei', '越级乙 强制推进 5 原因 客户当场拍板进入谈判');
+    const tasks = await t.db.rows<{ kind: string; status: string }>(sql`select kind, status from tasks where customer_id = ${id} and kind in ('material_pack_send', 'proposal_after_demo') order by kind`);
+    expect(tasks).toEqual([{ kind: 'material_pack_send', status: 'cancelled' }, { kind: 'proposal_after_demo', status: 'cancelled' }]); // not done: nothing was delivered
+    const [pending] = await t.db.rows<{ n: number }>(sql`select count(*)::int as n from timers t join tasks k on k.id = t.task_id
+      where k.customer_id = ${id} and k.kind in ('material_pack_send', 'proposal_after_demo') and t.status = 'pending'`);
+    expect(pending!.n).toBe(0); // no SOP push, reminder or warning for them
+  });
 });
