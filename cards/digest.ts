@@ -1,7 +1,7 @@
 import type { OutMessage } from '../domain/messages';
 import { texts } from './texts';
 
-/** WeCom truncates app text beyond 2048 bytes (the smallest limit of our channels); stay under with room for the footer. */
+/** WeCom refuses app text over 2048 bytes (the smallest limit of our channels); stay under with room for the footer. */
 const MAX_BYTES = 1900;
 /** One item's line is whole, up to this many characters; a longer first line is shortened at a sentence end. */
 const MAX_ITEM_CHARS = 120;

@@ -30,7 +30,13 @@ export function taskGroups(groups: { overdue: TaskLine[]; today: TaskLine[]; lat
 export const myWorkTexts = {
   tasksTitle: (n: number) => `📋 你的待办（共 ${n} 项）：`,
   noTasks: '你现在没有待办任务 👍 发送“我的客户”可以查看你负责的客户。',
-  tasksFoot: '提交痛点记录：<客户> 填写痛点；上传文件：<客户> 上传。',
+  noTasksManager: '你现在没有自己的待办 👍 团队的情况可以发送“团队”“停滞”查看。',
+  notReviewer: '“待评分”是评分人（主管、质检）的指令；你可以发送“我的任务”查看自己的待办。',
+  /** `customer`: the first listed task's, so the examples can be sent as they read. */
+  tasksFoot: (customer: string | null) => {
+    const c = customer ?? '<客户>';
+    return `提交痛点记录：${c} 填写痛点；上传文件：${c} 上传。`;
+  },
   notManager: '“团队”“停滞”是主管和管理者的指令；你可以发送“我的任务”查看自己的待办。',
   teamTitle: (n: number) => `👥 团队客户（共 ${n} 个），按阶段：`,
   teamStage: (stage: string, n: number, names: string[], more: number) => `• ${stage}：${n} 个${names.length ? `（${names.join('、')}${more > 0 ? ` 等` : ''}）` : ''}`,
@@ -38,7 +44,7 @@ export const myWorkTexts = {
   stalledTitle: (n: number) => `⚠️ 团队中停滞的客户（${n} 个）：`,
   stalledLine: (s: StallLine) => `• ${s.customer}（${s.ownerName}，${s.stage}）${s.flag}，已 ${s.days} 天未更新`,
   stalledNone: '团队目前没有停滞的客户 👍',
-  stalledFoot: '催办可直接联系负责人；客户有新进展时让负责人记录：<客户> 留言 <内容>。',
+  stalledFoot: (customer: string) => `催办可直接联系负责人；客户有新进展时让负责人记录，例如：${customer} 留言 客户的原话。`,
   reviewsTitle: (n: number) => `📝 待你评分的抽查（${n} 条），评分卡片在之前的消息中：`,
   reviewLine: (r: ReviewLine, now: Date) => `• ${r.taskName} · ${r.repName}${r.customer ? ` · ${r.customer}` : ''} — ${r.dueAt.getTime() < now.getTime()
     ? `已超时${TEXTS_ZH.formatElapsed(now.getTime() - r.dueAt.getTime())}` : `${TEXTS_ZH.formatTime(r.dueAt)} 前`}`,

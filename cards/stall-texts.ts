@@ -5,13 +5,13 @@ interface StallDetail {
   touchpoints: { direction: string; text: string | null; at: Date }[];
 }
 
-/** WeCom truncates app text beyond 2048 bytes; keep the list within budget and say how many were left out. */
+/** WeCom refuses app text over 2048 bytes (bot/wecom/render.ts cuts as a last resort); keep within budget, say how many were left out. */
 const MAX_BYTES = 1900;
 
 /** The daily stall list (R5) for one person: each customer with its last 3 communication records. */
 export function stallText(list: StallDetail[], total: number, recipient: string): string {
   const head = `${list[0]?.flag ?? '⚠️'} 以下 ${total} 个客户超过7天没有更新：`;
-  const tail = '建议今天联系客户，更新进展后记录：<客户> 留言 <内容>';
+  const tail = `建议今天联系客户，更新进展后记录，例如：${list[0]?.name ?? '<客户>'} 留言 客户的原话`;
   const blocks: string[] = [];
   let bytes = Buffer.byteLength(head + tail) + 40;
   for (const s of list) {

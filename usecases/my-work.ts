@@ -15,7 +15,7 @@ import type { Database, Tx } from '../store/db';
 import { listPeople } from '../store/org';
 import { listReviews } from '../store/reviews';
 import { customers, tasks } from '../store/schema';
-import type { PersonRow } from '../store/people';
+import { findPerson, type PersonRow } from '../store/people';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 
 export interface MyWorkDeps { database: Database; process: ProcessDefinition }
@@ -54,8 +54,8 @@ function capped(lines: string[]): string[] {
 /** `我的任务` / `待办`. */
 export async function myTasks(tx: Tx, deps: MyWorkDeps, input: { userId: string; now: Date }): Promise<string> {
   const list = await openTasks(tx, deps.process, [input.userId]);
-  if (!list.length) return T.noTasks;
-  return [T.tasksTitle(list.length), ...capped(taskGroups(group(list, input.now), input.now)), T.tasksFoot].join('\n');
+  if (!list.length) return (await teamOf(tx, input.userId)) ? T.noTasksManager : T.noTasks;
+  return [T.tasksTitle(list.length), ...capped(taskGroups(group(list, input.now), input.now)), T.tasksFoot(list.find((t) => t.customer)?.customer ?? null)].join('\n');
 }
 
 /** Everyone below a person in the org (direct and further down); admins see everyone. Null when nobody reports to them. */
@@ -104,14 +104,19 @@ export async function teamStalled(tx: Tx, deps: MyWorkDeps, input: { userId: str
   if (!team) return T.notManager;
   const lines = await stalledLines(tx, deps, team, input.now);
   if (!lines.length) return T.stalledNone;
-  return [T.stalledTitle(lines.length), ...capped(lines.map(T.stalledLine)), T.stalledFoot].join('\n');
+  return [T.stalledTitle(lines.length), ...capped(lines.map(T.stalledLine)), T.stalledFoot(lines[0]!.customer)].join('\n');
 }
 
 /** `待评分`: reviews assigned to the person and not scored yet (overdue ones included). */
 export async function reviewsWaiting(tx: Tx, deps: MyWorkDeps, input: { userId: string; now: Date }): Promise<string> {
   const all = await listReviews(deps.database, { reviewer: input.userId, from: new Date(0), to: new Date(input.now.getTime() + 1), now: input.now, limit: 50 }, tx);
   const waiting = all.filter((r) => r.status !== 'scored').sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-  if (!waiting.length) return T.reviewsNone;
+  if (!waiting.length) {
+    // Nothing to score: say so, or, to someone who never scores (a rep), whose command this is.
+    const me = await findPerson(tx, input.userId);
+    const mayScore = !!me && me.roles.some((r) => r !== 'rep');
+    return mayScore ? T.reviewsNone : T.notReviewer;
+  }
   const people = new Map((await listPeople(tx, { activeOnly: false })).map((p) => [p.userId.toLowerCase(), p.name]));
   const names = new Map((await listCustomers(tx, { limit: 5000 })).map((c) => [c.id, c.name]));
   const lines = waiting.map((r) => T.reviewLine({

@@ -43,6 +43,8 @@ describe('my work in chat', () => {
     const [today] = await ask('lina', '我的任务');
     expect(today).toContain('📅 今天到期（1）');
     expect(today).toContain('• 客户痛点记录 · 华夏医疗 — 11月23日 12:00 截止（还剩2小时）');
+    expect(today).toContain('华夏医疗 填写痛点'); // the foot's examples name a customer of the list, ready to send
+    expect(today).not.toContain('<客户>');
     await advance('2h30m');
     const [late] = await ask('lina', '待办');
     expect(late).toContain('⚠️ 已超时（1）');
@@ -60,6 +62,8 @@ describe('my work in chat', () => {
   it('停滞 and 待评分 answer in one line when there is nothing', async () => {
     expect(await ask('zhangwei', '停滞')).toEqual(['团队目前没有停滞的客户 👍']);
     expect(await ask('zhangwei', '待评分')).toEqual(['目前没有待你评分的抽查。']);
+    expect((await ask('lina', '待评分'))[0]).toContain('评分人'); // a rep is told whose command it is
+    expect((await ask('zhangwei', '我的任务'))[0]).toContain('“团队”“停滞”'); // a supervisor with none of his own
   });
 
   it('the morning digest reaches the rep at 08:45 on a working day with the overdue task, and not on Saturday', async () => {
