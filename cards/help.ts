@@ -8,5 +8,7 @@ export function helpText(): string {
 
 /** The answer to a message not understood: the closest one or two commands and a pointer to 帮助 — never the whole list. */
 export function missText(input: string, suggestions: string[]): string {
-  return texts.help.miss(input.replace(/\s+/g, ' ').slice(0, 30), suggestions);
+  const one = input.replace(/\s+/g, ' ');
+  const shown = [...one].length > 30 ? `${[...one].slice(0, 29).join('')}…` : one; // cut, and say so
+  return texts.help.miss(shown, suggestions);
 }

@@ -172,8 +172,10 @@ export function coachingText(input: {
     `💬 ${input.repName}，你好：你的「${input.taskName}」${input.customerName ? `（${input.customerName}）` : ''}被抽到做质检，${input.reviewerName}给了 ${input.score}/5 分${input.tags.length ? `，关注点：${input.tags.join('、')}` : ''}。`,
     ...(input.comment ? [`评语：${input.comment}`] : []),
     ...(input.quality !== null ? [`系统自动评分 ${input.quality}/100（时效、完整度、关键词）。`] : []),
-    input.score >= 4
+    input.score >= 4 && !input.tags.length
       ? '做得好，继续保持！这份反馈是帮你把下一次做得更好，不是批评。'
+      : input.score >= 4
+        ? `整体做得不错，留意一下上面的关注点就更好了。这份反馈是帮你把下一次做得更好，不是批评。`
       : `这份反馈是帮你把下一次做得更好，不是批评。有疑问可以直接找${input.reviewerName}聊聊，一起看看怎么改进。`,
   ];
   return lines.join('\n');

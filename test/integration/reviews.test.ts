@@ -221,6 +221,7 @@ describe.each(DRIVERS)('quality review on %s: sampling, scoring in chat, reminde
     expect(note).toContain('「客户痛点记录」（华夏医疗）被抽到做质检，张伟给了 4/5 分，关注点：信息不全');
     expect(note).toContain('评语：痛点写得具体，但承诺的交付时间要和客户确认。');
     expect(note).toContain('不是批评');
+    expect(note).not.toContain('继续保持'); // 4 points with a concern (信息不全): not praised as if there were none
   });
 
   it('a re-score is a new version; history is kept and the first-scored time does not move', async () => {
