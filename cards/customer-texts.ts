@@ -1,4 +1,5 @@
 /** zh-CN texts for customers and stage changes (part of the catalogue; see cards/texts.ts). */
+import { TEXTS_ZH } from '../domain/texts.zh';
 export const customerTexts = {
   othersCustomer: (name: string, owner: string) => `客户“${name}”由${owner}负责，不在您的客户中：只有负责人、其直属上级或管理员可以查看和操作。如需接手，请联系主管转给您。`,
   notFound: (q: string) => `没有找到客户“${q}”。可以发送“我的客户”查看您负责的客户，或用“新客户 <名称> [行业]”新建。`,
@@ -39,6 +40,8 @@ export const customerTexts = {
   handOverSameOwner: (name: string, owner: string) => `“${name}”已经由${owner}负责。`,
   handOverConflict: (name: string) => `客户“${name}”刚刚已被他人更新，请再试一次。`,
   handedOver: (name: string, from: string, to: string) => `已将“${name}”从${from}转给${to}。`,
+  handedTask: (task: string, dueAt: Date, now: Date) => `• 待办「${task}」${dueAt.getTime() < now.getTime()
+    ? `已超时${TEXTS_ZH.formatElapsed(now.getTime() - dueAt.getTime())}，请尽快处理` : `${TEXTS_ZH.formatTime(dueAt)} 前完成`}`,
   handedToYou: (actor: string, name: string) => `${actor}把客户“${name}”交给你负责，发送“查看 ${name}”了解当前进展。`,
   handedAway: (actor: string, name: string, to: string) => `${actor}已把客户“${name}”转给${to}负责。`,
   /** Who an API caller is called in messages when it names nobody. */

@@ -253,4 +253,15 @@ describe('one door: every way in has the same effects (issue 11)', () => {
       where k.customer_id = ${id} and k.kind in ('material_pack_send', 'proposal_after_demo') and t.status = 'pending'`);
     expect(pending!.n).toBe(0); // no SOP push, reminder or warning for them
   });
+
+  it('转给: the new owner hears of the open tasks that came with the customer, in the one notice', async () => {
+    await say('lina', '新客户 转移丙');
+    await say('lina', '转移丙 推进 2'); // 客户痛点记录 due in 2 h
+    const mark = await lastOutboxId();
+    await say('zhangwei', '转移丙 转给 王芳');
+    const toNew = (await messagesSince(mark, '转移丙')).filter((m) => m.startsWith('wangfang:'));
+    expect(toNew).toHaveLength(1);
+    expect(toNew[0]).toContain('交给你负责');
+    expect(toNew[0]).toMatch(/待办「客户痛点记录」.* 前完成/);
+  });
 });
