@@ -37,7 +37,7 @@ export interface TaskFacts {
 export const taskTexts = {
   painPointHowTo: (customer: string) =>
     `回复“${customer} 填写痛点”逐项填写；或一条消息写：客户：${customer}／担忧1、担忧2、担忧3／承诺／下次联系（各一行）。`,
-  deliverable: (what: string) => `需要提交：${what}`,
+  deliverable: (what: string) => `需要完成：${what}`,
 };
 
 const customerLine = (f: TaskFacts) => (f.customerName ? `客户：${clip(f.customerName, MAX_NAME_CHARS)}` : '');
@@ -47,7 +47,7 @@ export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutM
   const left = f.dueAt.getTime() - now.getTime();
   const when = left > 0 ? `截止（还剩${TEXTS_ZH.formatElapsed(left)}）` : '已到截止时间';
   if (!link) {
-    return { type: 'text', text: `⏰ ${f.taskName}${f.customerName ? `（${f.customerName}）` : ''}：${TEXTS_ZH.formatTime(f.dueAt)} ${when}\n需要提交：${f.deliverable}` };
+    return { type: 'text', text: `⏰ ${f.taskName}${f.customerName ? `（${f.customerName}）` : ''}：${TEXTS_ZH.formatTime(f.dueAt)} ${when}\n需要完成：${f.deliverable}` };
   }
   return {
     type: 'card',
@@ -58,7 +58,7 @@ export function reminderCard(f: TaskFacts, link: string | null, now: Date): OutM
       subtitle: customerLine(f),
       emphasis: { value: TEXTS_ZH.formatTime(f.dueAt), label: when },
       fields: [],
-      note: `需要提交：${f.deliverable}`,
+      note: `需要完成：${f.deliverable}`,
       buttons: [],
       url: link,
     },
@@ -80,7 +80,7 @@ export function warningCard(f: TaskFacts, level: number, version: number, now: D
       { label: '已超时', value: late < 60_000 ? '刚到截止时间' : TEXTS_ZH.formatElapsed(late) },
       ...(f.customerName ? [{ label: '客户', value: f.customerName }] : []),
     ],
-    note: `应提交：${f.deliverable}`,
+    note: `应完成：${f.deliverable}`,
     select: {
       key: 'extend_reason', label: '延期原因',
       options: EXTEND_REASONS.map((r) => ({ id: r.id, label: r.text })), defaultId: 'customer_away',
@@ -95,7 +95,7 @@ export function warningCard(f: TaskFacts, level: number, version: number, now: D
 }
 
 export function nudgeText(f: TaskFacts, supervisorName: string): string {
-  return `【催办】${supervisorName}提醒你尽快完成「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}，截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}。\n需要提交：${f.deliverable}`;
+  return `【催办】${supervisorName}提醒你尽快完成「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}，截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}。\n需要完成：${f.deliverable}`;
 }
 
 export function extendedText(f: TaskFacts, supervisorName: string, reason: string): string {
@@ -103,7 +103,7 @@ export function extendedText(f: TaskFacts, supervisorName: string, reason: strin
 }
 
 export function overdueText(f: TaskFacts): string {
-  return `「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}已超过截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}，请尽快提交：${f.deliverable}`;
+  return `「${f.taskName}」${f.customerName ? `（${f.customerName}）` : ''}已超过截止时间 ${TEXTS_ZH.formatTime(f.dueAt)}，请尽快完成：${f.deliverable}`;
 }
 
 export function sopNote(f: TaskFacts, note: string | undefined, sopName: string): string {
