@@ -63,8 +63,11 @@ export const materialTexts = {
     dismiss: '不是同一客户',
     notAllowed: '抱歉，只有两位负责人的直属上级或管理员可以处理疑似重复客户。',
     already: '这条疑似重复已由他人处理。',
+    alreadyBy: (who: string, what: string) => `这条疑似重复已由${who}处理：${what}。`,
+    outcome: { merged: '已合并', assigned: '已合并并指派', dismissed: '确认不是同一客户' } as Record<string, string>,
+    toSupervisor: (who: string, what: string) => `${who}已处理疑似重复客户：${what}`,
     merged: (drop: string, keep: string, owner: string) => `已将“${drop}”合并到“${keep}”（负责人：${owner}），历史记录均已保留。`,
     dismissed: (a: string, b: string) => `已确认“${a}”与“${b}”不是同一客户。`,
-    toRep: (drop: string, keep: string, owner: string) => `主管已将“${drop}”合并到“${keep}”，由${owner}负责。`,
+    toRep: (drop: string, keep: string, owner: string, who = '主管') => `${who}已将“${drop}”合并到“${keep}”，由${owner}负责。`,
   },
 };

@@ -73,8 +73,13 @@ export async function mergeCustomer(tx: Tx, deps: DuplicateDeps, input: {
     await resolveDuplicateRow(tx, d.id, newOwner ? 'assigned' : 'merged', input.actorId, { keptId: keep.id, droppedId: drop.id, ownerId: kept.ownerId }, input.now);
   }
   const ownerName = newOwner?.name ?? owners[1]?.name ?? kept.ownerId;
-  const reps = [...new Set([drop.ownerId, keep.ownerId, kept.ownerId])].filter((u) => u.toLowerCase() !== input.actorId.toLowerCase());
-  if (reps.length) await deps.emit(reps, text(T.duplicate.toRep(drop.name, kept.name, ownerName)));
+  const actorName = actor?.name ?? (input.adminChecked ? '管理员' : input.actorId);
+  const notMe = (u: string) => u.toLowerCase() !== input.actorId.toLowerCase();
+  const reps = [...new Set([drop.ownerId, keep.ownerId, kept.ownerId])].filter(notMe);
+  if (reps.length) await deps.emit(reps, text(T.duplicate.toRep(drop.name, kept.name, ownerName, actorName)));
+  // The other rep's supervisor was asked too: told it is decided, and how.
+  const supervisors = [...new Set(owners.map((o) => o?.supervisorId).filter((s): s is string => !!s))].filter(notMe).filter((s) => !reps.some((r) => r.toLowerCase() === s.toLowerCase()));
+  if (supervisors.length) await deps.emit(supervisors, text(T.duplicate.toSupervisor(actorName, T.duplicate.merged(drop.name, kept.name, ownerName))));
   return { ok: true, kept, text: T.duplicate.merged(drop.name, kept.name, ownerName) };
 }
 
@@ -84,7 +89,11 @@ export async function resolveDuplicate(tx: Tx, deps: DuplicateDeps, input: {
 }): Promise<MergeResult> {
   const dup = await getDuplicate(tx, input.duplicateId);
   if (!dup) return { ok: false, status: 404, text: '没有这条疑似重复记录。' };
-  if (dup.status !== 'open') return { ok: false, status: 409, text: T.duplicate.already };
+  if (dup.status !== 'open') {
+    // Say who decided, and what (the other supervisor's card still shows the buttons).
+    const by = dup.resolvedBy ? await findPerson(tx, dup.resolvedBy) : null;
+    return { ok: false, status: 409, text: by ? T.duplicate.alreadyBy(by.name, T.duplicate.outcome[dup.status] ?? dup.status) : T.duplicate.already };
+  }
   if (input.action === 'dismiss') {
     const [a, b] = [await getCustomer(tx, dup.customerId), await getCustomer(tx, dup.otherId)];
     const actor = await findPerson(tx, input.actorId);

@@ -224,9 +224,10 @@ describe('material packs and the customer\'s side (issue 13)', () => {
       select customer_id, kind from customer_events where customer_id in (${dupId}, ${customerId}) and kind in ('created', 'merged') order by id`);
     expect(events.filter((e) => e.customer_id === dupId).map((e) => e.kind)).toEqual(['created', 'merged']);
     expect(events.filter((e) => e.customer_id === customerId).map((e) => e.kind)).toEqual(['created', 'merged']);
-    // A second click is told it was decided already.
+    // The other supervisor (张伟, lina's) is told it is decided, by whom and how; a click on his card says the same.
+    expect(done.some((m) => m.touser === 'zhangwei' && textOf(m).startsWith('赵强已处理疑似重复客户'))).toBe(true);
     const [again] = await say(cardClickXml('zhangwei', merge.key, 'task-dup-3', { createTime: sec() }));
-    expect(textOf(again!)).toContain('已由他人处理');
+    expect(textOf(again!)).toBe('这条疑似重复已由赵强处理：已合并。');
   });
 
   it('an admin uploads a new version through the API: a PDF that opens becomes the next version; anything else is refused and stores nothing', async () => {
