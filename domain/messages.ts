@@ -31,7 +31,7 @@ export interface CardSelect {
  * card / ActionCard. Keep titles short: renderers cut to the platform's limits.
  */
 export interface CardModel {
-  /** Stable id, unique per card sent (becomes the platform's card id): [A-Za-z0-9_-], ≤ 64. */
+  /** Stable id, unique per card sent (becomes the platform's card id): [A-Za-z0-9_-], ≤ 64 (a copy per person adds 13: usecases/emit.ts). */
   id: string;
   /** Small line above the title (source), e.g. 销售流程助手. */
   source?: string;

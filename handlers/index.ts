@@ -1,7 +1,7 @@
 /**
  * Registers every chat handler on the router. Which text command a message is, is decided by the one command table
  * (domain/command-table.ts), not by this order; only the two conversations (a review comment, then a guided
- * pain-point form) are tried in the order registered here, before any command.
+ * pain-point form) are tried in the order registered here, before any command other than a one-word one (我的任务…).
  */
 import type { Logger } from 'pino';
 import type { Router } from '../bot/router';

@@ -38,7 +38,7 @@ async function save(ctx: BotContext, deps: StageDeps, customer: CustomerRow, rec
   else await ctx.say(`已收到“${customer.name}”的客户痛点记录 ✅\n${formatRecord(record, ctx.now)}`);
 }
 
-/** An open guided conversation takes the rep's next text as its answer (before any command). */
+/** An open guided conversation takes the rep's next text as its answer (unless it is a one-word command: bot/router.ts). */
 async function onConversation(ctx: BotContext<TextEvent>, next: Next, deps: StageDeps): Promise<void> {
   const text = ctx.event.text.trim();
   const me = ctx.event.userId;

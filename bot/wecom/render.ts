@@ -7,6 +7,7 @@
  */
 import type { ButtonStyle, CardModel, CardTone, CardUpdate as NeutralCardUpdate, OutMessage } from '../channel';
 import type { CardUpdate, OutboundMessage, TemplateCard } from './outbound';
+import { MAX_CONTENT_BYTES } from './api/validate';
 
 /** WeCom button styles: 1 blue, 2 red, 4 grey (3 is unused by us). */
 const STYLE: Record<ButtonStyle, number> = { primary: 1, danger: 2, default: 4 };
@@ -15,7 +16,7 @@ const TONE: Record<CardTone, number> = { neutral: 0, info: 1, alert: 2, success:
 const cut = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n).join('') : s);
 
 /** An app message's text or markdown content: at most 2048 bytes (WeCom refuses a longer one with 45002). */
-export const MAX_TEXT_BYTES = 2048;
+export const MAX_TEXT_BYTES = MAX_CONTENT_BYTES;
 
 /**
  * `text` within `max` UTF-8 bytes: whole when it fits, else cut after the last whole line that fits (a character
