@@ -3,8 +3,9 @@
  * `action(key)`, run as one chain. A listener that does not call `next()` ends the chain.
  *
  * Text messages: first the open conversations (`conversation()`: a guided form, a review comment window; a one-word
- * command such as 我的任务 is never an answer, so it only tells them, `onInterrupt`), then the ONE command grammar (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs;
- * which command wins is the table's business, never the order of registration. Anything not understood, or a
+ * command such as 我的任务 is never an answer, so it only tells them, `onInterrupt`), then the ONE command grammar
+ * (domain/command-table.ts parseChat) picks the command and its `command(kind)` handler runs; which command wins is
+ * the table's business, never the order of registration. Anything not understood, or a
  * handler that passes (`next()`), reaches the `fallback` (the help).
  */
 import type { BotContext } from './context';

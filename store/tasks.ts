@@ -204,7 +204,10 @@ export async function listTasks(on: DbOrTx, f: { status?: string; assigneeId?: s
   return on.select().from(tasks).where(conds.length ? and(...conds) : undefined).orderBy(desc(tasks.id)).limit(f.limit ?? 200);
 }
 
-/** A closed customer (won/lost) needs no more reminders: its open tasks are cancelled with their timers. */
+/**
+ * Open tasks cancelled with their timers: all of a closed customer's (won/lost: no more reminders), or only `kinds`
+ * (the tasks of stages a move went past).
+ */
 export async function cancelOpenTasks(on: DbOrTx, customerId: number, by: string, reason: string, now: Date, kinds?: readonly string[]): Promise<number> {
   if (kinds && !kinds.length) return 0;
   const cancelled = await on.update(tasks).set({ status: 'cancelled', closedAt: now, closedBy: by, version: sql`${tasks.version} + 1` })
