@@ -13,7 +13,7 @@ import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { ProcessDefinition, StageDef } from '../domain/types';
-import { listCustomers, type CustomerRow, type EventSource } from '../store/customers';
+import { customersByNameKey, type CustomerRow, type EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
 import { eq } from 'drizzle-orm';
 import { findPerson } from '../store/people';
@@ -48,7 +48,7 @@ export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (i
     // A colleague's customer, by its name: say whose it is, rather than "not found, create it" (a duplicate) or, for a
     // bare name, "not understood".
     const key = compactKey(query);
-    const others = key ? (await listCustomers(ctx.tx, { q: query.trim(), limit: 20 })).filter((x) => compactKey(x.name) === key) : [];
+    const others = key ? await customersByNameKey(ctx.tx, key) : [];
     if (others.length) {
       const owners = [];
       for (const o of others) owners.push((await findPerson(ctx.tx, o.ownerId))?.name ?? o.ownerId);

@@ -64,6 +64,16 @@ export async function listCustomers(on: DbOrTx, f: CustomerFilter = {}): Promise
     .orderBy(asc(customers.id)).limit(Math.min(f.limit ?? 500, 5000)).offset(f.offset ?? 0);
 }
 
+/**
+ * The active customers whose name has this key (domain/text-normalize.ts compactKey: lower case, no spaces, _ - · ・),
+ * by migration 0015's index.
+ */
+export async function customersByNameKey(on: DbOrTx, key: string, limit = 20): Promise<CustomerRow[]> {
+  return on.select().from(customers)
+    .where(and(sql`regexp_replace(lower(${customers.name}), '[[:space:]_·・-]', '', 'g') = ${key}`, sql`${customers.mergedInto} is null`))
+    .orderBy(asc(customers.id)).limit(limit);
+}
+
 /** Moves a customer if its version is still `expectedVersion`; appends the history row. Null when someone else moved it first. */
 export async function changeStage(tx: DbOrTx, input: {
   customer: CustomerRow; to: string; actorId: string; source: EventSource; note?: string | null; processVersion: string;

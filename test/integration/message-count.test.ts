@@ -48,7 +48,9 @@ const COMMANDS: [string, string, number, number, (m: SentMessage) => boolean][] 
   // A colleague's customer (张伟's, not in 李娜's list): whose it is, not "not found, create it" (a duplicate).
   ['zhangwei', '新客户 北辰体检中心', 1, 0, (m) => cardOf(m).main_title.title === '北辰体检中心'],
   ['lina', '北辰体检中心 下一步', 1, 0, (m) => textOf(m).includes('由张伟负责') && !textOf(m).includes('新客户')],
-  ['lina', '北辰体检中心', 1, 0, (m) => textOf(m).includes('由张伟负责') && !textOf(m).includes('没有看懂')], // a bare name too
+  // A bare name too, typed otherwise than it is stored (海天-物流): still whose it is (lina stays under WeCom's 30 a minute).
+  ['zhangwei', '新客户 海天-物流', 1, 0, (m) => cardOf(m).main_title.title === '海天-物流'],
+  ['lina', '海天物流', 1, 0, (m) => textOf(m).includes('“海天-物流”由张伟负责') && !textOf(m).includes('没有看懂')],
   // A closed customer: nothing comes next, and the reply says so (not "send 签约 or 丢单").
   // Refusals give examples ready to send, with the customer's name.
   ['lina', '东华人民医院 丢单', 1, 0, (m) => textOf(m).includes('变更为「已丢单」') && textOf(m).includes('例如：东华人民医院 丢单 ')],
