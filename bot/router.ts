@@ -117,7 +117,7 @@ export class Router {
   async dispatch(ctx: BotContext): Promise<void> {
     const command = ctx.event.kind === 'message.text' ? parseChat(ctx.event.text) : null;
     // A one-word command (我的任务, 待评分…) is never an answer: the open conversations are told, and the command runs.
-    const interrupting = !!command && ctx.event.kind === 'message.text' && isWholeMessageCommand(ctx.event.text);
+    const interrupting = !!command && ctx.event.kind === 'message.text' && isWholeMessageCommand(ctx.event.text, command);
     const conversations: Listener[] = !command ? []
       : interrupting ? this.conversations.flatMap((c) => (c.onInterrupt ? [async (x: BotContext, next: Next) => {
         await c.onInterrupt!(x as BotContext<TextEvent>);

@@ -25,7 +25,9 @@ export const customerTexts = {
   stageUnknown: (input: string, options: string) => `没有找到阶段“${input}”。可选阶段：${options}`,
   stageAmbiguous: (input: string, options: string) => `阶段“${input}”对应多个阶段，请写得更具体：${options}`,
   noForward: (name: string, stage: string) => `“${name}”已在最后一个阶段「${stage}」。签约请发送：${name} 签约；丢单请发送：${name} 丢单 <原因>`,
-  closedCustomer: (name: string, stage: string) => `“${name}”的流程已结束（${stage}），不能再推进或退回。`,
+  closedCustomer: (name: string, stage: string, reopen = false) => (reopen
+    ? `“${name}”的流程已结束（${stage}）。如需重新打开，请写明阶段，例如：${name} 推进 1`
+    : `“${name}”的流程已结束（${stage}），不能再推进或退回。`),
   noBackward: (name: string, stage: string) => `“${name}”已在第一个阶段「${stage}」，无法再退回。`,
   whichCustomer: '请告诉我是哪个客户，例如：华夏医疗 推进到 价格谈判中（也可写：华夏医疗 下一步）',
   nothingToCancel: '好的。当前没有进行中的操作，不需要取消。',

@@ -204,15 +204,17 @@ export const COMMANDS: readonly CommandEntry[] = [
 const BY_PRIORITY = [...COMMANDS].sort((a, b) => a.priority - b.priority);
 
 /**
- * The exact words that are commands even while a guided form or a review's comment window waits for an answer: no
- * one answers “现场承诺了哪些交付物？” with 我的任务. Only these words, not every phrasing of their kinds (使用说明 may well
- * be a deliverable, 客户 an answer).
+ * The commands that run even while a guided form or a review's comment window waits for an answer: no one answers
+ * “现场承诺了哪些交付物？” with 我的任务. Of help and the customer list, only the plain words (使用说明 may well be a
+ * deliverable, 客户 an answer).
  */
-const WHOLE_MESSAGE_WORDS = /^(?:帮助|help|菜单|我的任务|我的待办|待办|团队|停滞|待评分|看板|我的客户)$/i;
+const WHOLE_MESSAGE_WORDS = /^(?:帮助|help|菜单|我的客户|客户列表)$/i;
+/** Kinds whose every phrasing is a command word (待打分, 今日任务, 数据看板…), never an answer. */
+const WHOLE_MESSAGE_KINDS: ReadonlySet<ChatCommandKind> = new Set<ChatCommandKind>(['my_tasks', 'team', 'stalled', 'reviews_waiting', 'dashboard']);
 
-/** Whether `text` is one of those words (end punctuation aside). */
-export function isWholeMessageCommand(text: string): boolean {
-  return WHOLE_MESSAGE_WORDS.test(withoutEndPunctuation(text));
+/** Whether `text` (parsed as `command`) is one of those (end punctuation aside). */
+export function isWholeMessageCommand(text: string, command: ChatCommand): boolean {
+  return WHOLE_MESSAGE_KINDS.has(command.kind) || WHOLE_MESSAGE_WORDS.test(withoutEndPunctuation(text));
 }
 
 /** Parses one chat message with the whole table. Never throws; anything unrecognised is `{ kind: 'unknown' }`. */

@@ -74,7 +74,7 @@ async function onText(ctx: BotContext<TextEvent>, cmd: CoreCommand, next: Next, 
       if (cmd.kind === 'move_back' && cmd.stage) return moveTo(ctx, deps, c.name === cmd.customer ? cmd.customer : null, cmd.stage);
       const current = deps.process.stages.find((s) => s.key === c.stage);
       // 已签约 / 已丢单: nothing comes next, unless the process lets a closed customer be reopened (then by naming the stage).
-      if (current?.outcome && !deps.process.transitions.reopen) return ctx.say(T.closedCustomer(c.name, current.name));
+      if (current?.outcome) return ctx.say(T.closedCustomer(c.name, current.name, deps.process.transitions.reopen));
       const to = cmd.kind === 'move_next' ? nextForward(deps.process, c.stage) : previousStage(deps.process, c.stage);
       if (!to) return ctx.say(cmd.kind === 'move_next' ? T.noForward(c.name, current?.name ?? c.stage) : T.noBackward(c.name, current?.name ?? c.stage));
       await performMove(ctx, deps, { customer: c, to: to.key, source: 'text' });

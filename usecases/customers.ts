@@ -96,12 +96,13 @@ export async function changeOwner(call: Call, deps: UseCaseDeps, input: {
   const moved = await storeChangeOwner(tx, { customer: c, ownerId: to.userId, officeId: to.officeId, actorId: me, source: call.source, note: input.note ?? null }, now);
   if (!moved) return { kind: 'conflict', customer: c };
   const actorName = actor?.name ?? (input.actor.trusted ? T.apiActor : me);
-  const told = [to.userId];
+  const told = sameUser(to.userId, me) ? [] : [to.userId];
   // The open tasks came with the customer (store changeOwner): the new owner hears of them now, not at a warning.
   const due = (await openTasksOf(tx, moved.id)).filter((t) => t.kind !== 'review').map((t) => ({
     name: taskDef(deps.process, t.kind)?.name ?? t.kind, dueAt: t.dueAt,
   }));
-  await call.emit([to.userId], text([T.handedToYou(actorName, c.name), ...due.map((t) => T.handedTask(t.name, t.dueAt, now))].join('\n')));
+  // Handed to oneself (a supervisor taking a customer over): the answer to the command is the notice.
+  if (!sameUser(to.userId, me)) await call.emit([to.userId], text([T.handedToYou(actorName, c.name), ...due.map((t) => T.handedTask(t.name, t.dueAt, now))].join('\n')));
   if (owner && !sameUser(owner.userId, me)) {
     await call.emit([owner.userId], text(T.handedAway(actorName, c.name, to.name)));
     told.push(owner.userId);

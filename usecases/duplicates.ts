@@ -5,6 +5,7 @@
  * and give the customer to that rep), or 不是同一客户. Merging keeps every history row (store/duplicates.ts).
  */
 import { duplicateCard } from '../cards/material-cards';
+import { customerTexts } from '../cards/customer-texts';
 import { materialTexts as T } from '../cards/material-texts';
 import { findDuplicates } from '../domain/duplicate-match';
 import { findStage } from '../domain/stages';
@@ -69,17 +70,17 @@ export async function mergeCustomer(tx: Tx, deps: DuplicateDeps, input: {
     kept = await changeOwner(tx, { customer: kept, ownerId: newOwner.userId, officeId: newOwner.officeId, actorId: input.actorId, source: input.source === 'card' ? 'card' : input.source === 'text' ? 'text' : 'api', note: `合并“${drop.name}”后指派` }, input.now);
     if (!kept) return { ok: false, status: 409, text: '客户刚刚被修改，请重试。' };
   }
-  for (const d of await openDuplicatesOf(tx, drop.id)) {
+  const raised = await openDuplicatesOf(tx, drop.id);
+  for (const d of raised) {
     await resolveDuplicateRow(tx, d.id, newOwner ? 'assigned' : 'merged', input.actorId, { keptId: keep.id, droppedId: drop.id, ownerId: kept.ownerId }, input.now);
   }
   const ownerName = newOwner?.name ?? owners[1]?.name ?? kept.ownerId;
-  const actorName = actor?.name ?? (input.adminChecked ? '管理员' : input.actorId);
+  const actorName = actor?.name ?? (input.adminChecked ? customerTexts.apiActor : input.actorId);
   const notMe = (u: string) => u.toLowerCase() !== input.actorId.toLowerCase();
   const reps = [...new Set([drop.ownerId, keep.ownerId, kept.ownerId])].filter(notMe);
   if (reps.length) await deps.emit(reps, text(T.duplicate.toRep(drop.name, kept.name, ownerName, actorName)));
-  // The other rep's supervisor was asked too: told it is decided, and how.
-  const supervisors = [...new Set(owners.map((o) => o?.supervisorId).filter((s): s is string => !!s))].filter(notMe).filter((s) => !reps.some((r) => r.toLowerCase() === s.toLowerCase()));
-  if (supervisors.length) await deps.emit(supervisors, text(T.duplicate.toSupervisor(actorName, T.duplicate.merged(drop.name, kept.name, ownerName))));
+  // A raised duplicate asked both reps' supervisors: the other one is told it is decided, and how.
+  if (raised.length) await tellSupervisors(deps, owners, [input.actorId, ...reps], T.duplicate.toSupervisor(actorName, T.duplicate.merged(drop.name, kept.name, ownerName)));
   return { ok: true, kept, text: T.duplicate.merged(drop.name, kept.name, ownerName) };
 }
 
@@ -100,11 +101,20 @@ export async function resolveDuplicate(tx: Tx, deps: DuplicateDeps, input: {
     const owners = [a ? await findPerson(tx, a.ownerId) : null, b ? await findPerson(tx, b.ownerId) : null];
     if (!input.adminChecked && !maySupervise(input.actorId, actor, owners)) return { ok: false, status: 403, text: T.duplicate.notAllowed };
     if (!(await resolveDuplicateRow(tx, dup.id, 'dismissed', input.actorId, null, input.now))) return { ok: false, status: 409, text: T.duplicate.already };
-    return { ok: true, kept: a!, text: T.duplicate.dismissed(a?.name ?? '', b?.name ?? '') };
+    const what = T.duplicate.dismissed(a?.name ?? '', b?.name ?? '');
+    await tellSupervisors(deps, owners, [input.actorId], T.duplicate.toSupervisor(actor?.name ?? (input.adminChecked ? customerTexts.apiActor : input.actorId), what));
+    return { ok: true, kept: a!, text: what };
   }
   // The earlier customer is kept; the new one (the suspected duplicate) is merged into it.
   return mergeCustomer(tx, deps, {
     dropId: dup.customerId, keepId: dup.otherId, ownerId: input.action === 'assign' ? input.ownerId : null,
     actorId: input.actorId, adminChecked: input.adminChecked, source: input.source, now: input.now,
   });
+}
+
+/** The owners' supervisors, but not those already told (the actor, a rep who is also a supervisor): one line each. */
+async function tellSupervisors(deps: DuplicateDeps, owners: readonly (PersonRow | null)[], told: readonly string[], line: string): Promise<void> {
+  const done = new Set(told.map((u) => u.toLowerCase()));
+  const to = [...new Set(owners.map((o) => o?.supervisorId).filter((s): s is string => !!s))].filter((s) => !done.has(s.toLowerCase()));
+  if (to.length) await deps.emit(to, text(line));
 }

@@ -259,6 +259,14 @@ describe('material packs and the customer\'s side (issue 13)', () => {
     expect(after[after.length - 1]!.version).toBe((JSON.parse(ok.body) as { version: { version: number } }).version.version);
   });
 
+  it('a duplicate dismissed by one supervisor: the other is told who decided and how', async () => {
+    const sent = await say(textXml('wangfang', '新客户 华夏医疗分部 医疗', undefined, sec()), 4);
+    const card = sent.find((m) => m.msgtype === 'template_card' && m.touser === 'zhao')!;
+    const dismiss = cardOf(card).button_list!.find((b) => b.text === '不是同一客户')!;
+    const done = await say(cardClickXml('zhao', dismiss.key, 'task-dup-9', { createTime: sec() }), 2);
+    expect(done.filter((m) => m.touser === 'zhangwei').map(textOf)).toEqual([expect.stringMatching(/^赵强已处理疑似重复客户：已确认“华夏医疗分部”与“华夏医疗”不是同一客户/)]);
+  });
+
   it('measures: pack send and open rates per rep through the API', async () => {
     const res = await t.get(`/api/metrics/materials?by=rep&from=2026-11-30T00:00:00Z&to=2026-12-02T00:00:00Z`, { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(res.status).toBe(200);

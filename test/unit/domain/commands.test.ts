@@ -1,6 +1,6 @@
 import { parseCommand, type Command } from '../../../domain/commands';
 import { TEXTS_ZH } from '../../../domain/texts.zh';
-import { COMMANDS, HELP_TEXT, parseChat } from '../../../domain/command-table';
+import { COMMANDS, HELP_TEXT, isWholeMessageCommand, parseChat } from '../../../domain/command-table';
 
 const cases: [string, Command][] = [
   // help and lists
@@ -115,5 +115,14 @@ describe('help text', () => {
         if (example && entry.kinds.length) expect(entry.kinds).toContain(parseChat(example).kind);
       }
     }
+  });
+});
+
+describe('commands that are never an answer (they run while a form or comment window waits)', () => {
+  it.each(['我的任务', '待办', '今日任务', '团队', '停滞', '待评分', '待打分', '待质检', '看板', '数据看板', '帮助', '菜单', '我的客户'])('%j runs as a command', (text) => {
+    expect(isWholeMessageCommand(text, parseChat(text))).toBe(true);
+  });
+  it.each(['使用说明', '说明', '客户', '你好', '周五前发方案', '华夏医疗'])('%j may be an answer', (text) => {
+    expect(isWholeMessageCommand(text, parseChat(text))).toBe(false);
   });
 });
