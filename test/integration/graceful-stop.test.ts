@@ -17,6 +17,13 @@ import { sql } from 'drizzle-orm';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The people of `who` who did not receive exactly one of `sent`. */
+function notOnce(sent: readonly { touser?: unknown }[], who: readonly string[]): string[] {
+  const count = new Map<string, number>();
+  for (const m of sent) count.set(String(m.touser), (count.get(String(m.touser)) ?? 0) + 1);
+  return who.filter((u) => count.get(u) !== 1);
+}
+
 /** PGlite as `npm start` runs it: on its own thread (on the main thread a drain never yields to the test's timers). */
 async function database(driver: Driver): Promise<TestDatabase> {
   if (driver === 'postgres') return openTestDatabase(driver);
@@ -64,9 +71,7 @@ describe.each(DRIVERS)('graceful stop with a backlog (%s)', (driver) => {
       await second.bot.runner.runNow('outbox');
       expect(await second.bot.inbox.list({ status: 'pending' })).toHaveLength(0);
       expect((await second.bot.inbox.list({ status: 'done', limit: 1000 })).every((r) => r.attempts === 1)).toBe(true);
-      const repliesTo = new Map<string, number>();
-      for (const m of wecom.sent) repliesTo.set(String(m.touser), (repliesTo.get(String(m.touser)) ?? 0) + 1);
-      expect(users.filter((u) => repliesTo.get(u) !== 1)).toEqual([]);
+      expect(notOnce(wecom.sent, users)).toEqual([]);
     } finally {
       wecom.done();
     }
@@ -97,9 +102,7 @@ describe.each(DRIVERS)('graceful stop with a backlog (%s)', (driver) => {
       expect(rows.filter((r) => r.status === 'pending')).toHaveLength(members.length - sentWhileStopping);
 
       await first.bot.outboxWorker.drain(new AbortController().signal); // the next instance's drain
-      const perMember = new Map<string, number>();
-      for (const m of wecom.sent) perMember.set(String(m.touser), (perMember.get(String(m.touser)) ?? 0) + 1);
-      expect(members.filter((m) => perMember.get(m) !== 1)).toEqual([]);
+      expect(notOnce(wecom.sent, members)).toEqual([]);
     } finally {
       wecom.done();
     }

@@ -103,7 +103,8 @@ describe('bull runner: kicks do not depend on Redis', () => {
     // Another instance's delayed wake-up (a timer falling due), taken by this instance.
     const other = createBullRunner({ redisUrl: TEST_REDIS_URL, prefix, log });
     other.define('timers', async () => undefined, { sweepMs: 0 });
-    other.kickAt('timers', new Date(Date.now()), Date.now(), 'timer-wakeup');
+    const due = new Date('2026-12-01T02:00:00Z'); // due at the stated now: a delay of 0
+    other.kickAt('timers', due, due.getTime(), 'timer-wakeup');
     const t0 = performance.now();
     while (!started && performance.now() - t0 < 5000) await sleep(5);
     expect(started).toBe(true);
