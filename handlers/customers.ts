@@ -7,7 +7,7 @@ import type { TextEvent } from '../bot/channel';
 import type { Next, Router } from '../bot/router';
 import { ACTION, NO_CHOICE, STAGE_SELECT, parseAction } from '../cards/action-keys';
 import { confirmWinCard, newTaskId } from '../cards/customer-cards';
-import { getFocus, setFocus } from '../store/focus';
+import { setFocus } from '../store/focus';
 import type { CardActionEvent } from '../bot/channel';
 import type { StageDef } from '../domain/types';
 import { customerTexts as T } from '../cards/customer-texts';
@@ -18,7 +18,7 @@ import { getCustomer, listCustomers, type CustomerRow } from '../store/customers
 import { createCustomer, recordTouchpoint } from '../usecases/customers';
 import { actorOf, callFrom } from './call';
 import { findPerson } from '../store/people';
-import { answerWithStageCard, facts, mayMove, nextForward, performMove, previousStage, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
+import { answerWithStageCard, facts, focusedCustomer, mayMove, nextForward, performMove, previousStage, resolveCustomer, sendStageCard, type StageDeps } from './stage-move';
 
 function stageOptions(deps: StageDeps): string {
   return [...openStages(deps.process).map(stageLabel), ...deps.process.stages.filter((s) => s.outcome).map((s) => s.name)].join('、');
@@ -27,8 +27,7 @@ function stageOptions(deps: StageDeps): string {
 /** The named customer, or — when the message names none (推到谈判, 退回) — the one the person last worked on. */
 async function customerOf(ctx: BotContext<TextEvent>, deps: StageDeps, name: string | null, keyFor: (id: number) => string): Promise<CustomerRow | null> {
   if (name) return resolveCustomer(ctx, name, keyFor, deps);
-  const id = await getFocus(ctx.tx, ctx.event.userId, ctx.now);
-  const c = id ? await getCustomer(ctx.tx, id) : null;
+  const c = await focusedCustomer(ctx);
   if (!c) {
     await ctx.say(T.whichCustomer);
     return null;

@@ -8,7 +8,6 @@ import type { Router } from '../bot/router';
 import { helpText, missText } from '../cards/help';
 import { findStage, openStages } from '../domain/stages';
 import { suggestCommands } from '../domain/suggest';
-import { getCustomer } from '../store/customers';
 import { getFocus } from '../store/focus';
 import { findPerson } from '../store/people';
 import { nextForward, visibleCustomers, type StageDeps } from './stage-move';
@@ -24,7 +23,7 @@ export function registerHelp(router: Router, deps: Pick<StageDeps, 'process'>): 
     // Someone outside the org has no customers to suggest: no more queries for them.
     const customers = person ? await visibleCustomers(ctx.tx, me, person) : [];
     const focusId = person ? await getFocus(ctx.tx, me, ctx.now) : null;
-    const focus = focusId ? await getCustomer(ctx.tx, focusId) : null;
+    const focus = customers.find((c) => c.id === focusId) ?? null; // still theirs (not handed on since)
     const suggestions = suggestCommands(input, {
       customers: customers.map((c) => c.name),
       stages: openStages(deps.process).map((s) => s.name),

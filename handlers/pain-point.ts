@@ -12,10 +12,9 @@ import {
   type PainPointConversationState, type PainPointRecord,
 } from '../domain/pain-point-form';
 import { getCustomer, type CustomerRow } from '../store/customers';
-import { getFocus } from '../store/focus';
 import { endConversation, getConversation, saveConversation } from '../store/forms';
 import { openTasksOfAssignee } from '../store/tasks';
-import { resolveCustomer, visibleCustomers, type StageDeps } from './stage-move';
+import { focusedCustomer, resolveCustomer, type StageDeps } from './stage-move';
 import { findStage } from '../domain/stages';
 import { PAIN_POINT_FORM as FORM, submitPainPoint } from '../usecases/forms';
 import { actorOf, callFrom } from './call';
@@ -59,11 +58,8 @@ async function onConversation(ctx: BotContext<TextEvent>, next: Next, deps: Stag
 async function onStart(ctx: BotContext<TextEvent>, named: string | null, deps: StageDeps): Promise<void> {
   let customer: CustomerRow | null | 'asked';
   // Without a name: the customer last worked on (as 拜访完了 does), else the one whose record is due.
-  const focusId = named ? null : await getFocus(ctx.tx, ctx.event.userId, ctx.now);
-  const focused = focusId ? await getCustomer(ctx.tx, focusId) : null;
-  // Only a customer still the rep's (or the team's), and open: the focus may be hours old, the customer handed on.
-  const focus = focused && !findStage(deps.process, focused.stage)?.outcome
-    && (await visibleCustomers(ctx.tx, ctx.event.userId)).some((c) => c.id === focused.id) ? focused : null;
+  const focused = named ? null : await focusedCustomer(ctx);
+  const focus = focused && !findStage(deps.process, focused.stage)?.outcome ? focused : null; // a closed one is done
   if (named) customer = (await resolveCustomer(ctx, named, (id) => ACTION.show(id), deps)) ?? 'asked';
   else customer = focus ?? await formCustomer(ctx, deps, '');
   if (customer === 'asked') return;

@@ -13,12 +13,12 @@ import { matchCustomers } from '../domain/customer-match';
 import { findStage, openStages } from '../domain/stages';
 import { evaluateTransition } from '../domain/transitions';
 import type { ProcessDefinition, StageDef } from '../domain/types';
-import { customersByNameKey, type CustomerRow, type EventSource } from '../store/customers';
+import { customersByNameKey, getCustomer, type CustomerRow, type EventSource } from '../store/customers';
 import type { Tx } from '../store/db';
 import { eq } from 'drizzle-orm';
 import { findPerson } from '../store/people';
 import { offices } from '../store/schema';
-import { setFocus } from '../store/focus';
+import { getFocus, setFocus } from '../store/focus';
 import type { UseCaseDeps } from '../usecases/deps';
 import { moveCustomer } from '../usecases/move';
 import { mayMove, mayOverride, visibleCustomers } from '../usecases/permissions';
@@ -71,6 +71,18 @@ export async function resolveCustomer(ctx: BotContext, query: string, keyFor: (i
   }
   await ctx.sendCard(choiceCard(query, described, keyFor));
   return null;
+}
+
+/**
+ * The customer the person last worked on (a command without a name means it), while it is still theirs to work on:
+ * the focus may be hours old, and the customer handed to someone else or merged since.
+ */
+export async function focusedCustomer(ctx: BotContext): Promise<CustomerRow | null> {
+  const id = await getFocus(ctx.tx, ctx.event.userId, ctx.now);
+  const c = id ? await getCustomer(ctx.tx, id) : null;
+  if (!c || c.mergedInto !== null) return null;
+  const me = ctx.event.userId;
+  return mayMove(me, await findPerson(ctx.tx, me), c, await findPerson(ctx.tx, c.ownerId)) ? c : null;
 }
 
 export async function facts(tx: Tx, process: ProcessDefinition, c: CustomerRow): Promise<CustomerFacts> {

@@ -7,18 +7,14 @@ import { ACTION } from '../cards/action-keys';
 import { customerTexts as T } from '../cards/customer-texts';
 import { deliverableOf } from '../domain/tasks';
 import { TEXTS_ZH } from '../domain/texts.zh';
-import { getCustomer } from '../store/customers';
-import { getFocus } from '../store/focus';
 import { endVisit } from '../usecases/customers';
 import { actorOf, callFrom } from './call';
-import { resolveCustomer, type StageDeps } from './stage-move';
+import { focusedCustomer, resolveCustomer, type StageDeps } from './stage-move';
 
 export function registerVisits(router: Router, deps: StageDeps): void {
   router.command('visit_ended', async (ctx, cmd) => {
     // Without a name (拜访完了): the customer the rep last worked on.
-    const focusId = cmd.customer ? null : await getFocus(ctx.tx, ctx.event.userId, ctx.now);
-    const c = cmd.customer ? await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps)
-      : focusId ? await getCustomer(ctx.tx, focusId) : null;
+    const c = cmd.customer ? await resolveCustomer(ctx, cmd.customer, (id) => ACTION.show(id), deps) : await focusedCustomer(ctx);
     if (!cmd.customer && !c) return ctx.say(T.whichCustomer);
     if (!c) return;
     // One reply: it names the task and its deadline, so no separate at-open reminder.
