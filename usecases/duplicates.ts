@@ -75,7 +75,7 @@ export async function mergeCustomer(tx: Tx, deps: DuplicateDeps, input: {
     await resolveDuplicateRow(tx, d.id, newOwner ? 'assigned' : 'merged', input.actorId, { keptId: keep.id, droppedId: drop.id, ownerId: kept.ownerId }, input.now);
   }
   const ownerName = newOwner?.name ?? owners[1]?.name ?? kept.ownerId;
-  const actorName = actor?.name ?? (input.adminChecked ? customerTexts.apiActor : input.actorId);
+  const actorName = nameOfActor(actor, input);
   const notMe = (u: string) => u.toLowerCase() !== input.actorId.toLowerCase();
   const reps = [...new Set([drop.ownerId, keep.ownerId, kept.ownerId])].filter(notMe);
   if (reps.length) await deps.emit(reps, text(T.duplicate.toRep(drop.name, kept.name, ownerName, actorName)));
@@ -102,7 +102,7 @@ export async function resolveDuplicate(tx: Tx, deps: DuplicateDeps, input: {
     if (!input.adminChecked && !maySupervise(input.actorId, actor, owners)) return { ok: false, status: 403, text: T.duplicate.notAllowed };
     if (!(await resolveDuplicateRow(tx, dup.id, 'dismissed', input.actorId, null, input.now))) return { ok: false, status: 409, text: T.duplicate.already };
     const what = T.duplicate.dismissed(a?.name ?? '', b?.name ?? '');
-    await tellSupervisors(deps, owners, [input.actorId], T.duplicate.toSupervisor(actor?.name ?? (input.adminChecked ? customerTexts.apiActor : input.actorId), what));
+    await tellSupervisors(deps, owners, [input.actorId], T.duplicate.toSupervisor(nameOfActor(actor, input), what));
     return { ok: true, kept: a!, text: what };
   }
   // The earlier customer is kept; the new one (the suspected duplicate) is merged into it.
@@ -117,4 +117,9 @@ async function tellSupervisors(deps: DuplicateDeps, owners: readonly (PersonRow 
   const done = new Set(told.map((u) => u.toLowerCase()));
   const to = [...new Set(owners.map((o) => o?.supervisorId).filter((s): s is string => !!s))].filter((s) => !done.has(s.toLowerCase()));
   if (to.length) await deps.emit(to, text(line));
+}
+
+/** How the one who decided is named: by name, else 管理员 for the API's admin token, else their id. */
+function nameOfActor(actor: PersonRow | null, input: { actorId: string; adminChecked?: boolean }): string {
+  return actor?.name ?? (input.adminChecked ? customerTexts.apiActor : input.actorId);
 }
